@@ -1,0 +1,5 @@
+"""`python -m leftshift` runs the command-line interface."""
+
+from leftshift.cli import main
+
+main()

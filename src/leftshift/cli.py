@@ -1,0 +1,237 @@
+"""The `leftshift` command: thin click commands over the library.
+
+Heavy imports (numpy, pandas, the engines) happen inside the commands so that `--help` is quick.
+Errors the user can fix exit with status 2 and a short message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+EXIT_USAGE = 2
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the library's user-facing errors into a short message and exit status 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from leftshift.errors import LeftshiftError
+
+        try:
+            return func(*args, **kwargs)
+        except LeftshiftError as exc:
+            _fail(exc.render())
+        except KeyboardInterrupt:
+            click.echo("Interrupted: nothing was written.", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def scenario_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by every command that runs scenarios."""
+    options = [
+        click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE",
+                     help="Override any scenario value, e.g. --set capacity.residential.places=4000 (repeatable)."),
+        click.option("--out", type=click.Path(path_type=Path), default=None,
+                     help="Output directory (default: results/<scenario-name>/)."),
+        click.option("--force", is_flag=True, help="Replace the output directory if it already holds files."),
+        click.option("--engine", type=click.Choice(["stockflow", "des"]), default="stockflow", show_default=True,
+                     help="stockflow: fast deterministic averages; des: individuals, queues and randomness."),
+        click.option("--replications", type=click.IntRange(min=1), default=10, show_default=True,
+                     help="Discrete-event replications."),
+        click.option("--jobs", type=click.IntRange(min=1), default=None,
+                     help="Processes for discrete-event replications (default: all cores)."),
+        click.option("--warm-up-years", type=click.FloatRange(min=0), default=0.0, show_default=True,
+                     help="Discrete-event: leave the first W years out of the statistics."),
+        click.option("--quiet", is_flag=True, help="Print nothing but errors."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="leftshift")
+def cli() -> None:
+    """leftshift: see what moving money "left", into prevention and the voluntary, community and
+    faith sector, does to demand for care and hospital, to queues and to costs: who pays, who
+    saves, and when it pays back.
+
+    \b
+    Example:
+      leftshift compare scenarios/leeds-baseline.yaml scenarios/leeds-left-shift.yaml
+    """
+
+
+def _run_one(path: Path, overrides: tuple[str, ...], engine: str, des_options: dict[str, Any], quiet: bool) -> Any:
+    from leftshift.api import run
+    from leftshift.loading import load_scenario
+    from leftshift.progress import progress_bar
+
+    scenario = load_scenario(path, overrides)
+    if engine == "des":
+        with progress_bar(f"{scenario.name}: replications", des_options["replications"], quiet) as advance:
+            return run(scenario, engine="des", progress=advance, **des_options)
+    from leftshift.engines.stockflow import TimeGrid
+
+    steps = TimeGrid.for_scenario(scenario, "full").n_steps
+    with progress_bar(f"{scenario.name}: weeks simulated", steps, quiet, transient=True) as advance:
+        return run(scenario, progress=advance)
+
+
+def _des_options(engine: str, replications: int, jobs: int | None, warm_up_years: float) -> dict[str, Any]:
+    if engine != "des":
+        return {}
+    return {"replications": replications, "jobs": jobs, "warm_up_years": warm_up_years}
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@scenario_options
+@handle_errors
+def run(
+    scenario: Path, overrides: tuple[str, ...], out: Path | None, force: bool, engine: str,
+    replications: int, jobs: int | None, warm_up_years: float, quiet: bool,
+) -> None:  # fmt: skip
+    """Run one scenario and write its results (CSV tables, summary.json, the resolved scenario).
+
+    \b
+    Example:
+      leftshift run scenarios/leeds-baseline.yaml --out results/baseline
+      leftshift run scenarios/leeds-baseline.yaml --engine des --replications 20
+    """
+    from leftshift import summary
+    from leftshift.output import atomic_directory, slug, write_result
+    from leftshift.terminal import print_run
+
+    result = _run_one(scenario, overrides, engine, _des_options(engine, replications, jobs, warm_up_years), quiet)
+    target = out or Path("results") / slug(result.scenario.name)
+    facts = summary.build(result)
+    with atomic_directory(target, force) as work:
+        write_result(work, result, facts)
+    if not quiet:
+        print_run(facts, target)
+
+
+@cli.command()
+@click.argument("baseline", type=click.Path(path_type=Path))
+@click.argument("scenarios", type=click.Path(path_type=Path), nargs=-1, required=True)
+@scenario_options
+@handle_errors
+def compare(
+    baseline: Path, scenarios: tuple[Path, ...], overrides: tuple[str, ...], out: Path | None, force: bool,
+    engine: str, replications: int, jobs: int | None, warm_up_years: float, quiet: bool,
+) -> None:  # fmt: skip
+    """Run a baseline and one or more scenarios, and compare each with the baseline: activity
+    avoided, intervention spend, avoided cost, net savings by payer, return on investment and
+    payback year. --set applies to every scenario.
+
+    \b
+    Example:
+      leftshift compare scenarios/leeds-baseline.yaml scenarios/leeds-left-shift.yaml --out results/leeds
+    """
+    import pandas as pd
+
+    from leftshift import summary
+    from leftshift.economics import compare as compare_results
+    from leftshift.output import atomic_directory, slug, write_result, write_table
+    from leftshift.terminal import print_comparison
+
+    options = _des_options(engine, replications, jobs, warm_up_years)
+    results = [_run_one(path, overrides, engine, options, quiet) for path in (baseline, *scenarios)]
+    slugs = [slug(r.scenario.name) for r in results]
+    if len(set(slugs)) != len(slugs):
+        from leftshift.errors import LeftshiftError
+
+        raise LeftshiftError("two scenarios have the same name; give each a distinct `name:` so outputs do not clash")
+    comparisons = [compare_results(results[0], r) for r in results[1:]]
+    target = out or Path("results") / f"compare-{slugs[0]}"
+    with atomic_directory(target, force) as work:
+        for result, name in zip(results, slugs, strict=True):
+            (work / name).mkdir()
+            write_result(work / name, result, summary.build(result))
+        write_table(work / "comparison.csv", pd.concat([_comparison_rows(c) for c in comparisons], ignore_index=True))
+    if not quiet:
+        print_comparison(comparisons, target)
+
+
+def _comparison_rows(comparison: Any) -> Any:
+    """comparison.csv rows: activity metrics with baseline values, then the economic headline figures."""
+    import pandas as pd
+
+    from leftshift.metrics import GROUP
+
+    metrics = comparison.metrics
+    headline = comparison.headline
+    if GROUP in metrics.columns:  # several replications: report the mean, as summary.json does
+        metrics = metrics.groupby(["metric", "unit"], as_index=False, sort=False)[
+            ["value", "baseline_value", "difference"]
+        ].mean()
+        headline = headline.drop(columns=GROUP).mean().to_frame().T
+    econ = headline.iloc[0].rename("value").rename_axis("metric").reset_index()
+    econ["baseline_value"] = float("nan")
+    econ["difference"] = econ["value"]
+    econ["unit"] = ["ratio" if m == "roi" else "year" if m == "payback_year" else
+                    "GBP" if "gbp" in m else "days" if "days" in m else
+                    "person-years" if "years" in m else "people" for m in econ["metric"]]  # fmt: skip
+    rows = pd.concat([metrics, econ], ignore_index=True)
+    rows.insert(0, "scenario", comparison.scenario)
+    rows.insert(1, "baseline", comparison.baseline)
+    return rows
+
+
+@cli.command()
+@click.argument("files", type=click.Path(path_type=Path), nargs=-1, required=True)
+@click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE", help="Override values before checking.")
+def validate(files: tuple[Path, ...], overrides: tuple[str, ...]) -> None:
+    """Check scenario files without running them; report every problem with its file, key and line.
+
+    \b
+    Example:
+      leftshift validate scenarios/*.yaml
+    """
+    from leftshift.errors import LeftshiftError
+    from leftshift.loading import load_scenario
+
+    failed = False
+    for path in files:
+        try:
+            scenario = load_scenario(path, overrides)
+            click.echo(f"ok  {path}: {scenario.name}")
+        except LeftshiftError as exc:
+            failed = True
+            click.echo(exc.render(), err=True)
+    if failed:
+        sys.exit(EXIT_USAGE)
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario format (for editor autocompletion and checking).
+
+    \b
+    Example:
+      leftshift schema > leftshift.schema.json
+    """
+    import json
+
+    from leftshift.scenario import Scenario
+
+    click.echo(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2))
+
+
+def main() -> None:
+    cli(prog_name="leftshift")

@@ -1,0 +1,70 @@
+"""One tidy result shape that every engine returns and every consumer reads.
+
+Engines fill the tables; only `leftshift.output` writes them to disk, and `leftshift.metrics`
+turns them into headline numbers. Every table is long ("tidy"): dimension columns, then values.
+A `replication` column is present when an engine ran more than one replication.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from leftshift.scenario import Scenario
+
+TIMESERIES_COLUMNS = ["time", "year", "state", "age_band", "programme", "people", "person_years"]
+"""`people` at the end of the step ending at `time` (years from start; a row at 0 holds the initial
+stocks); `person_years` spent in the stock during that step (0 at time 0). Queues are stocks named
+`waiting:<from>-><to>`. `programme` is `none`, an intervention's name (taking part), or
+`after:<name>` (left the programme, effect fading)."""
+
+FLOWS_COLUMNS = ["time", "year", "kind", "source", "target", "age_band", "programme", "people"]
+"""People moved during the step ending at `time`. `kind`: transition, ageing, entry, referral,
+completion, fade, queue_join, queue_admit. Source and target are stock names; `programme` is the
+moving people's programme before the move."""
+
+COSTS_COLUMNS = ["time", "year", "service", "payer", "cost_gbp", "cost_gbp_discounted"]
+"""Cost incurred during the step ending at `time`, by service (a state, a transition `a->b`, a
+queue, `overflow:<state>`, or `intervention:<name>`) and payer."""
+
+QUEUES_COLUMNS = ["time", "year", "resource", "occupied", "capacity", "waiting", "turned_away", "over_capacity"]
+"""Capacity-limited states at the end of each step: people in the state, places, people waiting,
+people turned away during the step (`lost`), people above capacity (`overflow`)."""
+
+PROGRAMMES_COLUMNS = [
+    "time", "year", "programme", "funded_places", "places", "participants",
+    "referrals", "starts", "turned_away", "spend_gbp",
+]  # fmt: skip
+"""Interventions at the end of each step: places funded by the budget, places built so far, people
+taking part; referrals, starts and referrals turned away during the step, and spend during the step."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one run of an engine produced, with the provenance needed to reproduce it."""
+
+    scenario: Scenario
+    engine: str
+    timeseries: pd.DataFrame
+    flows: pd.DataFrame
+    costs: pd.DataFrame
+    queues: pd.DataFrame
+    programmes: pd.DataFrame
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """Engine-specific tables (the discrete-event engine's `waits`), written as `<key>.csv`."""
+
+    @property
+    def seed(self) -> int:
+        return self.scenario.seed
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table by its file stem, in the order they are written."""
+        return {
+            "timeseries": self.timeseries,
+            "flows": self.flows,
+            "costs": self.costs,
+            "queues": self.queues,
+            "programmes": self.programmes,
+            **self.extra,
+        }
