@@ -85,11 +85,7 @@ def _run_one(path: Path, overrides: tuple[str, ...], engine: str, des_options: d
     if engine == "des":
         with progress_bar(f"{scenario.name}: replications", des_options["replications"], quiet) as advance:
             return run(scenario, engine="des", progress=advance, **des_options)
-    from leftshift.engines.stockflow import TimeGrid
-
-    steps = TimeGrid.for_scenario(scenario, "full").n_steps
-    with progress_bar(f"{scenario.name}: weeks simulated", steps, quiet, transient=True) as advance:
-        return run(scenario, progress=advance)
+    return run(scenario)  # a stock-flow run takes well under a second: no progress bar
 
 
 def _des_options(engine: str, replications: int, jobs: int | None, warm_up_years: float) -> dict[str, Any]:

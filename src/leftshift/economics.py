@@ -53,7 +53,7 @@ def compare(baseline: Result, scenario: Result) -> Comparison:
     yearly = _net_by_year(baseline, scenario)
     groups = _by_group(yearly)
     headline_rows = []
-    for group_key, frame in (yearly.groupby(GROUP) if groups else [(None, yearly)]):
+    for group_key, frame in yearly.groupby(GROUP) if groups else [(None, yearly)]:
         diff = metrics if group_key is None else metrics[metrics[GROUP] == group_key]
         by_metric = diff.set_index("metric")["difference"]
         row: dict[str, object] = {} if group_key is None else {GROUP: group_key}

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from leftshift.distributions import DISTRIBUTION_NAMES, correlation_problems, is_distribution, parse_distribution
 from leftshift.errors import Problem, ScenarioError
 from leftshift.scenario import Scenario
 
@@ -63,7 +64,7 @@ def _line_map(node: yaml.Node, file: str, loc: Loc = (), out: LineMap | None = N
             _line_map(value_node, file, loc + key, out)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _line_map(item, file, loc + (i,), out)
+            _line_map(item, file, (*loc, i), out)
     return out
 
 
@@ -86,11 +87,19 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], LineMap]:
     return data, (_line_map(node, file) if node is not None else {})
 
 
+def _is_value(*nodes: dict[str, Any]) -> bool:
+    """Is any of these mappings a single (noted or uncertain) value rather than a mapping of keys?"""
+    return any(is_distribution(n) or ("value" in n and set(n) <= {"value", "source"}) for n in nodes)
+
+
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """Mappings merge key by key; anything else (lists included) in `over` replaces `base`."""
+    """Mappings merge key by key; anything else (lists included) in `over` replaces `base`.
+
+    A value written as `{value: x, source: ...}` or `{dist: ...}` is one number, not a mapping: it replaces.
+    """
     merged = copy.deepcopy(base)
     for key, value in over.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and not _is_value(value, merged[key]):
             merged[key] = _deep_merge(merged[key], value)
         else:
             merged[key] = copy.deepcopy(value)
@@ -132,6 +141,8 @@ def _apply_override(data: dict[str, Any], assignment: str) -> None:
     target: Any = data
     for i, part in enumerate(loc[:-1]):
         nxt = loc[i + 1]
+        if _is_sourced(target) and part not in ("value", "source"):
+            target = target["value"]  # step through a {value, source} note to the value it annotates
         if isinstance(part, int):
             if not isinstance(target, list) or part >= len(target):
                 raise ScenarioError([Problem(f"--set {key}: there is no item {part} here", format_path(loc[: i + 1]))])
@@ -146,19 +157,72 @@ def _apply_override(data: dict[str, Any], assignment: str) -> None:
             raise ScenarioError([Problem(f"--set {key}: there is no item {last} here", format_path(loc))])
     elif not isinstance(target, dict):
         raise ScenarioError([Problem(f"--set {key}: not a mapping", format_path(loc[:-1]))])
-    target[last] = value
+    if _is_sourced(target):
+        target = target["value"]
+    if isinstance(last, str) and _is_sourced(target.get(last)):
+        target[last] = {"value": value, "source": f"set on the command line: --set {assignment.strip()}"}
+    else:
+        target[last] = value
+
+
+def _is_sourced(node: Any) -> bool:
+    """A `{value: x, source: "..."}` note around a number."""
+    return isinstance(node, dict) and "value" in node and "source" in node and set(node) <= {"value", "source"}
 
 
 def _extract_sources(node: Any, loc: Loc, sources: dict[str, str]) -> Any:
     """Replace every `{value: x, source: "..."}` by x, remembering the note by key path."""
     if isinstance(node, dict):
-        if "value" in node and "source" in node and set(node) <= {"value", "source"}:
+        if _is_sourced(node):
             sources[format_path(loc)] = str(node["source"])
             return _extract_sources(node["value"], loc, sources)
         return {k: _extract_sources(v, (*loc, str(k)), sources) for k, v in node.items()}
     if isinstance(node, list):
         return [_extract_sources(v, (*loc, i), sources) for i, v in enumerate(node)]
     return node
+
+
+_NOT_PARAMETERS = {"uncertainty", "correlations", "sources"}
+_DIST_HINT = "Distributions: docs/experiments.md lists each `dist` and its parameters."
+
+
+def _extract_distributions(node: Any, loc: Loc, found: dict[str, Any], bad: list[tuple[Loc, str]],
+                           sources: dict[str, str]) -> Any:  # fmt: skip
+    """Replace every `{dist: ...}` by its central value, remembering the distribution by key path."""
+    if is_distribution(node):
+        spec = dict(node)
+        if "source" in spec:
+            sources[format_path(loc)] = str(spec.pop("source"))
+        try:
+            dist = parse_distribution(spec)
+        except ValidationError as exc:
+            for err in exc.errors():
+                where = tuple(p for p in err["loc"][1:] if p in spec)
+                if err["type"] == "union_tag_invalid":
+                    message = f"unknown distribution '{spec['dist']}'; choose one of: {', '.join(DISTRIBUTION_NAMES)}"
+                elif err["type"] in ("missing", "extra_forbidden"):
+                    message = f"{'missing' if err['type'] == 'missing' else 'unknown'} key '{err['loc'][-1]}'"
+                else:
+                    message = err["msg"].removeprefix("Value error, ")
+                    message = message[0].lower() + message[1:]
+                bad.append(((*loc, *where), f"{spec.get('dist')} distribution: {message}"))
+            return node
+        found[format_path(loc)] = dist
+        return dist.central()
+    if isinstance(node, dict):
+        return {k: _extract_distributions(v, (*loc, str(k)), found, bad, sources) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_extract_distributions(v, (*loc, i), found, bad, sources) for i, v in enumerate(node)]
+    return node
+
+
+def _located(loc: Loc, message: str, lines: LineMap, file: str | None) -> Problem:
+    """A Problem at `loc`, with the file and line of the nearest key that was written down."""
+    probe = loc
+    while probe and probe not in lines:
+        probe = probe[:-1]
+    where = lines.get(probe)
+    return Problem(message, format_path(loc), where[0] if where else file, where[1] if where else None)
 
 
 # Validation errors ------------------------------------------------------------------------------
@@ -238,7 +302,8 @@ def _problems_from(exc: ValidationError, data: dict[str, Any], lines: LineMap, f
             model = _model_at(loc[:-1])
             known = [info.alias or name for name, info in model.model_fields.items()] if model else []
             close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else (f"; allowed keys: {', '.join(known)}" if known else "")
+            allowed = f"; allowed keys: {', '.join(known)}" if known else ""
+            hint = f"; did you mean '{close[0]}'?" if close else allowed
             problems.append(problem(loc, f"unknown key '{loc[-1]}'{hint}"))
             continue
         specific = [e for e in errs if e["type"] not in _TYPE_ONLY] or errs
@@ -275,15 +340,29 @@ def scenario_from_dict(data: dict[str, Any], file: str | None = None, lines: Lin
     """Validate a plain mapping (as read from YAML) into a Scenario, or raise ScenarioError."""
     sources: dict[str, str] = {}
     clean = _extract_sources(data, (), sources)
+    clean.pop("sweep", None)  # read from the raw mapping by `leftshift sweep` (leftshift.experiment_design)
+    found: dict[str, Any] = {}
+    bad: list[tuple[Loc, str]] = []
+    clean = {k: v if k in _NOT_PARAMETERS else _extract_distributions(v, (k,), found, bad, sources)
+             for k, v in clean.items()}  # fmt: skip
+    if bad:
+        raise ScenarioError([_located(loc, message, lines or {}, file) for loc, message in bad], hint=_DIST_HINT)
+    if found:
+        clean["uncertainty"] = {**found, **(clean.get("uncertainty") or {})}
     if sources:
         clean["sources"] = {**sources, **(clean.get("sources") or {})}
     try:
-        return Scenario.model_validate(clean)
+        scenario = Scenario.model_validate(clean)
     except ValidationError as exc:
         raise ScenarioError(
             _problems_from(exc, clean, lines or {}, file),
             hint="Fix the keys above (docs/scenarios.md lists every key), then run `leftshift validate FILE`.",
         ) from None
+    correlated = correlation_problems(list(scenario.uncertainty), list(scenario.correlations))
+    if correlated:
+        problems = [_located(("correlations", i, *([f] if f else [])), m, lines or {}, file) for i, f, m in correlated]
+        raise ScenarioError(problems, hint=_DIST_HINT)
+    return scenario
 
 
 def load_raw(path: str | Path, overrides: Sequence[str] = ()) -> tuple[dict[str, Any], LineMap]:

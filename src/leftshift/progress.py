@@ -7,11 +7,20 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def progress_bar(description: str, total: int, quiet: bool = False, transient: bool = False) -> Iterator[Callable[[int], None]]:
+def progress_bar(
+    description: str, total: int, quiet: bool = False, transient: bool = False
+) -> Iterator[Callable[[int], None]]:
     """Yield `advance(n)`; the bar draws only on an interactive terminal."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn
-    from rich.progress import TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     console = Console(stderr=True)
     if quiet or not console.is_terminal:

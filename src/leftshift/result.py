@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from leftshift.plots.accessor import PlotAccessor
 from leftshift.scenario import Scenario
 
 TIMESERIES_COLUMNS = ["time", "year", "state", "age_band", "programme", "people", "person_years"]
@@ -53,6 +54,8 @@ class Result:
     programmes: pd.DataFrame
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
     """Engine-specific tables (the discrete-event engine's `waits`), written as `<key>.csv`."""
+
+    plot = PlotAccessor()  # figures, e.g. `result.plot.sankey()`; plotly is imported on first use
 
     @property
     def seed(self) -> int:

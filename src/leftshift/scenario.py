@@ -14,6 +14,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from leftshift.distributions import Correlation, Distribution
+
 DEAD = "dead"
 PAYERS = ("nhs", "council", "self_funder", "other")
 Payer = Literal["nhs", "council", "self_funder", "other"]
@@ -127,6 +129,10 @@ class Scenario(_Frozen):
     demography: Demography = Demography()
     interventions: list[Intervention] = []
     sources: dict[str, str] = Field({}, description="source note per key path")
+    uncertainty: dict[str, Distribution] = Field(
+        {}, description="distribution per key path: ordinary runs use its central value, --samples draws from it"
+    )
+    correlations: list[Correlation] = Field([], description="rank correlations between uncertain parameters")
 
     @model_validator(mode="after")
     def _check_references(self) -> Scenario:
@@ -245,16 +251,22 @@ def _reference_problems(s: Scenario) -> Iterator[tuple[str, str]]:
         yield from state(f"costs.per_person_week.{name}", name)
     for key in s.costs.per_transition:
         yield from transition_key(f"costs.per_transition.{key}", key)
+        if split_key(key) and key not in seen:
+            yield f"costs.per_transition.{key}", f"there is no transition '{key}' for this cost to apply to"
     demo = s.demography
-    yield from state("demography.entry_state", demo.entry_state)
+    if demo.entrants_per_year:
+        yield from state("demography.entry_state", demo.entry_state)
     yield from band_keys("demography.entrants_per_year", demo.entrants_per_year)
     yield from band_keys("demography.ageing", demo.ageing)
     if demo.ageing is True:
         for band in bands[:-1]:
             if band_width_years(band) is None:
-                yield "demography.ageing", (
-                    f"cannot read a width from age band '{band}'; give ageing rates by band "
-                    "(e.g. {\"18-64\": 0.021}) or ageing: false"
+                yield (
+                    "demography.ageing",
+                    (
+                        f"cannot read a width from age band '{band}'; give ageing rates by band "
+                        '(e.g. {"18-64": 0.021}) or ageing: false'
+                    ),
                 )
     names = [iv.name for iv in s.interventions]
     for i, iv in enumerate(s.interventions):
@@ -268,10 +280,9 @@ def _reference_problems(s: Scenario) -> Iterator[tuple[str, str]]:
                 yield f"{path}.eligible.age_bands[{j}]", _unknown("age band", band, bands)
         for name in iv.referrals:
             if name not in iv.eligible.states:
-                yield f"{path}.referrals.{name}", (
-                    f"referrals come from '{name}' but it is not in eligible.states ({', '.join(iv.eligible.states)})"
-                )
+                listed = ", ".join(iv.eligible.states)
+                yield f"{path}.referrals.{name}", f"referrals come from '{name}' but eligible.states is [{listed}]"
         for key in iv.effects:
             yield from transition_key(f"{path}.effects.{key}", key)
             if split_key(key) and key not in seen:
-                yield f"{path}.effects.{key}", f"there is no transition '{key}' in the scenario for this effect to change"
+                yield f"{path}.effects.{key}", f"there is no transition '{key}' for this effect to change"

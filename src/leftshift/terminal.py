@@ -35,7 +35,9 @@ def number(value: float | None, unit: str = "") -> str:
 def _estimate(entry: dict[str, Any]) -> str:
     unit = entry["unit"]
     if "mean" in entry:
-        return f"{number(entry['mean'], unit)} ({number(entry['ci95_low'], unit)} to {number(entry['ci95_high'], unit)})"
+        return (
+            f"{number(entry['mean'], unit)} ({number(entry['ci95_low'], unit)} to {number(entry['ci95_high'], unit)})"
+        )
     return number(entry["value"], unit)
 
 

@@ -14,19 +14,30 @@ all parameter sets.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from leftshift.engines.layout import (
-    AGEING, COMPLETION, FADE, QUEUE_HAZARD, REFERRAL, TRANSITION, Layout, ageing_rates, build_layout,
+    AGEING,
+    COMPLETION,
+    FADE,
+    QUEUE_HAZARD,
+    REFERRAL,
+    TRANSITION,
+    Layout,
+    ageing_rates,
+    build_layout,
     structure_key,
 )  # fmt: skip
 from leftshift.errors import LeftshiftError, Problem
 from leftshift.scenario import DEAD, PAYERS, WEEKS_PER_YEAR, Scenario, split_key
 
 RK4_STABLE_STEP = 2.5  # RK4 is stable and positive for rate x step below ~2.78; keep a margin
+CHUNK_MEMBERS = 64  # parameter sets per kernel call: ~1 MB of working set for the Leeds scenario
 
 
 @dataclass(frozen=True)
@@ -41,11 +52,9 @@ class TimeGrid:
         n = max(1, round(s.horizon_years * WEEKS_PER_YEAR / s.time_step_weeks))
         h = s.horizon_years / n
         mids = (np.arange(n) + 0.5) * h
-        if record == "full":
-            period = np.arange(n)
-        else:  # one period per simulated year
-            period = np.floor(mids).astype(int)
-        ends = np.array([(np.flatnonzero(period == p)[-1] + 1) * h for p in range(period[-1] + 1)])
+        period = np.arange(n) if record == "full" else np.floor(mids).astype(int)  # "yearly": one per year
+        last_step = np.searchsorted(period, np.arange(period[-1] + 1), side="right") - 1
+        ends = (last_step + 1) * h
         return cls(n, h, period, ends)
 
 
@@ -200,7 +209,7 @@ def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameter
         arrays["discount_rate"][n] = s.discount_rate
     out_rate = np.zeros((layout.n_stocks, n_members))
     np.add.at(out_rate, layout.src, rate)
-    entry = c_index[first.demography.entry_state]
+    entry = c_index.get(first.demography.entry_state, 0)  # with no entrants, any stock will do
     entry_stocks = np.array([layout.index(entry, b, 0) for b in range(nb)])
     return Parameters(rate=rate, out_rate=out_rate, initial=initial, entry_stocks=entry_stocks, **arrays)
 
@@ -215,45 +224,6 @@ def _check_step(s: Scenario, params: Parameters, layout: Layout, step_years: flo
             f"{fastest:.1f} a year); use time_step_weeks of at most {limit_weeks:.2f}",
             path="time_step_weeks",
         )])  # fmt: skip
-
-
-class _Stepper:
-    """One RK4 step of the linear part: flows moved and person-years lived, per edge and stock."""
-
-    def __init__(self, layout: Layout, params: Parameters) -> None:
-        self.src = layout.src
-        self.rate = params.rate
-        self.out_rate = params.out_rate
-        self.targets, self.starts = np.unique(layout.dst, return_index=True)
-        self.entry_stocks = params.entry_stocks
-        self.entrants = params.entrants
-        self.log_growth = np.log1p(params.entrants_growth)
-
-    def inflow(self, flows: np.ndarray, out: np.ndarray) -> np.ndarray:
-        if len(self.targets):
-            out[self.targets] += np.add.reduceat(flows, self.starts, axis=0)
-        return out
-
-    def entry_rate(self, t: float) -> np.ndarray:
-        return self.entrants * np.exp(self.log_growth * t)
-
-    def derivative(self, x: np.ndarray, t: float) -> np.ndarray:
-        d = -self.out_rate * x
-        self.inflow(self.rate * x[self.src], d)
-        d[self.entry_stocks] += self.entry_rate(t)
-        return d
-
-    def step(self, x: np.ndarray, t: float, h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Return (person-years per stock, people moved per edge, entrants per band) over [t, t+h]."""
-        k1 = self.derivative(x, t)
-        x2 = x + 0.5 * h * k1
-        k2 = self.derivative(x2, t + 0.5 * h)
-        x3 = x + 0.5 * h * k2
-        k3 = self.derivative(x3, t + 0.5 * h)
-        x4 = x + h * k3
-        person_years = (h / 6) * (x + 2 * x2 + 2 * x3 + x4)
-        entered = (h / 6) * (self.entry_rate(t) + 4 * self.entry_rate(t + 0.5 * h) + self.entry_rate(t + h))
-        return person_years, self.rate * person_years[self.src], entered
 
 
 def simulate(
@@ -278,6 +248,14 @@ def simulate(
     return _integrate(batch, layout, params, grid, progress)
 
 
+def _csr(groups: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Index arrays in compressed form (pointer, indices) for the compiled kernel."""
+    ptr = np.zeros(len(groups) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(g) for g in groups])
+    idx = np.concatenate([np.asarray(g, dtype=np.int64) for g in groups]) if groups else np.zeros(0, np.int64)
+    return ptr, idx.astype(np.int64)
+
+
 def _integrate(
     batch: tuple[Scenario, ...],
     layout: Layout,
@@ -285,162 +263,97 @@ def _integrate(
     grid: TimeGrid,
     progress: Callable[[int], None] | None,
 ) -> Trajectory:
-    h = grid.step_years
+    from leftshift.engines import kernel
+
     n_members = len(batch)
     n_periods = len(grid.period_end)
     resources = layout.resources
     n_res, n_cap = len(resources), layout.n_capacity
     n_prog = len(layout.programmes)
-    n_comp, n_trans = len(layout.compartments), len(layout.transitions)
-    services = (*layout.compartments, *(f"{f}->{g}" for f, g in layout.transitions),
+    comp = layout.compartments
+    services = (*comp, *(f"{f}->{g}" for f, g in layout.transitions),
                 *(f"overflow:{r.name}" for r in resources[:n_cap]),
                 *(f"intervention:{p}" for p in layout.programmes))  # fmt: skip
-    adm_slices, start = [], 0
-    for r in resources:
-        adm_slices.append(slice(start, start + len(r.admissions)))
-        start += len(r.admissions)
-    all_queue_stocks = np.concatenate([r.queue_stocks for r in resources] or [np.zeros(0, np.int64)])
-    q_slices, start = [], 0
-    for r in resources:
-        q_slices.append(slice(start, start + len(r.queue_stocks)))
-        start += len(r.queue_stocks)
-    queue_transition = np.array(
-        [layout.transitions.index(tuple(layout.compartments[c].removeprefix("waiting:").split("->")))
-         for c in layout.unravel(all_queue_stocks)[0]], dtype=np.int64,
+    occ_ptr, occ_idx = _csr([r.occupied for r in resources])
+    adm_ptr, adm_idx = _csr([r.admissions for r in resources])
+    _, adm_join = _csr([r.join_queue for r in resources])
+    dep_ptr, dep_idx = _csr([r.departures for r in resources])
+    q_ptr, q_idx = _csr([r.queue_stocks for r in resources])
+    _, q_target = _csr([r.queue_targets for r in resources])
+    q_trans = np.array(
+        [layout.transitions.index(tuple(comp[c].removeprefix("waiting:").split("->")))
+         for c in layout.unravel(q_idx)[0]], dtype=np.int64,
     )  # fmt: skip
-    edge_counts_as = layout.transition_of
-    costed_edges = np.flatnonzero(edge_counts_as >= 0)
+    by_source = np.argsort(layout.src, kind="stable")
+    src_ptr = np.searchsorted(layout.src[by_source], np.arange(layout.n_stocks + 1)).astype(np.int64)
+    rule = np.array([("wait", "overflow", "lost").index(r.rule) for r in resources], dtype=np.int64)
+    period_last_step = np.searchsorted(grid.period_of_step, np.arange(n_periods), side="right") - 1
+    res_comp = np.array([comp.index(r.name) for r in resources[:n_cap]], dtype=np.int64)
 
-    shape = (n_periods,)
+    def zeros(*shape: int) -> np.ndarray:
+        return np.zeros((*shape, n_members))
+
     rec = {
-        "person_years": np.zeros((*shape, layout.n_stocks, n_members)),
-        "flows": np.zeros((*shape, len(layout.src), n_members)),
-        "blocked": np.zeros((*shape, sum(len(r.admissions) for r in resources), n_members)),
-        "queue_admits": np.zeros((*shape, len(all_queue_stocks), n_members)),
-        "entrants": np.zeros((*shape, len(layout.bands), n_members)),
-        "occupied": np.zeros((*shape, n_res, n_members)),
-        "places": np.zeros((*shape, n_res, n_members)),
-        "waiting": np.zeros((*shape, n_res, n_members)),
-        "over_capacity": np.zeros((*shape, n_res, n_members)),
-        "over_capacity_person_years": np.zeros((*shape, n_res, n_members)),
-        "funded_places": np.zeros((*shape, n_prog, n_members)),
-        "referrals": np.zeros((*shape, n_prog, n_members)),
-        "costs": np.zeros((*shape, len(services), len(PAYERS), n_members)),
-        "costs_discounted": np.zeros((*shape, len(services), len(PAYERS), n_members)),
+        "stocks": zeros(n_periods + 1, layout.n_stocks),
+        "person_years": zeros(n_periods, layout.n_stocks),
+        "flows": zeros(n_periods, len(layout.src)),
+        "blocked": zeros(n_periods, len(adm_idx)),
+        "queue_admits": zeros(n_periods, len(q_idx)),
+        "entrants": zeros(n_periods, len(layout.bands)),
+        "occupied": zeros(n_periods, n_res),
+        "places": zeros(n_periods, n_res),
+        "waiting": zeros(n_periods, n_res),
+        "over_capacity": zeros(n_periods, n_res),
+        "over_capacity_person_years": zeros(n_periods, n_res),
+        "funded_places": zeros(n_periods, n_prog),
+        "referrals": zeros(n_periods, n_prog),
+        "costs": zeros(n_periods, len(services), len(PAYERS)),
+        "costs_discounted": zeros(n_periods, len(services), len(PAYERS)),
     }
-    stocks = np.zeros((n_periods + 1, layout.n_stocks, n_members))
-    x = params.initial.copy()
-    stocks[0] = x
-    places = params.initial_places.copy()
-    stepper = _Stepper(layout, params)
-    members = np.arange(n_members)
-    comp_of_stock = layout.unravel(np.arange(layout.n_stocks))[0]
+    comp_of_stock = layout.unravel(np.arange(layout.n_stocks))[0].astype(np.int64)
+    per_member = [
+        params.initial, params.rate, params.out_rate, params.entrants, params.entrants_growth, params.capacity,
+        params.budget, params.cost_per_place, params.build_years, params.loss_years, params.initial_places,
+        params.weekly_cost, params.transition_cost, params.overflow_premium, params.programme_payer,
+        params.cost_growth, params.discount_rate,
+    ]  # fmt: skip
 
-    for step in range(grid.n_steps):
-        t = step * h
-        per = grid.period_of_step[step]
-        year = min(int(np.floor(t + 0.5 * h)), params.budget.shape[1] - 1)
-        person_years, flows, entered = stepper.step(x, t, h)
-        x_new = x + stepper.inflow(flows, np.zeros_like(x)) - params.out_rate * person_years
-        x_new[params.entry_stocks] += entered
-        if (x_new < 0).any():
-            flows, x_new = _keep_non_negative(x, x_new, flows, layout, entered, params)
-
-        # Programme places follow funding with a first-order delay (faster down than up).
-        funded = params.budget[:, year, :] / params.cost_per_place
-        tau = np.where(funded > places, params.build_years, params.loss_years)
-        with np.errstate(divide="ignore", over="ignore"):
-            decay = np.where(tau > 0, np.exp(-h / np.where(tau > 0, tau, 1)), 0.0)
-        places = funded + (places - funded) * decay
-
-        step_admits = np.zeros((len(all_queue_stocks), n_members))
-        for i, r in enumerate(resources):
-            cap = params.capacity[i] if i < n_cap else places[i - n_cap]
-            occupied_start = x[r.occupied].sum(axis=0)
-            space = cap - occupied_start + flows[r.departures].sum(axis=0)
-            if len(r.queue_stocks):
-                queued = x_new[r.queue_stocks]
-                total = queued.sum(axis=0)
-                admit = np.minimum(total, np.maximum(space, 0.0))
-                moved = queued * np.divide(admit, total, out=np.zeros_like(admit), where=total > 0)
-                x_new[r.queue_stocks] -= moved
-                np.add.at(x_new, r.queue_targets, moved)
-                step_admits[q_slices[i]] = moved
-                space = space - admit
-            if r.rule != "overflow" and len(r.admissions):
-                demand = flows[r.admissions]
-                wanted = demand.sum(axis=0)
-                if i >= n_cap:
-                    rec["referrals"][per, i - n_cap] += wanted
-                share = np.divide(np.maximum(space, 0.0), wanted, out=np.ones_like(wanted), where=wanted > 0)
-                blocked = demand * (1.0 - np.minimum(share, 1.0))
-                if blocked.any():
-                    flows[r.admissions] -= blocked
-                    np.subtract.at(x_new, layout.dst[r.admissions], blocked)
-                    back = np.where(r.join_queue >= 0, r.join_queue, layout.src[r.admissions])
-                    np.add.at(x_new, back, blocked)
-                    rec["blocked"][per, adm_slices[i]] += blocked
-            occupied_end = x_new[r.occupied].sum(axis=0)
-            over = np.maximum(occupied_end - cap, 0.0)
-            rec["occupied"][per, i] = occupied_end
-            rec["places"][per, i] = cap
-            rec["waiting"][per, i] = x_new[r.queue_stocks].sum(axis=0) if len(r.queue_stocks) else 0.0
-            rec["over_capacity"][per, i] = over
-            rec["over_capacity_person_years"][per, i] += over * h
-        rec["funded_places"][per] = funded
-        rec["queue_admits"][per] += step_admits
-
-        # Costs of the step, by service and payer, with real growth and discounting at mid-step.
-        t_mid = t + 0.5 * h
-        growth = (1 + params.cost_growth) ** t_mid
-        discount = (1 + params.discount_rate) ** -t_mid
-        by_comp = np.zeros((n_comp, n_members))
-        np.add.at(by_comp, comp_of_stock, person_years)
-        cost = np.zeros((len(services), len(PAYERS), n_members))
-        cost[:n_comp] = by_comp[:, None, :] * params.weekly_cost * WEEKS_PER_YEAR
-        moves = np.zeros((n_trans, n_members))
-        np.add.at(moves, edge_counts_as[costed_edges], flows[costed_edges])
-        if len(all_queue_stocks):
-            np.add.at(moves, queue_transition, step_admits)
-        cost[n_comp : n_comp + n_trans] = moves[:, None, :] * params.transition_cost
-        over_py = rec["over_capacity"][per, :n_cap] * h
-        for i, r in enumerate(resources[:n_cap]):
-            state_cost = params.weekly_cost[layout.compartments.index(r.name)]
-            cost[n_comp + n_trans + i] = over_py[i] * params.overflow_premium[i] * state_cost * WEEKS_PER_YEAR
-        spend = params.budget[:, year, :] * h
-        for p in range(n_prog):
-            cost[n_comp + n_trans + n_cap + p, params.programme_payer[p], members] = spend[p]
-        cost *= growth
-        rec["costs"][per] += cost
-        rec["costs_discounted"][per] += cost * discount
-
-        rec["person_years"][per] += person_years
-        rec["flows"][per] += flows
-        rec["entrants"][per] += entered
-        x = x_new
-        if step == grid.n_steps - 1 or grid.period_of_step[step + 1] != per:
-            stocks[per + 1] = x
+    def run_slice(cols: slice) -> None:
+        """Integrate members `cols`; arrays are copied so each slice is contiguous for the kernel."""
+        (initial, rate, out_rate, entrants, growth, capacity, budget, cost_per_place, build, loss, places0,
+         weekly, trans_cost, premium, payer, cost_growth, discount) = [
+            np.ascontiguousarray(a[..., cols]) for a in per_member]  # fmt: skip
+        outs = {k: np.zeros(v[..., cols].shape) for k, v in rec.items()}
+        kernel.integrate(
+            initial, rate, out_rate, layout.src, layout.dst, src_ptr, by_source, params.entry_stocks, entrants,
+            np.log1p(growth), grid.n_steps, grid.step_years, grid.period_of_step, period_last_step,
+            rule, n_cap, capacity, budget, cost_per_place, build, loss, places0,
+            occ_ptr, occ_idx, adm_ptr, adm_idx, adm_join, dep_ptr, dep_idx, q_ptr, q_idx, q_target, q_trans,
+            comp_of_stock, weekly, layout.transition_of, trans_cost, premium, res_comp, payer, cost_growth, discount,
+            outs["stocks"], outs["person_years"], outs["flows"], outs["blocked"], outs["queue_admits"],
+            outs["entrants"], outs["occupied"], outs["places"], outs["waiting"], outs["over_capacity"],
+            outs["over_capacity_person_years"], outs["funded_places"], outs["referrals"], outs["costs"],
+            outs["costs_discounted"],
+        )  # fmt: skip
+        for k, v in outs.items():
+            rec[k][..., cols] = v
         if progress is not None:
-            progress(1)
-    return Trajectory(scenarios=batch, layout=layout, grid=grid, stocks=stocks, services=services, **rec)
+            progress(cols.stop - cols.start)
+
+    chunks = _member_chunks(n_members)
+    workers = min(len(chunks), os.cpu_count() or 1)
+    if workers == 1:
+        for cols in chunks:
+            run_slice(cols)
+    else:  # the kernel releases the GIL: threads share the batch's slices across cores
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(run_slice, chunks))
+    return Trajectory(scenarios=batch, layout=layout, grid=grid, services=services, **rec)
 
 
-def _keep_non_negative(
-    x: np.ndarray, x_new: np.ndarray, flows: np.ndarray, layout: Layout, entered: np.ndarray, params: Parameters
-) -> tuple[np.ndarray, np.ndarray]:
-    """Scale down the outflows of any stock that would go negative (a guard; RK4 rarely needs it)."""
-    inflow = np.zeros_like(x)
-    np.add.at(inflow, layout.dst, flows)
-    inflow[params.entry_stocks] += entered
-    outflow = np.zeros_like(x)
-    np.add.at(outflow, layout.src, flows)
-    scale = np.where(outflow > x + inflow, np.divide(x + inflow, outflow, out=np.ones_like(x), where=outflow > 0), 1)
-    flows = flows * scale[layout.src]
-    x_new = x.copy()
-    np.add.at(x_new, layout.dst, flows)
-    np.subtract.at(x_new, layout.src, flows)
-    x_new[params.entry_stocks] += entered
-    return flows, x_new
+def _member_chunks(n_members: int, size: int = CHUNK_MEMBERS) -> list[slice]:
+    """Slices of the batch small enough that one slice's working set stays in the CPU cache."""
+    return [slice(i, min(i + size, n_members)) for i in range(0, n_members, size)]
 
 
 __all__ = ["DEAD", "Trajectory", "simulate"]

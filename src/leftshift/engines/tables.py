@@ -8,7 +8,12 @@ import pandas as pd
 from leftshift.engines.layout import KIND_NAMES
 from leftshift.engines.stockflow import Trajectory
 from leftshift.result import (
-    COSTS_COLUMNS, FLOWS_COLUMNS, PROGRAMMES_COLUMNS, QUEUES_COLUMNS, TIMESERIES_COLUMNS, Result,
+    COSTS_COLUMNS,
+    FLOWS_COLUMNS,
+    PROGRAMMES_COLUMNS,
+    QUEUES_COLUMNS,
+    TIMESERIES_COLUMNS,
+    Result,
 )  # fmt: skip
 from leftshift.scenario import PAYERS
 
@@ -134,7 +139,7 @@ def _flows(traj: Trajectory, member: int, ends: np.ndarray, years: np.ndarray) -
     columns = ("source", "target", "age_band", "programme")
     return _grid_frame(
         ends, years,
-        {"kind": np.concatenate(kinds), **{name: np.concatenate([k[i] for k in keys]) for i, name in enumerate(columns)}},
+        {"kind": np.concatenate(kinds), **{c: np.concatenate([k[i] for k in keys]) for i, c in enumerate(columns)}},
         {"people": np.hstack(values)},
         FLOWS_COLUMNS,
     )  # fmt: skip

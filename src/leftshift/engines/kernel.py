@@ -1,0 +1,280 @@
+"""The stock-flow engine's inner loop, compiled with numba.
+
+One call integrates a batch of parameter sets (columns) over every step: RK4 for the flows, then
+capacity and programme places, costs and recording. The loops run over the batch innermost, so the
+compiler vectorises them; numpy would need several temporary arrays per operation instead. Nothing
+here knows about scenarios: `stockflow.py` builds every array and index.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+WAIT, OVERFLOW, LOST = 0, 1, 2
+WEEKS_PER_YEAR = 365.25 / 7
+
+
+@njit(cache=True, nogil=True)
+def _derivative(x, rate, out_rate, src, dst, entry_stocks, entrants, growth, d):  # pragma: no cover
+    m_stocks, n_members = x.shape
+    for m in range(m_stocks):
+        for n in range(n_members):
+            d[m, n] = -out_rate[m, n] * x[m, n]
+    for e in range(len(src)):
+        s, g = src[e], dst[e]
+        for n in range(n_members):
+            d[g, n] += rate[e, n] * x[s, n]
+    for b in range(len(entry_stocks)):
+        g = entry_stocks[b]
+        for n in range(n_members):
+            d[g, n] += entrants[b, n] * growth[n]
+
+
+@njit(cache=True, nogil=True)
+def integrate(
+    x0, rate, out_rate, src, dst, src_ptr, src_edges, entry_stocks, entrants, log_growth,
+    n_steps, h, period_of_step, period_last_step,
+    rule, n_cap, capacity, budget, cost_per_place, build_years, loss_years, initial_places,
+    occ_ptr, occ_idx, adm_ptr, adm_idx, adm_join, dep_ptr, dep_idx, q_ptr, q_idx, q_target, q_trans,
+    comp_of_stock, weekly_cost, transition_of, transition_cost, overflow_premium, res_comp,
+    programme_payer, cost_growth, discount_rate,
+    stocks, person_years, flows, blocked, queue_admits, entrants_rec, occupied, places_rec, waiting,
+    over_cap, over_py, funded_rec, referrals, costs, costs_disc,
+):  # pragma: no cover  (compiled; covered through stockflow.simulate)  # fmt: skip
+    m_stocks, n_members = x0.shape
+    n_edges = len(src)
+    n_res = len(rule)
+    n_prog = budget.shape[0]
+    n_years = budget.shape[1]
+    n_comp = weekly_cost.shape[0]
+    n_trans = transition_cost.shape[0]
+    n_payers = weekly_cost.shape[1]
+    x = x0.copy()
+    xs = np.empty_like(x)
+    xn = np.empty_like(x)
+    d = np.empty_like(x)
+    pacc = np.empty_like(x)
+    f = np.empty((n_edges, n_members))
+    ent = np.empty((len(entry_stocks), n_members))
+    places = initial_places.copy()
+    funded = np.zeros((n_prog, n_members))
+    step_admit = np.zeros((len(q_idx), n_members))
+    cost = np.zeros((costs.shape[1], n_payers, n_members))
+    by_comp = np.zeros((n_comp, n_members))
+    g_start, g_mid, g_end = np.zeros(n_members), np.zeros(n_members), np.zeros(n_members)
+    work = np.zeros((7, n_members))
+    cap, space, queued, wanted, share, refused, occ1 = work[0], work[1], work[2], work[3], work[4], work[5], work[6]
+    by_trans = np.zeros((n_trans, n_members))
+    stocks[0] = x
+    for step in range(n_steps):
+        t = step * h
+        per = period_of_step[step]
+        # Four RK4 stages; pacc is the RK4 time-integral of each stock over the step.
+        for n in range(n_members):
+            g_start[n] = np.exp(log_growth[n] * t)
+            g_mid[n] = np.exp(log_growth[n] * (t + 0.5 * h))
+            g_end[n] = np.exp(log_growth[n] * (t + h))
+        _derivative(x, rate, out_rate, src, dst, entry_stocks, entrants, g_start, d)
+        for m in range(m_stocks):
+            for n in range(n_members):
+                pacc[m, n] = x[m, n]
+                xs[m, n] = x[m, n] + 0.5 * h * d[m, n]
+        _derivative(xs, rate, out_rate, src, dst, entry_stocks, entrants, g_mid, d)
+        for m in range(m_stocks):
+            for n in range(n_members):
+                pacc[m, n] += 2.0 * xs[m, n]
+                xs[m, n] = x[m, n] + 0.5 * h * d[m, n]
+        _derivative(xs, rate, out_rate, src, dst, entry_stocks, entrants, g_mid, d)
+        for m in range(m_stocks):
+            for n in range(n_members):
+                pacc[m, n] += 2.0 * xs[m, n]
+                xs[m, n] = x[m, n] + h * d[m, n]
+        for m in range(m_stocks):
+            for n in range(n_members):
+                pacc[m, n] = (pacc[m, n] + xs[m, n]) * (h / 6.0)
+        for b in range(len(entry_stocks)):
+            for n in range(n_members):
+                ent[b, n] = entrants[b, n] * (h / 6.0) * (g_start[n] + 4.0 * g_mid[n] + g_end[n])
+        # Flows along each edge = rate x time-integral of the source: the stock update is RK4's.
+        for m in range(m_stocks):
+            for n in range(n_members):
+                xn[m, n] = x[m, n] - out_rate[m, n] * pacc[m, n]
+        for e in range(n_edges):
+            s, g = src[e], dst[e]
+            for n in range(n_members):
+                moved = rate[e, n] * pacc[s, n]
+                f[e, n] = moved
+                xn[g, n] += moved
+        for b in range(len(entry_stocks)):
+            for n in range(n_members):
+                xn[entry_stocks[b], n] += ent[b, n]
+        _keep_non_negative(xn, f, src, dst, src_ptr, src_edges)
+
+        # Programme places follow funding with a first-order delay, faster down than up.
+        year = min(int(np.floor(t + 0.5 * h)), n_years - 1)
+        for p in range(n_prog):
+            for n in range(n_members):
+                target = budget[p, year, n] / cost_per_place[p, n]
+                tau = build_years[p, n] if target > places[p, n] else loss_years[p, n]
+                if tau > 0:
+                    places[p, n] = target + (places[p, n] - target) * np.exp(-h / tau)
+                else:
+                    places[p, n] = target
+                funded[p, n] = target
+
+        # Capacity: admit from queues first, then new admissions up to the free places.
+        for r in range(n_res):
+            for n in range(n_members):
+                cap[n] = capacity[r, n] if r < n_cap else places[r - n_cap, n]
+                space[n] = cap[n]
+                queued[n] = 0.0
+                wanted[n] = 0.0
+            for i in range(occ_ptr[r], occ_ptr[r + 1]):
+                for n in range(n_members):
+                    space[n] -= x[occ_idx[i], n]
+            for i in range(dep_ptr[r], dep_ptr[r + 1]):
+                for n in range(n_members):
+                    space[n] += f[dep_idx[i], n]
+            for i in range(q_ptr[r], q_ptr[r + 1]):
+                for n in range(n_members):
+                    queued[n] += xn[q_idx[i], n]
+            for n in range(n_members):
+                admit = min(queued[n], max(space[n], 0.0))
+                share[n] = admit / queued[n] if queued[n] > 0.0 else 0.0
+                space[n] -= admit
+            for i in range(q_ptr[r], q_ptr[r + 1]):
+                for n in range(n_members):
+                    moved = xn[q_idx[i], n] * share[n]
+                    xn[q_idx[i], n] -= moved
+                    xn[q_target[i], n] += moved
+                    step_admit[i, n] = moved
+                    queue_admits[per, i, n] += moved
+            if rule[r] != OVERFLOW:
+                for i in range(adm_ptr[r], adm_ptr[r + 1]):
+                    for n in range(n_members):
+                        wanted[n] += f[adm_idx[i], n]
+                for n in range(n_members):
+                    if r >= n_cap:
+                        referrals[per, r - n_cap, n] += wanted[n]
+                    refused[n] = 1.0 - max(space[n], 0.0) / wanted[n] if wanted[n] > space[n] else 0.0
+                for i in range(adm_ptr[r], adm_ptr[r + 1]):
+                    e = adm_idx[i]
+                    back = adm_join[i] if adm_join[i] >= 0 else src[e]
+                    g = dst[e]
+                    for n in range(n_members):
+                        moved = f[e, n] * refused[n]
+                        f[e, n] -= moved
+                        xn[g, n] -= moved
+                        xn[back, n] += moved
+                        blocked[per, i, n] += moved
+            for n in range(n_members):
+                occ1[n] = 0.0
+                queued[n] = 0.0
+            for i in range(occ_ptr[r], occ_ptr[r + 1]):
+                for n in range(n_members):
+                    occ1[n] += xn[occ_idx[i], n]
+            for i in range(q_ptr[r], q_ptr[r + 1]):
+                for n in range(n_members):
+                    queued[n] += xn[q_idx[i], n]
+            for n in range(n_members):
+                over = max(occ1[n] - cap[n], 0.0)
+                occupied[per, r, n] = occ1[n]
+                places_rec[per, r, n] = cap[n]
+                waiting[per, r, n] = queued[n]
+                over_cap[per, r, n] = over
+                over_py[per, r, n] += over * h
+
+        # Costs of the step by service and payer: real growth and discounting at mid-step.
+        t_mid = t + 0.5 * h
+        cost[:] = 0.0
+        by_comp[:] = 0.0
+        by_trans[:] = 0.0
+        for m in range(m_stocks):
+            c = comp_of_stock[m]
+            for n in range(n_members):
+                by_comp[c, n] += pacc[m, n]
+        for e in range(n_edges):
+            tr = transition_of[e]
+            if tr >= 0:
+                for n in range(n_members):
+                    by_trans[tr, n] += f[e, n]
+        for i in range(len(q_idx)):
+            tr = q_trans[i]
+            for n in range(n_members):
+                by_trans[tr, n] += step_admit[i, n]
+        for c in range(n_comp):
+            for k in range(n_payers):
+                for n in range(n_members):
+                    cost[c, k, n] = by_comp[c, n] * weekly_cost[c, k, n] * WEEKS_PER_YEAR
+        for tr in range(n_trans):
+            for k in range(n_payers):
+                for n in range(n_members):
+                    cost[n_comp + tr, k, n] = by_trans[tr, n] * transition_cost[tr, k, n]
+        for r in range(n_cap):
+            for k in range(n_payers):
+                for n in range(n_members):
+                    cost[n_comp + n_trans + r, k, n] += (
+                        over_cap[per, r, n] * h * overflow_premium[r, n] * weekly_cost[res_comp[r], k, n]
+                        * WEEKS_PER_YEAR
+                    )  # fmt: skip
+        for n in range(n_members):
+            growth = (1.0 + cost_growth[n]) ** t_mid
+            discount = (1.0 + discount_rate[n]) ** -t_mid
+            for s in range(n_comp + n_trans + n_cap):
+                for k in range(n_payers):
+                    costs[per, s, k, n] += cost[s, k, n] * growth
+                    costs_disc[per, s, k, n] += cost[s, k, n] * growth * discount
+            # Budgets are set in cash at the price base: no real growth. A step that straddles the
+            # turn of a year pays each year's budget for its share of the step.
+            y0 = min(int(np.floor(t)), n_years - 1)
+            y1 = min(int(np.floor(t + h)), n_years - 1)
+            split = min(max(np.floor(t + h) - t, 0.0), h) if y1 != y0 else h
+            for p in range(n_prog):
+                spend = budget[p, y0, n] * split + budget[p, y1, n] * (h - split)
+                row = n_comp + n_trans + n_cap + p
+                costs[per, row, programme_payer[p, n], n] += spend
+                costs_disc[per, row, programme_payer[p, n], n] += spend * discount
+
+        for m in range(m_stocks):
+            for n in range(n_members):
+                person_years[per, m, n] += pacc[m, n]
+                x[m, n] = xn[m, n]
+        for e in range(n_edges):
+            for n in range(n_members):
+                flows[per, e, n] += f[e, n]
+        for b in range(len(entry_stocks)):
+            for n in range(n_members):
+                entrants_rec[per, b, n] += ent[b, n]
+        for p in range(n_prog):
+            for n in range(n_members):
+                funded_rec[per, p, n] = funded[p, n]
+        if period_last_step[per] == step:
+            stocks[per + 1] = x
+
+
+@njit(cache=True, nogil=True)
+def _keep_non_negative(xn, f, src, dst, src_ptr, src_edges):  # pragma: no cover
+    """Scale down the outflows of any stock that would go negative (a guard; RK4 rarely needs it)."""
+    m_stocks, n_members = xn.shape
+    for _ in range(10):
+        clean = True
+        for m in range(m_stocks):
+            for n in range(n_members):
+                if xn[m, n] >= 0.0:
+                    continue
+                out = 0.0
+                for i in range(src_ptr[m], src_ptr[m + 1]):
+                    out += f[src_edges[i], n]
+                if out <= 0.0:
+                    continue
+                clean = False
+                keep = max(xn[m, n] + out, 0.0) / out
+                for i in range(src_ptr[m], src_ptr[m + 1]):
+                    e = src_edges[i]
+                    back = f[e, n] * (1.0 - keep)
+                    f[e, n] -= back
+                    xn[dst[e], n] -= back
+                    xn[m, n] += back
+        if clean:
+            return

@@ -1,0 +1,75 @@
+"""Scenarios built in code, so that tests do not depend on the shipped files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from leftshift.loading import scenario_from_dict
+from leftshift.scenario import Scenario
+
+REPO = Path(__file__).resolve().parents[1]
+SCENARIOS = REPO / "scenarios"
+
+
+def small_scenario_dict(**changes: Any) -> dict[str, Any]:
+    """A two-band city with every feature: capacity with a queue, costs, demography, one intervention."""
+    data: dict[str, Any] = {
+        "name": "Small town",
+        "start_year": 2026,
+        "horizon_years": 3,
+        "seed": 7,
+        "age_bands": ["18-64", "65+"],
+        "states": ["community", "home_care", "residential", "acute"],
+        "initial": {
+            "community": {"18-64": 50_000, "65+": 10_000},
+            "home_care": {"65+": 300},
+            "residential": {"65+": 350},
+        },
+        "transitions": [
+            {"from": "community", "to": "acute", "rate": {"18-64": 0.07, "65+": 0.25}},
+            {"from": "community", "to": "home_care", "rate": {"65+": 0.03}},
+            {"from": "community", "to": "dead", "rate": {"18-64": 0.003, "65+": 0.04}},
+            {"from": "home_care", "to": "residential", "rate": 0.15},
+            {"from": "home_care", "to": "dead", "rate": 0.1},
+            {"from": "home_care", "to": "acute", "rate": 0.5},
+            {"from": "residential", "to": "dead", "rate": 0.3},
+            {"from": "acute", "to": "community", "rate": 33},
+            {"from": "acute", "to": "home_care", "rate": 2},
+            {"from": "acute", "to": "residential", "rate": 0.8},
+            {"from": "acute", "to": "dead", "rate": 1.2},
+        ],
+        "capacity": {
+            "residential": {"places": 380, "when_full": "wait"},
+            "home_care": {"places": 330, "when_full": "wait", "waiting_acute_risk_multiplier": 1.3},
+        },
+        "costs": {
+            "per_person_week": {
+                "home_care": {"council": 300},
+                "residential": {"council": 700, "self_funder": 400},
+                "acute": {"nhs": 2800},
+            },
+            "per_transition": {"community->acute": {"nhs": 220}},
+        },
+        "demography": {"ageing": {"18-64": 0.021}, "entrants_per_year": {"18-64": 800}},
+        "interventions": [
+            {
+                "name": "Neighbourhood network",
+                "sector": "vcf",
+                "budget": 150_000,
+                "cost_per_participant_year": 150,
+                "eligible": {"states": ["community", "home_care"], "age_bands": ["65+"]},
+                "referrals": {"community": 0.1, "home_care": 0.3},
+                "programme_years": 1.5,
+                "ramp_up": {"build_years": 1, "loss_years": 0.5},
+                "effects": {"community->acute": 0.9, "community->home_care": 0.85},
+                "effect_years_after": 1,
+            }
+        ],
+    }
+    data.update(changes)
+    return data
+
+
+def small_scenario(**changes: Any) -> Scenario:
+    return scenario_from_dict(small_scenario_dict(**changes))
