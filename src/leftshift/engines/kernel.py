@@ -55,61 +55,25 @@ def integrate(
     xn = np.empty_like(x)
     d = np.empty_like(x)
     pacc = np.empty_like(x)
+    out_now = out_rate.copy()
+    rate_now = rate.copy()
     f = np.empty((n_edges, n_members))
     ent = np.empty((len(entry_stocks), n_members))
     places = initial_places.copy()
     funded = np.zeros((n_prog, n_members))
     step_admit = np.zeros((len(q_idx), n_members))
+    psi = np.ones((n_res, n_members))
+    refused = np.zeros((len(adm_idx), n_members))
     cost = np.zeros((costs.shape[1], n_payers, n_members))
     by_comp = np.zeros((n_comp, n_members))
-    g_start, g_mid, g_end = np.zeros(n_members), np.zeros(n_members), np.zeros(n_members)
-    work = np.zeros((7, n_members))
-    cap, space, queued, wanted, share, refused, occ1 = work[0], work[1], work[2], work[3], work[4], work[5], work[6]
     by_trans = np.zeros((n_trans, n_members))
+    g_start, g_mid, g_end = np.zeros(n_members), np.zeros(n_members), np.zeros(n_members)
+    work = np.zeros((5, n_members))
+    cap, space, queued, wanted, total = work[0], work[1], work[2], work[3], work[4]
     stocks[0] = x
     for step in range(n_steps):
         t = step * h
         per = period_of_step[step]
-        # Four RK4 stages; pacc is the RK4 time-integral of each stock over the step.
-        for n in range(n_members):
-            g_start[n] = np.exp(log_growth[n] * t)
-            g_mid[n] = np.exp(log_growth[n] * (t + 0.5 * h))
-            g_end[n] = np.exp(log_growth[n] * (t + h))
-        _derivative(x, rate, out_rate, src, dst, entry_stocks, entrants, g_start, d)
-        for m in range(m_stocks):
-            for n in range(n_members):
-                pacc[m, n] = x[m, n]
-                xs[m, n] = x[m, n] + 0.5 * h * d[m, n]
-        _derivative(xs, rate, out_rate, src, dst, entry_stocks, entrants, g_mid, d)
-        for m in range(m_stocks):
-            for n in range(n_members):
-                pacc[m, n] += 2.0 * xs[m, n]
-                xs[m, n] = x[m, n] + 0.5 * h * d[m, n]
-        _derivative(xs, rate, out_rate, src, dst, entry_stocks, entrants, g_mid, d)
-        for m in range(m_stocks):
-            for n in range(n_members):
-                pacc[m, n] += 2.0 * xs[m, n]
-                xs[m, n] = x[m, n] + h * d[m, n]
-        for m in range(m_stocks):
-            for n in range(n_members):
-                pacc[m, n] = (pacc[m, n] + xs[m, n]) * (h / 6.0)
-        for b in range(len(entry_stocks)):
-            for n in range(n_members):
-                ent[b, n] = entrants[b, n] * (h / 6.0) * (g_start[n] + 4.0 * g_mid[n] + g_end[n])
-        # Flows along each edge = rate x time-integral of the source: the stock update is RK4's.
-        for m in range(m_stocks):
-            for n in range(n_members):
-                xn[m, n] = x[m, n] - out_rate[m, n] * pacc[m, n]
-        for e in range(n_edges):
-            s, g = src[e], dst[e]
-            for n in range(n_members):
-                moved = rate[e, n] * pacc[s, n]
-                f[e, n] = moved
-                xn[g, n] += moved
-        for b in range(len(entry_stocks)):
-            for n in range(n_members):
-                xn[entry_stocks[b], n] += ent[b, n]
-        _keep_non_negative(xn, f, src, dst, src_ptr, src_edges)
 
         # Programme places follow funding with a first-order delay, faster down than up.
         year = min(int(np.floor(t + 0.5 * h)), n_years - 1)
@@ -123,7 +87,9 @@ def integrate(
                     places[p, n] = target
                 funded[p, n] = target
 
-        # Capacity: admit from queues first, then new admissions up to the free places.
+        # Share of each resource's new demand that fits in the places expected to be free during
+        # the step (after those already waiting). Admission rates are scaled by it *inside* the
+        # RK4 stages, so refused people stay where they are for the whole step.
         for r in range(n_res):
             for n in range(n_members):
                 cap[n] = capacity[r, n] if r < n_cap else places[r - n_cap, n]
@@ -134,52 +100,172 @@ def integrate(
                 for n in range(n_members):
                     space[n] -= x[occ_idx[i], n]
             for i in range(dep_ptr[r], dep_ptr[r + 1]):
+                e = dep_idx[i]
                 for n in range(n_members):
-                    space[n] += f[dep_idx[i], n]
+                    space[n] += h * rate[e, n] * x[src[e], n]
+            for i in range(q_ptr[r], q_ptr[r + 1]):
+                for n in range(n_members):
+                    queued[n] += x[q_idx[i], n]
+            for i in range(adm_ptr[r], adm_ptr[r + 1]):
+                e = adm_idx[i]
+                for n in range(n_members):
+                    wanted[n] += h * rate[e, n] * x[src[e], n]
+            for n in range(n_members):
+                free = space[n] - min(queued[n], max(space[n], 0.0))
+                if rule[r] == OVERFLOW or wanted[n] <= max(free, 0.0):
+                    psi[r, n] = 1.0
+                else:
+                    psi[r, n] = max(free, 0.0) / wanted[n]  # wanted > 0 here
+            for i in range(adm_ptr[r], adm_ptr[r + 1]):
+                e = adm_idx[i]
+                for n in range(n_members):
+                    rate_now[e, n] = rate[e, n] * psi[r, n]
+        for r in range(n_res):
+            for i in range(adm_ptr[r], adm_ptr[r + 1]):
+                m = src[adm_idx[i]]
+                for n in range(n_members):
+                    out_now[m, n] = 0.0
+                for j in range(src_ptr[m], src_ptr[m + 1]):
+                    e = src_edges[j]
+                    for n in range(n_members):
+                        out_now[m, n] += rate_now[e, n]
+
+        # Four RK4 stages; pacc is the RK4 time-integral of each stock over the step.
+        for n in range(n_members):
+            g_start[n] = np.exp(log_growth[n] * t)
+            g_mid[n] = np.exp(log_growth[n] * (t + 0.5 * h))
+            g_end[n] = np.exp(log_growth[n] * (t + h))
+        _derivative(x, rate_now, out_now, src, dst, entry_stocks, entrants, g_start, d)
+        for m in range(m_stocks):
+            for n in range(n_members):
+                pacc[m, n] = x[m, n]
+                xs[m, n] = x[m, n] + 0.5 * h * d[m, n]
+        _derivative(xs, rate_now, out_now, src, dst, entry_stocks, entrants, g_mid, d)
+        for m in range(m_stocks):
+            for n in range(n_members):
+                pacc[m, n] += 2.0 * xs[m, n]
+                xs[m, n] = x[m, n] + 0.5 * h * d[m, n]
+        _derivative(xs, rate_now, out_now, src, dst, entry_stocks, entrants, g_mid, d)
+        for m in range(m_stocks):
+            for n in range(n_members):
+                pacc[m, n] += 2.0 * xs[m, n]
+                xs[m, n] = x[m, n] + h * d[m, n]
+        for m in range(m_stocks):
+            for n in range(n_members):
+                pacc[m, n] = (pacc[m, n] + xs[m, n]) * (h / 6.0)
+        for b in range(len(entry_stocks)):
+            for n in range(n_members):
+                ent[b, n] = entrants[b, n] * (h / 6.0) * (g_start[n] + 4.0 * g_mid[n] + g_end[n])
+        # Flows along each edge = rate x time-integral of the source: the stock update is RK4's,
+        # and summing edge by edge conserves people to rounding error.
+        for m in range(m_stocks):
+            for n in range(n_members):
+                xn[m, n] = x[m, n]
+        for e in range(n_edges):
+            s, g = src[e], dst[e]
+            for n in range(n_members):
+                moved = rate_now[e, n] * pacc[s, n]
+                f[e, n] = moved
+                xn[g, n] += moved
+                xn[s, n] -= moved
+        for b in range(len(entry_stocks)):
+            for n in range(n_members):
+                xn[entry_stocks[b], n] += ent[b, n]
+        _keep_non_negative(xn, f, src, dst, src_ptr, src_edges)
+
+        # Refused demand joins the queue (`wait`) or is turned away (`lost`) at the end of the step;
+        # then the places actually free are filled: first from the queue, then (`lost`) from the
+        # refused, and any admissions beyond the places are undone (the estimate overshot).
+        for r in range(n_res):
+            for n in range(n_members):
+                cap[n] = capacity[r, n] if r < n_cap else places[r - n_cap, n]
+                wanted[n] = 0.0
+            for i in range(adm_ptr[r], adm_ptr[r + 1]):
+                e = adm_idx[i]
+                back = adm_join[i]
+                for n in range(n_members):
+                    # (never more than are left where they wait: a guard for extreme rates)
+                    refused[i, n] = min(rate[e, n] * (1.0 - psi[r, n]) * pacc[src[e], n], max(xn[src[e], n], 0.0))
+                    wanted[n] += f[e, n] + refused[i, n]
+                    if back >= 0:
+                        xn[src[e], n] -= refused[i, n]
+                        xn[back, n] += refused[i, n]
+            if r >= n_cap:
+                for n in range(n_members):
+                    referrals[per, r - n_cap, n] += wanted[n]
+            for n in range(n_members):
+                space[n] = cap[n]
+            for i in range(occ_ptr[r], occ_ptr[r + 1]):
+                for n in range(n_members):
+                    space[n] -= xn[occ_idx[i], n]
+            if rule[r] != OVERFLOW:
+                # undo admissions beyond the places, in proportion
+                for n in range(n_members):
+                    total[n] = 0.0
+                for i in range(adm_ptr[r], adm_ptr[r + 1]):
+                    for n in range(n_members):
+                        total[n] += f[adm_idx[i], n]
+                for i in range(adm_ptr[r], adm_ptr[r + 1]):
+                    e = adm_idx[i]
+                    back = adm_join[i] if adm_join[i] >= 0 else src[e]
+                    for n in range(n_members):
+                        if space[n] < 0.0 and total[n] > 0.0:
+                            moved = min(f[e, n] * min(-space[n] / total[n], 1.0), max(xn[dst[e], n], 0.0))
+                            f[e, n] -= moved
+                            xn[dst[e], n] -= moved
+                            xn[back, n] += moved
+                            refused[i, n] += moved
+                for n in range(n_members):
+                    if space[n] < 0.0:
+                        space[n] = min(space[n] + total[n], 0.0)
+            # admit from the queue
+            for n in range(n_members):
+                queued[n] = 0.0
             for i in range(q_ptr[r], q_ptr[r + 1]):
                 for n in range(n_members):
                     queued[n] += xn[q_idx[i], n]
             for n in range(n_members):
                 admit = min(queued[n], max(space[n], 0.0))
-                share[n] = admit / queued[n] if queued[n] > 0.0 else 0.0
+                total[n] = admit / queued[n] if queued[n] > 0.0 else 0.0
                 space[n] -= admit
             for i in range(q_ptr[r], q_ptr[r + 1]):
                 for n in range(n_members):
-                    moved = xn[q_idx[i], n] * share[n]
+                    moved = xn[q_idx[i], n] * total[n]
                     xn[q_idx[i], n] -= moved
                     xn[q_target[i], n] += moved
                     step_admit[i, n] = moved
                     queue_admits[per, i, n] += moved
-            if rule[r] != OVERFLOW:
+            # `lost`: refused people who would have fitted after all are admitted
+            if rule[r] == LOST:
+                for n in range(n_members):
+                    total[n] = 0.0
                 for i in range(adm_ptr[r], adm_ptr[r + 1]):
                     for n in range(n_members):
-                        wanted[n] += f[adm_idx[i], n]
-                for n in range(n_members):
-                    if r >= n_cap:
-                        referrals[per, r - n_cap, n] += wanted[n]
-                    refused[n] = 1.0 - max(space[n], 0.0) / wanted[n] if wanted[n] > space[n] else 0.0
+                        total[n] += refused[i, n]
                 for i in range(adm_ptr[r], adm_ptr[r + 1]):
                     e = adm_idx[i]
-                    back = adm_join[i] if adm_join[i] >= 0 else src[e]
-                    g = dst[e]
                     for n in range(n_members):
-                        moved = f[e, n] * refused[n]
-                        f[e, n] -= moved
-                        xn[g, n] -= moved
-                        xn[back, n] += moved
-                        blocked[per, i, n] += moved
+                        if space[n] > 0.0 and total[n] > 0.0:
+                            moved = min(refused[i, n] * min(space[n] / total[n], 1.0), max(xn[src[e], n], 0.0))
+                            refused[i, n] -= moved
+                            f[e, n] += moved
+                            xn[src[e], n] -= moved
+                            xn[dst[e], n] += moved
+            for i in range(adm_ptr[r], adm_ptr[r + 1]):
+                for n in range(n_members):
+                    blocked[per, i, n] += refused[i, n]
             for n in range(n_members):
-                occ1[n] = 0.0
+                space[n] = 0.0
                 queued[n] = 0.0
             for i in range(occ_ptr[r], occ_ptr[r + 1]):
                 for n in range(n_members):
-                    occ1[n] += xn[occ_idx[i], n]
+                    space[n] += xn[occ_idx[i], n]
             for i in range(q_ptr[r], q_ptr[r + 1]):
                 for n in range(n_members):
                     queued[n] += xn[q_idx[i], n]
             for n in range(n_members):
-                over = max(occ1[n] - cap[n], 0.0)
-                occupied[per, r, n] = occ1[n]
+                over = max(space[n] - cap[n], 0.0)
+                occupied[per, r, n] = space[n]
                 places_rec[per, r, n] = cap[n]
                 waiting[per, r, n] = queued[n]
                 over_cap[per, r, n] = over

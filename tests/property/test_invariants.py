@@ -1,0 +1,105 @@
+"""Invariants that must hold for any scenario: people are conserved, no stock goes negative, an
+unfunded intervention changes nothing, and more places never lengthen queues."""
+
+from __future__ import annotations
+
+import numpy as np
+from builders import small_scenario_dict
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from leftshift.engines.stockflow import simulate
+from leftshift.engines.tables import to_result
+from leftshift.loading import scenario_from_dict
+
+RULES = st.sampled_from(["wait", "overflow", "lost"])
+RATE = st.floats(0.0, 3.0)
+
+
+@st.composite
+def scenarios(draw):
+    data = small_scenario_dict(horizon_years=draw(st.sampled_from([1, 2])))
+    for t in data["transitions"]:
+        if t["to"] == "community" and t["from"] == "acute":
+            t["rate"] = draw(st.floats(5.0, 60.0))
+        elif isinstance(t["rate"], dict):
+            t["rate"] = {band: draw(RATE) for band in t["rate"]}
+        else:
+            t["rate"] = draw(RATE)
+    data["capacity"] = {
+        "residential": {"places": draw(st.floats(0, 600)), "when_full": draw(RULES)},
+        "home_care": {"places": draw(st.floats(0, 600)), "when_full": draw(RULES),
+                      "waiting_acute_risk_multiplier": draw(st.floats(1.0, 2.0))},
+    }  # fmt: skip
+    iv = data["interventions"][0]
+    iv["budget"] = draw(st.floats(0, 2e6))
+    iv["referrals"] = {"community": draw(st.floats(0, 2)), "home_care": draw(st.floats(0, 2))}
+    iv["programme_years"] = draw(st.floats(0.1, 3))
+    iv["ramp_up"] = {"build_years": draw(st.floats(0, 3)), "loss_years": draw(st.floats(0, 1)),
+                     "initial_places": draw(st.floats(0, 5000))}  # fmt: skip
+    iv["effect_years_after"] = draw(st.sampled_from([0.0, 0.5, 2.0]))
+    data["demography"]["entrants_per_year"] = {"18-64": draw(st.floats(0, 5000))}
+    return scenario_from_dict(data)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_people_are_conserved_and_never_negative(scenario):
+    traj = simulate(scenario)
+    totals = traj.stocks[:, :, 0].sum(axis=1)
+    entered = np.concatenate([[0.0], np.cumsum(traj.entrants[:, :, 0].sum(axis=1))])
+    expected = totals[0] + entered
+    assert np.max(np.abs(totals - expected) / expected) < 1e-9
+    assert traj.stocks.min() >= -1e-9 * expected.max()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_capacity_is_respected_unless_the_rule_is_overflow(scenario):
+    traj = simulate(scenario)
+    for i, resource in enumerate(traj.layout.resources):
+        if resource.rule == "overflow":
+            continue
+        start = scenario.initial.get(resource.name, {})
+        initial = sum(start.values()) if i < traj.layout.n_capacity else scenario.interventions[0].ramp_up.initial_places
+        # a resource may start above its places; it may never rise above max(places, what it held)
+        over = traj.occupied[:, i, 0] - np.maximum(traj.places[:, i, 0], initial)
+        assert over.max() <= 1e-6 * max(1.0, traj.places[:, i, 0].max())
+
+
+def _by_state(result):
+    return result.timeseries.groupby(["time", "state", "age_band"])["people"].sum()
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_an_unfunded_intervention_reproduces_the_baseline_exactly(scenario):
+    data = scenario.model_dump(by_alias=True)
+    data["interventions"][0]["budget"] = 0.0
+    data["interventions"][0]["ramp_up"]["initial_places"] = 0.0
+    unfunded = to_result(simulate(scenario_from_dict(data)))
+    data["interventions"] = []
+    baseline = to_result(simulate(scenario_from_dict(data)))
+    a, b = _by_state(unfunded), _by_state(baseline)
+    a = a[a != 0]
+    b = b[b != 0]
+    assert a.index.equals(b.index)
+    np.testing.assert_array_equal(a.to_numpy(), b.to_numpy())
+    np.testing.assert_array_equal(
+        unfunded.costs.groupby(["service", "payer"])["cost_gbp"].sum(),
+        baseline.costs.groupby(["service", "payer"])["cost_gbp"].sum(),
+    )
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), st.floats(1.0, 300.0))
+def test_more_places_never_lengthen_queues(scenario, extra):
+    data = scenario.model_dump(by_alias=True)
+    for resource in data["capacity"].values():
+        resource["when_full"] = "wait"
+    fewer = scenario_from_dict(data)
+    data["capacity"]["residential"]["places"] += extra
+    more = scenario_from_dict(data)
+    waiting = [simulate(s).waiting[:, :, 0] for s in (fewer, more)]
+    residential = [r.name for r in simulate(fewer).layout.resources].index("residential")
+    assert np.all(waiting[1][:, residential] <= waiting[0][:, residential] + 1e-6)
