@@ -134,6 +134,43 @@ class Scenario(_Frozen):
     )
     correlations: list[Correlation] = Field([], description="rank correlations between uncertain parameters")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_splits(cls, data: Any) -> Any:
+        """`{from: acute, rate: 29, split: {community: 0.5, home_care: 0.42, ...}}` is shorthand for one
+        transition per destination with rate x share (e.g. discharge pathways); shares must sum to 1."""
+        if not isinstance(data, dict) or not isinstance(data.get("transitions"), list):
+            return data
+        expanded: list[Any] = []
+        problems = []
+        for i, t in enumerate(data["transitions"]):
+            if not (isinstance(t, dict) and "split" in t):
+                expanded.append(t)
+                continue
+            split, rate = t.get("split"), t.get("rate")
+            extra = set(t) - {"from", "rate", "split"}
+            if extra or not isinstance(split, dict) or not split:
+                problems.append(
+                    (f"transitions[{i}]", "a split transition has exactly: from, rate, split {state: share}")
+                )
+                continue
+            shares = [v for v in split.values() if isinstance(v, int | float) and v >= 0]
+            if len(shares) != len(split) or abs(sum(shares) - 1) > 1e-6:
+                total = sum(v for v in split.values() if isinstance(v, int | float))
+                problems.append(
+                    (f"transitions[{i}].split", f"shares must be numbers >= 0 that sum to 1 (they sum to {total:g})")
+                )
+                continue
+            for to, share in split.items():
+                scaled = {b: v * share for b, v in rate.items()} if isinstance(rate, dict) else (
+                    rate * share if isinstance(rate, int | float) else rate)  # fmt: skip
+                expanded.append({"from": t.get("from"), "to": to, "rate": scaled})
+        if problems:
+            raise PydanticCustomError(
+                "scenario_reference", "{message}", {"message": problems[0][1], "problems": problems}
+            )
+        return {**data, "transitions": expanded}
+
     @model_validator(mode="after")
     def _check_references(self) -> Scenario:
         problems = list(_reference_problems(self))

@@ -119,3 +119,16 @@ def test_a_missing_file_is_a_clear_error(tmp_path):
 def test_yaml_is_read_safely(tmp_path):
     path = write(tmp_path / "evil.yaml", "name: !!python/object/apply:os.system ['echo hacked']\n")
     assert "not valid YAML" in problem_of(path).message
+
+
+def test_split_transitions_expand_and_their_shares_must_sum_to_one(tmp_path):
+    data = small_scenario_dict()
+    data["transitions"] = [t for t in data["transitions"] if t["from"] != "acute"]
+    data["transitions"].append({"from": "acute", "rate": 40, "split": {"community": 0.8, "home_care": 0.2}})
+    s = load_scenario(write(tmp_path / "ok.yaml", data))
+    assert {(t.from_state, t.to, t.rate) for t in s.transitions if t.from_state == "acute"} == {
+        ("acute", "community", 32.0), ("acute", "home_care", 8.0)}  # fmt: skip
+    data["transitions"][-1]["split"]["home_care"] = 0.3
+    problem = problem_of(write(tmp_path / "bad.yaml", data))
+    assert problem.path == f"transitions[{len(data['transitions']) - 1}].split"
+    assert "sum to 1" in problem.message and problem.line is not None
