@@ -106,10 +106,6 @@ class Trajectory:
     costs_discounted: np.ndarray  # (periods, S, 4, N)
     services: tuple[str, ...]
 
-    @property
-    def n_members(self) -> int:
-        return self.stocks.shape[-1]
-
 
 def _check_batch(scenarios: Sequence[Scenario]) -> None:
     first = scenarios[0]
@@ -214,7 +210,8 @@ def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameter
     return Parameters(rate=rate, out_rate=out_rate, initial=initial, entry_stocks=entry_stocks, **arrays)
 
 
-def _check_step(s: Scenario, params: Parameters, layout: Layout, step_years: float) -> None:
+def _check_step(params: Parameters, layout: Layout, step_years: float) -> None:
+    """Refuse a step so long that RK4 would be unstable for the fastest flow, and say what will do."""
     fastest = float(params.out_rate.max()) if params.out_rate.size else 0.0
     if fastest * step_years > RK4_STABLE_STEP:
         c, _, _ = layout.unravel(np.array([int(params.out_rate.max(axis=1).argmax())]))
@@ -244,7 +241,7 @@ def simulate(
     layout = build_layout(first)
     params = build_parameters(batch, layout)
     grid = TimeGrid.for_scenario(first, record)
-    _check_step(first, params, layout, grid.step_years)
+    _check_step(params, layout, grid.step_years)
     return _integrate(batch, layout, params, grid, progress)
 
 
