@@ -16,7 +16,9 @@ WEEKS_PER_YEAR = 365.25 / 7
 
 
 @njit(cache=True, nogil=True)
-def _derivative(x, rate, out_rate, src, dst, entry_stocks, entrants, growth, d):  # pragma: no cover
+def _derivative(
+    x, rate, out_rate, src, dst, entry_stocks, entrants, growth, q_idx, q_target, kappa, d
+):  # pragma: no cover
     m_stocks, n_members = x.shape
     for m in range(m_stocks):
         for n in range(n_members):
@@ -29,6 +31,11 @@ def _derivative(x, rate, out_rate, src, dst, entry_stocks, entrants, growth, d):
         g = entry_stocks[b]
         for n in range(n_members):
             d[g, n] += entrants[b, n] * growth[n]
+    for i in range(len(q_idx)):  # admissions from queues, at a steady rate as places free up
+        q, g = q_idx[i], q_target[i]
+        for n in range(n_members):
+            d[q, n] -= kappa[i, n]
+            d[g, n] += kappa[i, n]
 
 
 @njit(cache=True, nogil=True)
@@ -63,6 +70,7 @@ def integrate(
     funded = np.zeros((n_prog, n_members))
     step_admit = np.zeros((len(q_idx), n_members))
     psi = np.ones((n_res, n_members))
+    kappa = np.zeros((len(q_idx), n_members))
     refused = np.zeros((len(adm_idx), n_members))
     cost = np.zeros((costs.shape[1], n_payers, n_members))
     by_comp = np.zeros((n_comp, n_members))
@@ -101,7 +109,7 @@ def integrate(
                     space[n] -= x[occ_idx[i], n]
             for i in range(dep_ptr[r], dep_ptr[r + 1]):
                 e = dep_idx[i]
-                for n in range(n_members):
+                for n in range(n_members):  # departures if the places are kept full through the step
                     space[n] += h * rate[e, n] * x[src[e], n]
             for i in range(q_ptr[r], q_ptr[r + 1]):
                 for n in range(n_members):
@@ -111,7 +119,10 @@ def integrate(
                 for n in range(n_members):
                     wanted[n] += h * rate[e, n] * x[src[e], n]
             for n in range(n_members):
-                free = space[n] - min(queued[n], max(space[n], 0.0))
+                # those waiting are admitted first, at a steady rate through the step (kappa)
+                from_queue = min(queued[n], max(space[n], 0.0))
+                total[n] = from_queue / queued[n] / h if queued[n] > 0.0 else 0.0
+                free = space[n] - from_queue
                 if rule[r] == OVERFLOW or wanted[n] <= max(free, 0.0):
                     psi[r, n] = 1.0
                 else:
@@ -120,6 +131,9 @@ def integrate(
                 e = adm_idx[i]
                 for n in range(n_members):
                     rate_now[e, n] = rate[e, n] * psi[r, n]
+            for i in range(q_ptr[r], q_ptr[r + 1]):
+                for n in range(n_members):
+                    kappa[i, n] = total[n] * x[q_idx[i], n]  # people a year from this queue stock
         for r in range(n_res):
             for i in range(adm_ptr[r], adm_ptr[r + 1]):
                 m = src[adm_idx[i]]
@@ -135,17 +149,17 @@ def integrate(
             g_start[n] = np.exp(log_growth[n] * t)
             g_mid[n] = np.exp(log_growth[n] * (t + 0.5 * h))
             g_end[n] = np.exp(log_growth[n] * (t + h))
-        _derivative(x, rate_now, out_now, src, dst, entry_stocks, entrants, g_start, d)
+        _derivative(x, rate_now, out_now, src, dst, entry_stocks, entrants, g_start, q_idx, q_target, kappa, d)
         for m in range(m_stocks):
             for n in range(n_members):
                 pacc[m, n] = x[m, n]
                 xs[m, n] = x[m, n] + 0.5 * h * d[m, n]
-        _derivative(xs, rate_now, out_now, src, dst, entry_stocks, entrants, g_mid, d)
+        _derivative(xs, rate_now, out_now, src, dst, entry_stocks, entrants, g_mid, q_idx, q_target, kappa, d)
         for m in range(m_stocks):
             for n in range(n_members):
                 pacc[m, n] += 2.0 * xs[m, n]
                 xs[m, n] = x[m, n] + 0.5 * h * d[m, n]
-        _derivative(xs, rate_now, out_now, src, dst, entry_stocks, entrants, g_mid, d)
+        _derivative(xs, rate_now, out_now, src, dst, entry_stocks, entrants, g_mid, q_idx, q_target, kappa, d)
         for m in range(m_stocks):
             for n in range(n_members):
                 pacc[m, n] += 2.0 * xs[m, n]
@@ -171,6 +185,13 @@ def integrate(
         for b in range(len(entry_stocks)):
             for n in range(n_members):
                 xn[entry_stocks[b], n] += ent[b, n]
+        for i in range(len(q_idx)):
+            q, g = q_idx[i], q_target[i]
+            for n in range(n_members):
+                moved = min(kappa[i, n] * h, max(xn[q, n], 0.0))
+                step_admit[i, n] = moved
+                xn[q, n] -= moved
+                xn[g, n] += moved
         _keep_non_negative(xn, f, src, dst, src_ptr, src_edges)
 
         # Refused demand joins the queue (`wait`) or is turned away (`lost`) at the end of the step;
@@ -218,6 +239,22 @@ def integrate(
                 for n in range(n_members):
                     if space[n] < 0.0:
                         space[n] = min(space[n] + total[n], 0.0)
+                # still over: people admitted from the queue this step go back to it
+                for n in range(n_members):
+                    total[n] = 0.0
+                for i in range(q_ptr[r], q_ptr[r + 1]):
+                    for n in range(n_members):
+                        total[n] += step_admit[i, n]
+                for i in range(q_ptr[r], q_ptr[r + 1]):
+                    for n in range(n_members):
+                        if space[n] < 0.0 and total[n] > 0.0:
+                            moved = min(step_admit[i, n] * min(-space[n] / total[n], 1.0), max(xn[q_target[i], n], 0.0))
+                            step_admit[i, n] -= moved
+                            xn[q_target[i], n] -= moved
+                            xn[q_idx[i], n] += moved
+                for n in range(n_members):
+                    if space[n] < 0.0:
+                        space[n] = min(space[n] + total[n], 0.0)
             # admit from the queue
             for n in range(n_members):
                 queued[n] = 0.0
@@ -233,8 +270,7 @@ def integrate(
                     moved = xn[q_idx[i], n] * total[n]
                     xn[q_idx[i], n] -= moved
                     xn[q_target[i], n] += moved
-                    step_admit[i, n] = moved
-                    queue_admits[per, i, n] += moved
+                    step_admit[i, n] += moved
             # `lost`: refused people who would have fitted after all are admitted
             if rule[r] == LOST:
                 for n in range(n_members):
@@ -270,6 +306,10 @@ def integrate(
                 waiting[per, r, n] = queued[n]
                 over_cap[per, r, n] = over
                 over_py[per, r, n] += over * h
+
+        for i in range(len(q_idx)):
+            for n in range(n_members):
+                queue_admits[per, i, n] += step_admit[i, n]
 
         # Costs of the step by service and payer: real growth and discounting at mid-step.
         t_mid = t + 0.5 * h

@@ -111,7 +111,7 @@ def build_layout(s: Scenario) -> Layout:
         qc = c_index[queue_name(f, g)]
         for hazard_target in (DEAD, s.emergency_state):
             ti = t_index.get((f, hazard_target))
-            if ti is None or hazard_target == f:
+            if ti is None or hazard_target in (f, g):  # waiting for hospital is not a way into it
                 continue
             for b in range(nb):
                 for k in range(nl):
