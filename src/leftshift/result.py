@@ -2,7 +2,8 @@
 
 Engines fill the tables; only `leftshift.output` writes them to disk, and `leftshift.metrics`
 turns them into headline numbers. Every table is long ("tidy"): dimension columns, then values.
-A `replication` column is present when an engine ran more than one replication.
+Tables of the discrete-event engine carry a `replication` column first (even for one replication);
+the stock-flow engine's have none.
 """
 
 from __future__ import annotations

@@ -73,6 +73,16 @@ def build(result: Result) -> dict[str, Any]:
             for key, frame in totals.groupby(column, sort=False)
         }
     out["interventions"] = _interventions(result)
+    if "waits" in result.extra:  # discrete-event: per-resource queue statistics across replications
+        from leftshift.engines.des import resource_summary
+
+        per_rep = resource_summary(result)
+        out["resources"] = {
+            str(name): {c: spread(frame[c]) for c in frame.columns if c not in (GROUP, "resource")}
+            for name, frame in per_rep.groupby("resource", sort=False)
+        }
+    if "replications" in result.extra:
+        out["warm_up_years"] = float(result.extra["replications"]["warm_up_years"].iloc[0])
     return out
 
 
