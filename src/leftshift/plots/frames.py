@@ -1,0 +1,133 @@
+"""Tidy tables reshaped for charts: averaged over replications, thinned in time, summed by year.
+
+Charts do not need every weekly step: stocks are sampled (about monthly) and flows summed by year, which
+keeps a 20-year report small without changing what it shows. These helpers work for every engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from leftshift.metrics import GROUP
+from leftshift.result import Result
+from leftshift.scenario import DAYS_PER_YEAR, DEAD
+
+MOVE_KINDS = ("transition", "queue_join", "queue_admit", "entry")
+"""Flow kinds that move people between stocks (ageing and programme moves stay within a state)."""
+
+
+def replications(frame: pd.DataFrame) -> int:
+    return int(frame[GROUP].nunique()) if GROUP in frame.columns and len(frame) else 1
+
+
+def replication_mean(frame: pd.DataFrame, keys: Sequence[str], values: Sequence[str]) -> pd.DataFrame:
+    """Sum `values` by `keys`, averaged over replications (a replication with no row counts as zero)."""
+    keys, values = list(keys), list(values)
+    totals = frame.groupby(keys, as_index=False, sort=True)[values].sum()
+    n = replications(frame)
+    if n > 1:
+        totals[values] = totals[values] / n
+    return totals
+
+
+def sample_times(times: pd.Series | np.ndarray, per_year: int = 12) -> np.ndarray:
+    """The reporting times nearest to a grid of `per_year` points a year (first and last kept)."""
+    unique = np.unique(np.asarray(times, dtype=float))
+    if len(unique) <= 2 or per_year <= 0:
+        return unique
+    grid = np.append(np.arange(unique[0], unique[-1], 1.0 / per_year), unique[-1])
+    pos = np.clip(np.searchsorted(unique, grid), 1, len(unique) - 1)
+    nearest = np.where(np.abs(unique[pos - 1] - grid) <= np.abs(unique[pos] - grid), pos - 1, pos)
+    return unique[np.unique(nearest)]
+
+
+def dates(start_year: int, times: pd.Series | np.ndarray) -> list[str]:
+    """Years from the start (1 January of `start_year`) as ISO dates, which Plotly shows as a date axis."""
+    start = pd.Timestamp(year=start_year, month=1, day=1)
+    stamps = start + pd.to_timedelta(np.asarray(times, dtype=float) * DAYS_PER_YEAR, unit="D")
+    return [s.strftime("%Y-%m-%d") for s in stamps]
+
+
+def waiting_origin(names: pd.Series) -> pd.Series:
+    """'waiting:acute->residential' -> 'acute'; other names -> ''."""
+    lookup = {n: n.removeprefix("waiting:").split("->")[0] if n.startswith("waiting:") else "" for n in names.unique()}
+    return names.map(lookup)
+
+
+def stock_categories(result: Result, timeseries: pd.DataFrame) -> pd.Series:
+    """What a row of the timeseries counts as in a chart of people: its state, `programme:<name>` while
+    taking part in a programme, or one of two queues: `waiting:hospital` and `waiting:home`."""
+    scenario = result.scenario
+    names = {iv.name for iv in scenario.interventions}
+    state = timeseries["state"].astype(str)
+    origin = waiting_origin(state)
+    category = state.where(
+        origin == "", np.where(origin == scenario.emergency_state, "waiting:hospital", "waiting:home")
+    )
+    taking_part = timeseries["programme"].isin(names) & (state != DEAD)
+    return category.where(~taking_part, "programme:" + timeseries["programme"].astype(str))
+
+
+def flow_totals(result: Result) -> pd.DataFrame:
+    """People moved between stocks over the whole horizon: source, target, people (mean over replications)."""
+    flows = result.flows
+    moves = flows[flows["kind"].isin(MOVE_KINDS) & (flows["source"] != flows["target"])]
+    return replication_mean(moves, ["source", "target"], ["people"])
+
+
+def annual_demand(result: Result) -> pd.DataFrame:
+    """Demand a year: year, measure, value (mean over replications). Measures: emergency_admissions,
+    acute_bed_days, care_home_admissions (a year: the year's count over the simulated time in it),
+    home_care_clients, people_waiting (people, average over the year)."""
+    s = result.scenario
+    ts, flows = result.timeseries, result.flows
+    groups = [GROUP] if GROUP in ts.columns else []
+    state = ts["state"].astype(str)
+    origin = waiting_origin(state)
+    admitted = flows["kind"].isin(["transition", "queue_admit"])
+    after_start = ts["time"] > 0
+    pieces = {
+        "emergency_admissions": _yearly_sum(flows[admitted & (flows["target"] == s.emergency_state)], "people"),
+        "care_home_admissions": _yearly_sum(flows[admitted & (flows["target"] == "residential")], "people"),
+        "acute_bed_days": _yearly_sum(
+            ts[(state == s.emergency_state) | (origin == s.emergency_state)], "person_years", DAYS_PER_YEAR
+        ),
+        "home_care_clients": _yearly_mean_stock(ts[after_start & (state == "home_care")], groups),
+        "people_waiting": _yearly_mean_stock(ts[after_start & (origin != "")], groups),
+    }
+    years = sorted(set(ts.loc[after_start, "year"].astype(int)) | set(flows["year"].astype(int)))
+    covered = year_lengths(ts).reindex(years, fill_value=1.0)
+    n = replications(ts)
+    rows = []
+    for name, series in pieces.items():
+        per_year = series.reindex(years, fill_value=0.0) / n
+        if name in RATES:
+            per_year = per_year / covered
+        rows.append(pd.DataFrame({"year": years, "measure": name, "value": per_year.to_numpy(dtype=float)}))
+    return pd.concat(rows, ignore_index=True)
+
+
+RATES = {"emergency_admissions", "care_home_admissions", "acute_bed_days"}
+
+
+def year_lengths(timeseries: pd.DataFrame) -> pd.Series:
+    """Years of simulated time in each calendar year: 52 weekly steps make 0.996, 53 make 1.015. Dividing a
+    year's count by it gives a rate a year without a saw-tooth from 53-week years."""
+    steps = timeseries.loc[timeseries["time"] > 0, ["time", "year"]].drop_duplicates("time").sort_values("time")
+    lengths = np.diff(np.concatenate([[0.0], steps["time"].to_numpy(dtype=float)]))
+    return pd.Series(lengths, index=steps["year"].to_numpy()).groupby(level=0).sum()
+
+
+def _yearly_sum(frame: pd.DataFrame, column: str, factor: float = 1.0) -> pd.Series:
+    return frame.groupby("year")[column].sum() * factor
+
+
+def _yearly_mean_stock(frame: pd.DataFrame, groups: list[str]) -> pd.Series:
+    """Average number of people in a stock over each year's reporting times, summed over replications."""
+    if frame.empty:
+        return pd.Series(dtype=float)
+    at_time = frame.groupby([*groups, "year", "time"])["people"].sum()
+    return at_time.groupby([*groups, "year"]).mean().groupby("year").sum()

@@ -1,0 +1,183 @@
+"""Charts of money: cost each year by payer and by service, and cumulative net savings with the payback year."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from leftshift import palette
+from leftshift.economics import Comparison
+from leftshift.metrics import GROUP
+from leftshift.plots import frames
+from leftshift.plots.activity import Results, _as_list, _dropdown
+from leftshift.plots.style import (
+    PAYER_LABELS,
+    Scale,
+    base_layout,
+    esc,
+    payer_label,
+    scale_for,
+    service_label,
+    year_axis,
+)
+from leftshift.result import Result
+from leftshift.scenario import PAYERS
+
+_SERVICE_ORDER = ["community", "prevention", "home_care", "acute", "residential"]
+
+
+def _cost_column(discounted: bool) -> str:
+    return "cost_gbp_discounted" if discounted else "cost_gbp"
+
+
+def _prices(result: Result, discounted: bool) -> str:
+    s = result.scenario
+    base = f"{esc(s.price_base)} prices" if s.price_base else "Scenario prices"
+    return f"{base}, discounted at {s.discount_rate:.1%} a year" if discounted else f"{base}, not discounted"
+
+
+def _annual(result: Result, key: str, discounted: bool) -> pd.DataFrame:
+    return frames.replication_mean(result.costs, ["year", key], [_cost_column(discounted)])
+
+
+Style = Callable[[Result, str], tuple[str, dict, tuple]]
+
+
+def _stacked_by(results: Results, key: str, discounted: bool, title: str, style: Style) -> go.Figure:
+    """Stacked yearly bars of cost split by `key` (payer or service), one scenario at a time."""
+    rs = _as_list(results)
+    column = _cost_column(discounted)
+    tables = [_annual(r, key, discounted) for r in rs]
+    yearly_totals = [t.groupby("year")[column].sum() for t in tables]
+    scale = scale_for(pd.concat(yearly_totals) if yearly_totals else [], "GBP")
+    fig = go.Figure()
+    options: list[tuple[str, range]] = []
+    for r, table in zip(rs, tables, strict=True):
+        start = len(fig.data)
+        keys = table[key].astype(str).unique().tolist()
+        for name in sorted(keys, key=lambda k: style(r, k)[2]):
+            part = table[table[key] == name]
+            values = part[column].to_numpy(dtype=float)
+            if not np.any(values):
+                continue
+            label, marker, _ = style(r, name)
+            fig.add_trace(go.Bar(
+                x=part["year"].to_numpy(), y=values / scale.divisor, name=label, marker=marker,
+                legendgroup=esc(name), visible=not options,
+                hovertemplate=f"{label}<br>%{{x}}: {scale.hover()}<extra></extra>",
+            ))  # fmt: skip
+        options.append((esc(r.scenario.name), range(start, len(fig.data))))
+    subtitles = [f"{name}. {_prices(r, discounted)}" for (name, _), r in zip(options, rs, strict=True)]
+    _dropdown(fig, options, subtitles)
+    base_layout(fig, title, subtitles[0] if subtitles else "", 520)
+    _money_axis(fig, scale, "Cost a year")
+    fig.update_layout(barmode="relative", hovermode="x unified")
+    fig.update_xaxes(**year_axis([y for t in tables for y in t["year"]]))
+    return fig
+
+
+def _money_axis(fig: go.Figure, scale: Scale, what: str) -> None:
+    fig.update_yaxes(title_text=f"{what} ({scale.unit})", tickprefix=scale.prefix, ticksuffix=scale.suffix,
+                     tickformat=",")  # fmt: skip
+
+
+def _payer_style(result: Result, name: str) -> tuple[str, dict, tuple]:
+    rank = PAYERS.index(name) if name in PAYERS else len(PAYERS)
+    return payer_label(name), {"color": palette.payer(name)}, (rank, name)
+
+
+def _service_style(result: Result, name: str) -> tuple[str, dict, tuple]:
+    """(label, marker, sort key): a state's colour; moves hatched in the colour of where people go."""
+    s = result.scenario
+    label = service_label(name)
+    if name.startswith("intervention:"):
+        names = [iv.name for iv in s.interventions]
+        programme = name.removeprefix("intervention:")
+        colour = palette.programme(names.index(programme) if programme in names else 0)
+        return label, {"color": colour}, (9, name)
+    if name.startswith("waiting:"):  # the colour of the place awaited; crossed in hospital, dotted elsewhere
+        origin, _, target = name.removeprefix("waiting:").partition("->")
+        shape = "x" if origin == s.emergency_state else "."
+        return label, {"color": palette.state(target), "pattern": {"shape": shape}}, (7, name)
+    if name.startswith("overflow:"):
+        state = name.removeprefix("overflow:")
+        return label, {"color": palette.state(state), "pattern": {"shape": "+"}}, (8, name)
+    if "->" in name:
+        target = name.split("->")[-1]
+        return label, {"color": palette.state(target), "pattern": {"shape": "/"}}, (6, name)
+    rank = _SERVICE_ORDER.index(name) if name in _SERVICE_ORDER else len(_SERVICE_ORDER)
+    return label, {"color": palette.state(name)}, (rank, name)
+
+
+def costs_by_payer(results: Results, discounted: bool = False) -> go.Figure:
+    """Cost each year split by who pays (NHS, council, self-funders, other); a menu picks the scenario."""
+    return _stacked_by(results, "payer", discounted, "Who pays: cost of care, hospital and programmes each year",
+                       _payer_style)  # fmt: skip
+
+
+def costs_by_service(results: Results, discounted: bool = False) -> go.Figure:
+    """Cost each year split by service: time in each state, moves (e.g. A&E), waiting, and programmes."""
+    return _stacked_by(results, "service", discounted, "What the money is spent on, each year", _service_style)
+
+
+def _payback(comparison: Comparison) -> float:
+    """The payback year as the headline gives it (the median over replications, as the terminal shows)."""
+    values = comparison.headline["payback_year"].astype(float)
+    return float(values.median()) if values.notna().any() else math.nan
+
+
+def cumulative_net_savings(comparison: Comparison) -> go.Figure:
+    """Cumulative discounted net savings by payer, with the year the whole system breaks even marked.
+
+    Above zero the scenario has saved more than it spent; a payer below zero is paying for savings that
+    land with another (the 'wrong pocket').
+    """
+    frame = comparison.cumulative_net_savings
+    frame = frame.groupby(["year", "payer"], as_index=False)["net_savings_gbp_discounted"].mean()
+    scale = scale_for(frame["net_savings_gbp_discounted"], "GBP")
+    fig = go.Figure()
+    present = frame["payer"].astype(str).unique().tolist()
+    payers = [p for p in ["all", *PAYERS] if p in present] + sorted(set(present) - {"all", *PAYERS})
+    for payer in payers:
+        part = frame[frame["payer"] == payer].sort_values("year")
+        values = part["net_savings_gbp_discounted"].to_numpy(dtype=float)
+        if payer != "all" and not np.any(np.abs(values) > 0.5):
+            continue
+        label = PAYER_LABELS.get(payer, esc(payer)) if payer != "all" else "Whole system (all payers)"
+        fig.add_trace(go.Scatter(
+            x=part["year"].to_numpy(), y=values / scale.divisor, name=label, mode="lines+markers",
+            line={"color": palette.payer(payer), "width": 3.5 if payer == "all" else 2}, marker={"size": 5},
+            hovertemplate=f"{label}<br>by the end of %{{x}}: {scale.hover()}<extra></extra>",
+        ))  # fmt: skip
+    fig.add_hline(y=0, line={"color": "#444", "width": 1})
+    payback = _payback(comparison)
+    spend = float(comparison.headline["intervention_spend_gbp_discounted"].mean())
+    whole = frame[frame["payer"] == "all"].set_index("year")["net_savings_gbp_discounted"]
+    if np.isfinite(payback) and int(payback) in whole.index:
+        y = float(whole.loc[int(payback)]) / scale.divisor
+        fig.add_trace(go.Scatter(
+            x=[int(payback)], y=[y], name=f"Pays back in {payback:.0f}", mode="markers",
+            marker={"symbol": "star", "size": 18, "color": palette.BLACK, "line": {"color": "white", "width": 1}},
+            hovertemplate=f"Pays back in {payback:.0f}: cumulative net savings reach zero<extra></extra>",
+        ))  # fmt: skip
+        fig.add_annotation(x=int(payback), y=y, text=f"Pays back in {payback:.0f}", showarrow=True, arrowhead=0,
+                           ax=0, ay=-40, font={"size": 13})  # fmt: skip
+        verdict = f"Pays back in {payback:.0f}"
+    elif spend > 0:
+        verdict = "Does not pay back within the horizon"
+    else:
+        verdict = "No extra spend on programmes"
+    name = f"{esc(comparison.scenario)} against {esc(comparison.baseline)}"
+    if GROUP in comparison.cumulative_net_savings.columns:
+        name += " (mean over replications)"
+    base_layout(fig, f"Who saves and when: cumulative net savings by payer ({verdict.lower()})",
+                f"{name}. Net savings = avoided cost of care and hospital - extra programme spend, discounted.",
+                480)  # fmt: skip
+    _money_axis(fig, scale, "Cumulative net savings, discounted")
+    fig.update_xaxes(**year_axis(frame["year"]))
+    fig.update_layout(hovermode="x unified")
+    return fig

@@ -1,0 +1,229 @@
+"""What every leftshift chart shares: plain-English labels, units, escaping, money scaling and the base layout.
+
+Plotly renders a small subset of HTML in titles, legends and hover text, so every string that comes
+from a scenario file (names of scenarios, states, programmes) passes through `esc` before it reaches a
+figure: a scenario called `<b>x</b>` is shown as typed, never interpreted.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from leftshift import palette
+from leftshift.metrics import METRICS
+
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
+YEAR_FORMAT = "d"
+"""Tick format for calendar years, so that 2026 is never shown as 2,026."""
+
+
+def year_axis(years: Any) -> dict[str, Any]:
+    """Axis settings for calendar years: whole years only (never 2027 twice), never 2,026."""
+    values = np.asarray(years, dtype=float)
+    span = float(np.nanmax(values) - np.nanmin(values)) if values.size else 0.0
+    step = 1 if span <= 12 else 5 if span <= 60 else 10
+    return {"title_text": "Year", "tickformat": YEAR_FORMAT, "dtick": step}
+
+
+_STATE_LABELS = {
+    "community": "Living independently",
+    "prevention": "In a prevention programme",
+    "home_care": "Home care",
+    "residential": "Care home",
+    "acute": "In hospital",
+    "dead": "Died",
+    "entrants": "New adults (turning 18, moving in)",
+}
+_WHERE = {"acute": "in hospital", "community": "at home", "home_care": "at home with home care"}
+_WHAT = {"residential": "a care home place", "home_care": "home care", "acute": "a hospital bed"}
+PAYER_LABELS = {
+    "nhs": "NHS",
+    "council": "Council",
+    "self_funder": "Self-funders",
+    "other": "Other",
+    "all": "All payers",
+}
+
+HEADLINE_MEASURES = {
+    "net_savings_gbp_discounted": ("Net savings (discounted)", "GBP"),
+    "net_savings_gbp": ("Net savings (undiscounted)", "GBP"),
+    "roi": ("Return on investment", "ratio"),
+    "payback_year": ("Payback year", "year"),
+    "emergency_admissions_avoided": ("Emergency admissions avoided", "people"),
+    "acute_bed_days_avoided": ("Acute bed days avoided", "days"),
+    "care_home_admissions_avoided": ("Care home admissions avoided", "people"),
+    "delayed_discharge_bed_days_avoided": ("Delayed-discharge days avoided", "days"),
+    "person_years_at_home_gained": ("Person-years at home gained", "person-years"),
+    "intervention_spend_gbp_discounted": ("Extra intervention spend (discounted)", "GBP"),
+    "intervention_spend_gbp": ("Extra intervention spend", "GBP"),
+    "avoided_downstream_cost_gbp_discounted": ("Avoided cost of care and hospital (discounted)", "GBP"),
+    "avoided_downstream_cost_gbp": ("Avoided cost of care and hospital", "GBP"),
+}
+
+
+def esc(text: object) -> str:
+    """Text from a scenario, made safe for Plotly's (and the report's) HTML-like rendering."""
+    return html.escape(str(text), quote=False)
+
+
+def state_label(name: str, emergency: str = "acute") -> str:
+    """Plain-English name of a stock: a state, a queue `waiting:a->b`, `overflow:s`, or `entrants`."""
+    if name.startswith("waiting:"):
+        origin, _, target = name.removeprefix("waiting:").partition("->")
+        where = "in hospital" if origin == emergency else _WHERE.get(origin, f"in {state_label(origin).lower()}")
+        what = _WHAT.get(target, state_label(target).lower())
+        return f"Waiting {where} for {what}"
+    if name.startswith("overflow:"):
+        return f"{state_label(name.removeprefix('overflow:'))} above capacity"
+    if name in _STATE_LABELS:
+        return _STATE_LABELS[name]
+    return esc(name.replace("_", " ").capitalize())
+
+
+_PLACES = {"community": "home", "prevention": "a programme", "home_care": "home care", "residential": "a care home",
+           "acute": "hospital", "dead": "death"}  # fmt: skip
+
+
+def place(name: str) -> str:
+    """A state as the end of a move: 'from home to hospital'."""
+    return _PLACES.get(name) or state_label(name).lower()
+
+
+def service_label(service: str) -> str:
+    """Plain-English name of a cost line (`leftshift.result.COSTS_COLUMNS`)."""
+    if service.startswith("intervention:"):
+        return f"Programme: {esc(service.removeprefix('intervention:'))}"
+    if "->" in service and not service.startswith("waiting:"):
+        source, _, target = service.partition("->")
+        return f"Moves from {place(source)} to {place(target)} (one-off costs)"
+    return state_label(service)
+
+
+def payer_label(name: str) -> str:
+    return PAYER_LABELS.get(name, esc(name))
+
+
+def measure(name: str) -> tuple[str, str]:
+    """(label, unit) of a metric of `leftshift.metrics` or a headline figure of `leftshift.economics`."""
+    if name in METRICS:
+        return METRICS[name].label, METRICS[name].unit
+    if name in HEADLINE_MEASURES:
+        return HEADLINE_MEASURES[name]
+    if name.startswith("net_savings_gbp_discounted_"):
+        return f"Net savings to {payer_label(name.rsplit('_discounted_', 1)[1])} (discounted)", "GBP"
+    words = name.removesuffix("_discounted").replace("_gbp", "").replace("_", " ").capitalize()
+    return esc(words + (" (discounted)" if name.endswith("_discounted") else "")), ("GBP" if "gbp" in name else "")
+
+
+def parameter_unit(path: str) -> str:
+    """A best guess at the unit of a scenario key path, for sweep and sensitivity axes."""
+    last = path.rsplit(".", 1)[-1]
+    if "budget" in path:
+        return "GBP a year"
+    if last == "places":
+        return "places"
+    if "rate" in path and "discount" not in path:
+        return "per person per year"
+    if "cost" in path or path.startswith("costs."):
+        return "GBP"
+    if "years" in last:
+        return "years"
+    return ""
+
+
+def with_unit(label: str, unit: str) -> str:
+    return f"{label} ({unit})" if unit else label
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How to show a quantity: divide by `divisor`, then prefix/suffix; `unit` is for axis titles."""
+
+    divisor: float
+    prefix: str
+    suffix: str
+    unit: str
+    decimals: int
+
+    def hover(self, field: str = "y") -> str:
+        """A Plotly hovertemplate fragment for `field`, e.g. '£%{y:,.1f}m'."""
+        return f"{self.prefix}%{{{field}:,.{self.decimals}f}}{self.suffix}"
+
+    def text(self, value: float) -> str:
+        return f"{self.prefix}{value / self.divisor:,.{self.decimals}f}{self.suffix}"
+
+
+def scale_for(values: Any, unit: str) -> Scale:
+    """Money in £ millions or £ thousands when large (axis ticks stay short); other units as they are."""
+    array = np.asarray(values, dtype=float)
+    top = float(np.nanmax(np.abs(array))) if array.size and np.isfinite(array).any() else 0.0
+    if unit == "GBP":
+        if top >= 1e6:
+            return Scale(1e6, "£", "m", "GBP million", 1)
+        if top >= 1e3:
+            return Scale(1e3, "£", "k", "GBP thousand", 1)
+        return Scale(1.0, "£", "", "GBP", 0)
+    if unit == "ratio":
+        return Scale(1.0, "", "", "ratio", 2)
+    decimals = 0 if top >= 100 or unit in ("people", "days", "places") else 2
+    return Scale(1.0, "", "", unit, decimals)
+
+
+@functools.cache
+def template() -> go.layout.Template:
+    """plotly_white's layout and bar style, without defaults for the two dozen trace types leftshift never draws."""
+    import plotly.io as pio
+
+    white = pio.templates["plotly_white"]
+    return go.layout.Template(layout=white.layout, data={"bar": white.data.bar, "scatter": white.data.scatter})
+
+
+def base_layout(fig: go.Figure, title: str, subtitle: str = "", height: int | None = None) -> go.Figure:
+    """Apply the look every chart shares: title, palette, fonts, thousands separators, legend below."""
+    title_spec: dict[str, Any] = {"text": title, "x": 0, "xref": "paper", "xanchor": "left"}
+    if subtitle:
+        title_spec["subtitle"] = {"text": subtitle, "font": {"size": 13, "color": "#555"}}
+    top, bottom = (100 if subtitle else 80), 60
+    plot_height = max((height or 450) - top - bottom, 150)
+    fig.update_layout(
+        template=template(),
+        title=title_spec,
+        font={"family": FONT, "size": 13, "color": "#222"},
+        colorway=list(palette.OKABE_ITO),
+        separators=".,",
+        hoverlabel={"namelength": -1},
+        # the legend sits a fixed 75 px below the plot (below the x-axis title), whatever the figure's height
+        legend={"orientation": "h", "yanchor": "top", "y": -75 / plot_height, "xanchor": "left", "x": 0},
+        margin={"t": top, "l": 80, "r": 30, "b": bottom},
+    )
+    if height:
+        fig.update_layout(height=height)
+    return fig
+
+
+def empty(title: str, message: str) -> go.Figure:
+    """A figure with no data and a sentence saying why (e.g. a scenario with no programmes)."""
+    fig = go.Figure()
+    fig.add_annotation(text=esc(message), showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return base_layout(fig, title, height=250)
+
+
+def has_data(fig: go.Figure) -> bool:
+    """True when at least one trace has data points (reports leave out charts that would be blank)."""
+    for trace in fig.data:
+        for attr in ("y", "x", "z", "values"):
+            values = getattr(trace, attr, None)
+            if values is not None and len(values):
+                return True
+        link = getattr(trace, "link", None)
+        if link is not None and link.value is not None and len(link.value):
+            return True
+    return False

@@ -1,0 +1,157 @@
+"""A real headless browser for the report tests: Playwright driving the system's Chromium (Debian's package).
+
+Playwright never downloads a browser here. The tests skip, saying why, only when no chromium binary is
+found; with CI=true they fail instead, so CI cannot pass without running them. Each report is opened from
+disk with the network off; console errors, network attempts and alert dialogs are recorded, and a
+screenshot is saved to test-artifacts/ (or $LEFTSHIFT_TEST_ARTIFACTS) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(os.environ.get("LEFTSHIFT_TEST_ARTIFACTS", REPO / "test-artifacts"))
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+LOCAL = ("file:", "data:", "blob:", "about:")
+
+CHARTS_JS = """async () => {
+  await window.leftshiftReady;
+  const points = t => {
+    if (t.type === "sankey") return t.link && t.link.value ? t.link.value.length : 0;
+    return Math.max(...["x", "y", "z", "values"].map(k => (t[k] && t[k].length) || 0));
+  };
+  return {
+    sections: document.querySelectorAll("section.chart").length,
+    charts: Array.from(document.querySelectorAll("div.figure")).map(gd => ({
+      id: gd.id,
+      drawn: gd.classList.contains("js-plotly-plot"),
+      points: (gd._fullData || []).filter(t => t.visible === true).map(points),
+    })),
+  };
+}"""
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason}; CI=true, so the browser tests must run, not skip")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """The system Chromium: $LEFTSHIFT_CHROMIUM, else `chromium` or `chromium-browser` on the PATH."""
+    names = [os.environ.get("LEFTSHIFT_CHROMIUM", ""), "chromium", "chromium-browser"]
+    for name in filter(None, names):
+        path = shutil.which(name)
+        if path:
+            return path
+    _unavailable("no chromium binary found (apt-get install -y chromium, or set LEFTSHIFT_CHROMIUM)")
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str) -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed (pip install -e '.[test]')")
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@dataclass
+class Opened:
+    """A report as the browser saw it."""
+
+    page: Any
+    console_errors: list[str] = field(default_factory=list)
+    network: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    load_seconds: float = 0.0
+    ready_seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    """Main-thread CPU time from navigation to every chart drawn: the page's own work, whatever else runs."""
+    sections: int = 0
+    charts: list[dict[str, Any]] = field(default_factory=list)
+
+    def text(self, selector: str) -> str:
+        return self.page.locator(selector).inner_text().strip()
+
+    def assert_healthy(self) -> None:
+        """No console errors, no network attempts, no dialogs, and every chart drawn with data."""
+        assert self.console_errors == []
+        assert self.network == [], "the report tried to reach the network"
+        assert self.dialogs == []
+        assert self.charts and len(self.charts) == self.sections
+        for chart in self.charts:
+            assert chart["drawn"], chart["id"]
+            assert any(n > 0 for n in chart["points"]), f"{chart['id']} has no trace with data points"
+
+
+@pytest.fixture
+def open_report(browser: Any, request: pytest.FixtureRequest) -> Iterator[Callable[[Path], Opened]]:
+    """Open a report from disk, offline, wait until every chart is drawn, and save a screenshot."""
+    contexts = []
+
+    def opener(path: Path) -> Opened:
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
+        contexts.append(context)
+        opened = Opened(page=None)
+
+        def route(r: Any) -> None:
+            if r.request.url.startswith(LOCAL):
+                r.continue_()
+            else:
+                opened.network.append(r.request.url)
+                r.abort()
+
+        context.route("**/*", route)
+        page = context.new_page()
+        opened.page = page
+        page.on("console", lambda m: opened.console_errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: opened.console_errors.append(str(e)))
+        page.on("request", lambda r: None if r.url.startswith(LOCAL) else opened.network.append(r.url))
+
+        def dialog(d: Any) -> None:
+            opened.dialogs.append(d.message)
+            d.dismiss()
+
+        page.on("dialog", dialog)
+        cdp = context.new_cdp_session(page)
+        cdp.send("Performance.enable")
+        before = _thread_time(cdp)
+        start = time.perf_counter()
+        page.goto(path.resolve().as_uri(), wait_until="load", timeout=60_000)
+        opened.load_seconds = time.perf_counter() - start
+        found = page.evaluate(CHARTS_JS)
+        opened.ready_seconds = time.perf_counter() - start
+        opened.cpu_seconds = _thread_time(cdp) - before
+        opened.sections, opened.charts = found["sections"], found["charts"]
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        name = request.node.name.replace("[", "-").replace("]", "") + (f"-{len(contexts)}" if len(contexts) > 1 else "")
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / f"{name}-first-screen.png"))
+        return opened
+
+    yield opener
+    for context in contexts:
+        context.close()
+
+
+def _thread_time(cdp: Any) -> float:
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    return float(metrics.get("ThreadTime", 0.0))
