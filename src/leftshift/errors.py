@@ -13,6 +13,8 @@ class Problem:
     line: int | None = None
 
     def __str__(self) -> str:
+        if self.file is None and not self.path and self.line is None:
+            return self.message
         where = self.file or "<scenario>"
         if self.line is not None:
             where += f", line {self.line}"

@@ -182,7 +182,7 @@ def _flows(
     sc, sb, sk = lay.unravel(lay.src)
     dc = lay.unravel(lay.dst)[0]
     kinds = [_obj(KIND_NAMES)[lay.kind]]
-    keys = [(comp[sc], comp[dc], bands[sb], layers[sk])]
+    keys = [(comp[sc], comp[dc], bands[sb], layers[lay.edge_programme()])]
     values = [np.stack([o.flows for o in outs])]
     adm = np.concatenate([r.admissions for r in lay.resources] or [np.zeros(0, np.int64)])
     join = np.concatenate([r.join_queue for r in lay.resources] or [np.zeros(0, np.int64)])

@@ -53,6 +53,11 @@ class Layout:
     resources: tuple[Resource, ...]  # capacity states first, then programmes
     n_capacity: int
 
+    def edge_programme(self) -> np.ndarray:
+        """Layer each edge reports under: the moving people's, or for a referral the programme joined."""
+        src_layer = self.unravel(self.src)[2]
+        return np.where(self.kind == REFERRAL, self.unravel(self.dst)[2], src_layer)
+
     @property
     def n_stocks(self) -> int:
         return len(self.compartments) * len(self.bands) * len(self.layers)

@@ -49,7 +49,10 @@ class TimeGrid:
 
     @classmethod
     def for_scenario(cls, s: Scenario, record: str) -> TimeGrid:
-        n = max(1, round(s.horizon_years * WEEKS_PER_YEAR / s.time_step_weeks))
+        # Whole steps per year (52 for a weekly step, each 7.02 days), so that every calendar year
+        # holds the same number of steps and annual totals do not jump when a year gets a 53rd.
+        per_year = max(1, round(WEEKS_PER_YEAR / s.time_step_weeks))
+        n = max(1, round(s.horizon_years * per_year))
         h = s.horizon_years / n
         mids = (np.arange(n) + 0.5) * h
         period = np.arange(n) if record == "full" else np.floor(mids).astype(int)  # "yearly": one per year

@@ -112,7 +112,7 @@ def _flows(traj: Trajectory, member: int, ends: np.ndarray, years: np.ndarray) -
     sc, sb, sk = layout.unravel(layout.src)
     dc = layout.unravel(layout.dst)[0]
     kinds = [_obj(KIND_NAMES)[layout.kind]]
-    keys = [(comp[sc], comp[dc], bands[sb], layers[sk])]
+    keys = [(comp[sc], comp[dc], bands[sb], layers[layout.edge_programme()])]
     values = [traj.flows[:, :, member]]
 
     adm = np.concatenate([r.admissions for r in layout.resources] or [np.zeros(0, np.int64)])
