@@ -14,6 +14,8 @@ from typing import Any
 
 import click
 
+from leftshift.experiment_cli import sampling_options, sensitivity, sweep
+
 EXIT_USAGE = 2
 
 
@@ -63,6 +65,21 @@ def scenario_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--open and --no-report, for every command that writes report.html."""
+    func = click.option("--no-report", is_flag=True, help="Do not write report.html.")(func)
+    return click.option("--open", "open_report", is_flag=True, help="Open report.html in a browser when done.")(func)
+
+
+def _after_report(target: Path, written: bool, open_report: bool, quiet: bool) -> None:
+    """Say where the report is, and open it if asked (only once it is in its final place)."""
+    path = target / "report.html"
+    if written and not quiet:
+        click.echo(f"Report: {path}")
+    if written and open_report:
+        click.launch(str(path))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="leftshift")
 def cli() -> None:
@@ -97,10 +114,13 @@ def _des_options(engine: str, replications: int, jobs: int | None, warm_up_years
 @cli.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
 @scenario_options
+@sampling_options
+@report_options
 @handle_errors
 def run(
     scenario: Path, overrides: tuple[str, ...], out: Path | None, force: bool, engine: str,
-    replications: int, jobs: int | None, warm_up_years: float, quiet: bool,
+    replications: int, jobs: int | None, warm_up_years: float, quiet: bool, open_report: bool, no_report: bool,
+    **sampling: Any,
 ) -> None:  # fmt: skip
     """Run one scenario and write its results (CSV tables, summary.json, the resolved scenario).
 
@@ -110,6 +130,7 @@ def run(
       leftshift run scenarios/leeds-baseline.yaml --engine des --replications 20
     """
     from leftshift import summary
+    from leftshift.experiment_cli import print_samples, write_samples
     from leftshift.output import atomic_directory, slug, write_result
     from leftshift.terminal import print_run
 
@@ -118,18 +139,28 @@ def run(
     facts = summary.build(result)
     with atomic_directory(target, force) as work:
         write_result(work, result, facts)
+        draws = write_samples(work, target, [scenario], overrides, jobs=jobs, engine=engine, quiet=quiet, **sampling)
+        if not no_report:
+            from leftshift.report import write_run_report
+
+            write_run_report(work, result, facts)
     if not quiet:
         print_run(facts, target)
+        print_samples(draws)
+    _after_report(target, not no_report, open_report, quiet)
 
 
 @cli.command()
 @click.argument("baseline", type=click.Path(path_type=Path))
 @click.argument("scenarios", type=click.Path(path_type=Path), nargs=-1, required=True)
 @scenario_options
+@sampling_options
+@report_options
 @handle_errors
 def compare(
     baseline: Path, scenarios: tuple[Path, ...], overrides: tuple[str, ...], out: Path | None, force: bool,
-    engine: str, replications: int, jobs: int | None, warm_up_years: float, quiet: bool,
+    engine: str, replications: int, jobs: int | None, warm_up_years: float, quiet: bool, open_report: bool,
+    no_report: bool, **sampling: Any,
 ) -> None:  # fmt: skip
     """Run a baseline and one or more scenarios, and compare each with the baseline: activity
     avoided, intervention spend, avoided cost, net savings by payer, return on investment and
@@ -143,6 +174,7 @@ def compare(
 
     from leftshift import summary
     from leftshift.economics import compare as compare_results
+    from leftshift.experiment_cli import print_samples, write_samples
     from leftshift.output import atomic_directory, slug, write_result, write_table
     from leftshift.terminal import print_comparison
 
@@ -160,8 +192,16 @@ def compare(
             (work / name).mkdir()
             write_result(work / name, result, summary.build(result))
         write_table(work / "comparison.csv", pd.concat([_comparison_rows(c) for c in comparisons], ignore_index=True))
+        draws = write_samples(work, target, scenarios, overrides, baseline, jobs=jobs, engine=engine, quiet=quiet,
+                              **sampling)  # fmt: skip
+        if not no_report:
+            from leftshift.report import write_comparison_report
+
+            write_comparison_report(work, results, comparisons, [summary.build(r) for r in results])
     if not quiet:
         print_comparison(comparisons, target)
+        print_samples(draws)
+    _after_report(target, not no_report, open_report, quiet)
 
 
 def _comparison_rows(comparison: Any) -> Any:
@@ -176,7 +216,8 @@ def _comparison_rows(comparison: Any) -> Any:
         metrics = metrics.groupby(["metric", "unit"], as_index=False, sort=False)[
             ["value", "baseline_value", "difference"]
         ].mean()
-        headline = headline.drop(columns=GROUP).mean().to_frame().T
+        rule = {c: "median" if c == "payback_year" else "mean" for c in headline.columns if c != GROUP}
+        headline = headline.agg(rule).to_frame().T  # the median payback year, as the terminal shows
     econ = headline.iloc[0].rename("value").rename_axis("metric").reset_index()
     econ["baseline_value"] = float("nan")
     econ["difference"] = econ["value"]
@@ -227,6 +268,31 @@ def schema() -> None:
     from leftshift.scenario import Scenario
 
     click.echo(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2))
+
+
+cli.add_command(sweep)
+cli.add_command(sensitivity)
+
+
+@cli.command()
+@click.argument("results_dir", type=click.Path(path_type=Path))
+@click.option("--open", "open_report", is_flag=True, help="Open report.html in a browser when done.")
+@handle_errors
+def report(results_dir: Path, open_report: bool) -> None:
+    """Rebuild report.html from the saved outputs of `leftshift run` or `leftshift compare`, without
+    running the model again (e.g. after upgrading leftshift, or if the report was deleted).
+
+    \b
+    Example:
+      leftshift report results/leeds
+      leftshift report results/leeds --open
+    """
+    from leftshift.report import rebuild_report
+
+    path = rebuild_report(results_dir)
+    click.echo(f"Report: {path}")
+    if open_report:
+        click.launch(str(path))
 
 
 def main() -> None:

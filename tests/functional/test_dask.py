@@ -1,0 +1,58 @@
+"""The same seed gives the same numbers whichever executor runs the batches: this process, local
+processes, or a Dask cluster (a LocalCluster here)."""
+
+from __future__ import annotations
+
+import pytest
+
+from builders import small_scenario, small_scenario_dict
+from leftshift.experiment import sweep, uncertainty
+from leftshift.experiment_design import parse_vary
+from leftshift.experiment_exec import Execution, connect_dask
+from leftshift.loading import scenario_from_dict
+
+pytest.importorskip("dask.distributed")
+
+DIMS = ["interventions[0].budget=0:300000:4", "capacity.residential.places=340:440:3"]
+
+
+@pytest.fixture(scope="module")
+def reference():
+    base, baseline = small_scenario(), small_scenario(name="Baseline", interventions=[])
+    return sweep(base, [parse_vary(v) for v in DIMS], baseline=baseline, execution=Execution(batch_size=5)).table
+
+
+def _sweep(execution: Execution):
+    base, baseline = small_scenario(), small_scenario(name="Baseline", interventions=[])
+    return sweep(base, [parse_vary(v) for v in DIMS], baseline=baseline, execution=execution).table
+
+
+def test_local_processes_give_identical_results(reference):
+    assert _sweep(Execution(batch_size=5, jobs=2)).equals(reference)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """The LocalCluster `--dask local` starts, kept for the module and reached by address as `--dask ADDRESS` is."""
+    client, local = connect_dask("local", 2)
+    client.close()
+    yield local.scheduler_address
+    local.close()
+
+
+def test_a_dask_cluster_gives_identical_results(reference, cluster, tmp_path):
+    done = []
+    table = _sweep(Execution(batch_size=5, dask=cluster, parts_dir=tmp_path / "parts", progress=done.append))
+    assert table.equals(reference)
+    assert sum(done) == len(reference) == 12
+    assert len(list((tmp_path / "parts").glob("part-*.parquet"))) == 3
+
+
+def test_uncertainty_draws_are_the_same_on_dask(cluster):
+    data = small_scenario_dict()
+    data["costs"]["per_person_week"]["acute"]["nhs"] = {"dist": "triangular", "low": 2400, "mode": 2800, "high": 3500}
+    s = scenario_from_dict(data)
+    here = uncertainty(s, 16, execution=Execution(batch_size=4))
+    there = uncertainty(s, 16, execution=Execution(batch_size=4, dask=cluster))
+    assert here.samples.equals(there.samples)
+    assert here.series.equals(there.series)
