@@ -38,7 +38,9 @@ def varied_batch(members: int, seed: int = 1):
             rate = t["rate"]
             t["rate"] = {b: v * rng.uniform(0.8, 1.2) for b, v in rate.items()} if isinstance(rate, dict) else \
                 rate * rng.uniform(0.8, 1.2)  # fmt: skip
-        data["capacity"] = {k: {**v, "places": v["places"] * rng.uniform(0.8, 1.2)} for k, v in base["capacity"].items()}
+        data["capacity"] = {
+            k: {**v, "places": v["places"] * rng.uniform(0.8, 1.2)} for k, v in base["capacity"].items()
+        }
         data["interventions"] = [{**iv, "budget": {"start": 3e6 * rng.uniform(0, 2), "growth": 0.0}}
                                  for iv in base["interventions"]]  # fmt: skip
         batch.append(scenario_from_dict(data))
@@ -90,7 +92,8 @@ def main() -> None:
     steps = traj.grid.n_steps
     print(f"one run, {scenario.horizon_years:g} years, {steps} weekly steps, {traj.layout.n_stocks} stocks, "
           f"{len(traj.layout.src)} flows: median {statistics.median(single) * 1000:.1f} ms "
-          f"(min {min(single) * 1000:.1f}); with tidy tables {statistics.median(with_tables) * 1000:.1f} ms")  # fmt: skip
+          f"(min {min(single) * 1000:.1f}); with tidy tables "
+          f"{statistics.median(with_tables) * 1000:.1f} ms")  # fmt: skip
 
     child = subprocess.run([sys.executable, __file__, "--batch-only", "--members", str(args.members)],
                            capture_output=True, text=True, check=True)  # fmt: skip

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+
 from builders import SCENARIOS, small_scenario_dict
 
 

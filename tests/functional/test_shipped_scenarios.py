@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from builders import SCENARIOS
 
+from builders import SCENARIOS
 from leftshift.api import run
 from leftshift.economics import compare
 from leftshift.loading import load_scenario

@@ -4,10 +4,10 @@ unfunded intervention changes nothing, and more places never lengthen queues."""
 from __future__ import annotations
 
 import numpy as np
-from builders import small_scenario_dict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from builders import small_scenario_dict
 from leftshift.engines.stockflow import simulate
 from leftshift.engines.tables import to_result
 from leftshift.loading import scenario_from_dict
@@ -61,7 +61,9 @@ def test_capacity_is_respected_unless_the_rule_is_overflow(scenario):
         if resource.rule == "overflow":
             continue
         start = scenario.initial.get(resource.name, {})
-        initial = sum(start.values()) if i < traj.layout.n_capacity else scenario.interventions[0].ramp_up.initial_places
+        initial = (
+            sum(start.values()) if i < traj.layout.n_capacity else scenario.interventions[0].ramp_up.initial_places
+        )
         # a resource may start above its places; it may never rise above max(places, what it held)
         over = traj.occupied[:, i, 0] - np.maximum(traj.places[:, i, 0], initial)
         assert over.max() <= 1e-6 * max(1.0, traj.places[:, i, 0].max())

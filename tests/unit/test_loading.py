@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from builders import small_scenario_dict
 
+from builders import small_scenario_dict
 from leftshift.errors import ScenarioError
 from leftshift.loading import load_scenario, resolved_yaml, scenario_hash
 
@@ -26,7 +26,9 @@ def problem_of(path: Path, *overrides: str):
 
 def test_extends_deep_merges_and_keeps_lists_of_the_child(tmp_path):
     write(tmp_path / "base.yaml", small_scenario_dict())
-    write(tmp_path / "child.yaml", {"extends": "base.yaml", "name": "Child", "capacity": {"residential": {"places": 999}}})
+    write(
+        tmp_path / "child.yaml", {"extends": "base.yaml", "name": "Child", "capacity": {"residential": {"places": 999}}}
+    )
     child = load_scenario(tmp_path / "child.yaml")
     assert child.name == "Child"
     assert child.capacity["residential"].places == 999
