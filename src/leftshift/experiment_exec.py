@@ -255,11 +255,19 @@ def _tagged(index: int, job: Job, start: int, rows: np.ndarray) -> tuple[int, An
     return index, run_batch(job, start, rows)
 
 
+def _one_engine_thread() -> None:
+    """In a worker process: one engine thread, so that `jobs` processes do not oversubscribe the cores."""
+    from leftshift.engines.stockflow import THREADS_VARIABLE
+
+    os.environ[THREADS_VARIABLE] = "1"
+
+
 def _run_processes(job: Job, batches: list, todo: list[int], jobs: int, keep: Callable) -> None:
     import multiprocessing
 
     # spawn, not fork: the engine runs threads, and a forked copy of a threaded process can hang
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_one_engine_thread) as pool:
 
         def submit(i: int) -> Future:
             return pool.submit(_tagged, i, job, batches[i][1], batches[i][2])

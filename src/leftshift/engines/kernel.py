@@ -43,7 +43,7 @@ def integrate(
     x0, rate, out_rate, src, dst, src_ptr, src_edges, entry_stocks, entrants, log_growth,
     n_steps, h, period_of_step, period_last_step,
     rule, n_cap, capacity, budget, cost_per_place, build_years, loss_years, initial_places,
-    occ_ptr, occ_idx, adm_ptr, adm_idx, adm_join, dep_ptr, dep_idx, q_ptr, q_idx, q_target, q_trans,
+    occ_ptr, occ_idx, adm_ptr, adm_idx, adm_join, adm_sources, dep_ptr, dep_idx, q_ptr, q_idx, q_target, q_trans,
     comp_of_stock, weekly_cost, transition_of, transition_cost, overflow_premium, res_comp,
     programme_payer, cost_growth, discount_rate,
     stocks, person_years, flows, blocked, queue_admits, entrants_rec, occupied, places_rec, waiting,
@@ -134,15 +134,13 @@ def integrate(
             for i in range(q_ptr[r], q_ptr[r + 1]):
                 for n in range(n_members):
                     kappa[i, n] = total[n] * x[q_idx[i], n]  # people a year from this queue stock
-        for r in range(n_res):
-            for i in range(adm_ptr[r], adm_ptr[r + 1]):
-                m = src[adm_idx[i]]
+        for m in adm_sources:  # total rate out, summed in edge order as for the unscaled rates
+            for n in range(n_members):
+                out_now[m, n] = 0.0
+            for j in range(src_ptr[m], src_ptr[m + 1]):
+                e = src_edges[j]
                 for n in range(n_members):
-                    out_now[m, n] = 0.0
-                for j in range(src_ptr[m], src_ptr[m + 1]):
-                    e = src_edges[j]
-                    for n in range(n_members):
-                        out_now[m, n] += rate_now[e, n]
+                    out_now[m, n] += rate_now[e, n]
 
         # Four RK4 stages; pacc is the RK4 time-integral of each stock over the step.
         for n in range(n_members):

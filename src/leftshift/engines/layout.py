@@ -139,7 +139,7 @@ def build_layout(s: Scenario) -> Layout:
                 if iv.effect_years_after > 0:
                     edges.append((idx(c, b, k_after), idx(c, b, 0), FADE, -1))
 
-    edge_array = np.array(edges, dtype=np.int64).reshape(-1, 4)
+    edge_array = _reachable_only(np.array(edges, dtype=np.int64).reshape(-1, 4), nl)
     edge_array = edge_array[np.argsort(edge_array[:, 1], kind="stable")]  # by target, for reduceat
     src, dst, kind, trans = (edge_array[:, i].copy() for i in range(4))
 
@@ -188,6 +188,20 @@ def build_layout(s: Scenario) -> Layout:
         programmes=programmes, src=src, dst=dst, kind=kind, transition_of=trans,
         resources=tuple(resources), n_capacity=n_capacity,
     )  # fmt: skip
+
+
+def _reachable_only(edges: np.ndarray, n_layers: int) -> np.ndarray:
+    """Drop edges out of stocks nobody can ever be in (e.g. a programme layer in a band that is not
+    eligible and that no eligible band ages into): they would only cost time in every step."""
+    n_stocks = int(edges[:, :2].max()) + 1 if len(edges) else 0
+    reachable = np.zeros(n_stocks, dtype=bool)
+    reachable[np.arange(n_stocks) % n_layers == 0] = True  # people start, and enter, outside programmes
+    while True:
+        grown = reachable.copy()
+        grown[edges[:, 1][reachable[edges[:, 0]]]] = True
+        if (grown == reachable).all():
+            return edges[reachable[edges[:, 0]]]
+        reachable = grown
 
 
 def ageing_rates(s: Scenario) -> np.ndarray:

@@ -37,6 +37,7 @@ from leftshift.errors import LeftshiftError, Problem
 from leftshift.scenario import DEAD, PAYERS, WEEKS_PER_YEAR, Scenario, split_key
 
 RK4_STABLE_STEP = 2.5  # RK4 is stable and positive for rate x step below ~2.78; keep a margin
+THREADS_VARIABLE = "LEFTSHIFT_THREADS"  # threads per engine call; process pools set it to 1
 CHUNK_MEMBERS = 64  # parameter sets per kernel call: ~1 MB of working set for the Leeds scenario
 
 
@@ -230,11 +231,13 @@ def simulate(
     scenarios: Scenario | Sequence[Scenario],
     record: str = "full",
     progress: Callable[[int], None] | None = None,
+    threads: int | None = None,
 ) -> Trajectory:
     """Run one scenario, or a batch of scenarios that differ only in numbers, as one computation.
 
     `record="full"` keeps every step (for tidy outputs); `"yearly"` sums each simulated year, which
     is all that sweeps and uncertainty need and keeps memory flat in the number of steps.
+    `threads` (default: $LEFTSHIFT_THREADS, else one per core) share the batch's slices.
     """
     batch = (scenarios,) if isinstance(scenarios, Scenario) else tuple(scenarios)
     if not batch:
@@ -245,7 +248,7 @@ def simulate(
     params = build_parameters(batch, layout)
     grid = TimeGrid.for_scenario(first, record)
     _check_step(params, layout, grid.step_years)
-    return _integrate(batch, layout, params, grid, progress)
+    return _integrate(batch, layout, params, grid, progress, threads)
 
 
 def _csr(groups: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -262,6 +265,7 @@ def _integrate(
     params: Parameters,
     grid: TimeGrid,
     progress: Callable[[int], None] | None,
+    threads: int | None,
 ) -> Trajectory:
     from leftshift.engines import kernel
 
@@ -277,6 +281,7 @@ def _integrate(
     occ_ptr, occ_idx = _csr([r.occupied for r in resources])
     adm_ptr, adm_idx = _csr([r.admissions for r in resources])
     _, adm_join = _csr([r.join_queue for r in resources])
+    adm_sources = np.unique(layout.src[adm_idx])
     dep_ptr, dep_idx = _csr([r.departures for r in resources])
     q_ptr, q_idx = _csr([r.queue_stocks for r in resources])
     _, q_target = _csr([r.queue_targets for r in resources])
@@ -328,7 +333,8 @@ def _integrate(
             initial, rate, out_rate, layout.src, layout.dst, src_ptr, by_source, params.entry_stocks, entrants,
             np.log1p(growth), grid.n_steps, grid.step_years, grid.period_of_step, period_last_step,
             rule, n_cap, capacity, budget, cost_per_place, build, loss, places0,
-            occ_ptr, occ_idx, adm_ptr, adm_idx, adm_join, dep_ptr, dep_idx, q_ptr, q_idx, q_target, q_trans,
+            occ_ptr, occ_idx, adm_ptr, adm_idx, adm_join, adm_sources, dep_ptr, dep_idx,
+            q_ptr, q_idx, q_target, q_trans,
             comp_of_stock, weekly, layout.transition_of, trans_cost, premium, res_comp, payer, cost_growth, discount,
             outs["stocks"], outs["person_years"], outs["flows"], outs["blocked"], outs["queue_admits"],
             outs["entrants"], outs["occupied"], outs["places"], outs["waiting"], outs["over_capacity"],
@@ -341,7 +347,7 @@ def _integrate(
             progress(cols.stop - cols.start)
 
     chunks = _member_chunks(n_members)
-    workers = min(len(chunks), os.cpu_count() or 1)
+    workers = min(len(chunks), threads or int(os.environ.get(THREADS_VARIABLE, 0)) or os.cpu_count() or 1)
     if workers == 1:
         for cols in chunks:
             run_slice(cols)
