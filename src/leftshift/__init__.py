@@ -15,6 +15,8 @@ _EXPORTS = {
     "compare": "leftshift.api",
     "load_scenario": "leftshift.loading",
     "run": "leftshift.api",
+    "sweep": "leftshift.experiment",
+    "uncertainty": "leftshift.experiment",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -139,7 +139,8 @@ def run(
     facts = summary.build(result)
     with atomic_directory(target, force) as work:
         write_result(work, result, facts)
-        draws = write_samples(work, target, [scenario], overrides, jobs=jobs, engine=engine, quiet=quiet, **sampling)
+        draws = write_samples(work, target, [scenario], overrides, jobs=jobs, engine=engine, quiet=quiet,
+                              report=not no_report, **sampling)  # fmt: skip
         if not no_report:
             from leftshift.report import write_run_report
 
@@ -193,6 +194,7 @@ def compare(
             write_result(work / name, result, summary.build(result))
         write_table(work / "comparison.csv", pd.concat([_comparison_rows(c) for c in comparisons], ignore_index=True))
         draws = write_samples(work, target, scenarios, overrides, baseline, jobs=jobs, engine=engine, quiet=quiet,
+                              report=not no_report,
                               **sampling)  # fmt: skip
         if not no_report:
             from leftshift.report import write_comparison_report
