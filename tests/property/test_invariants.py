@@ -105,3 +105,21 @@ def test_more_places_never_lengthen_queues(scenario, extra):
     waiting = [simulate(s).waiting[:, :, 0] for s in (fewer, more)]
     residential = [r.name for r in simulate(fewer).layout.resources].index("residential")
     assert np.all(waiting[1][:, residential] <= waiting[0][:, residential] + 1e-6)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_pruning_unreachable_flows_changes_nothing(scenario):
+    import leftshift.engines.stockflow as engine
+    from leftshift.engines.layout import build_layout
+
+    pruned = simulate(scenario)
+    original = engine.build_layout
+    engine.build_layout = lambda s: build_layout(s, prune=False)
+    try:
+        full = simulate(scenario)
+    finally:
+        engine.build_layout = original
+    assert len(pruned.layout.src) <= len(full.layout.src)
+    np.testing.assert_allclose(pruned.stocks, full.stocks, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(pruned.costs, full.costs, rtol=1e-9, atol=1e-6)

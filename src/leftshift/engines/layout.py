@@ -89,7 +89,8 @@ def structure_key(s: Scenario) -> tuple:
     )  # fmt: skip
 
 
-def build_layout(s: Scenario) -> Layout:
+def build_layout(s: Scenario, prune: bool = True) -> Layout:
+    """The stocks and flows of a scenario; `prune=False` keeps flows out of unreachable stocks (tests)."""
     states = [*s.states, DEAD]
     transitions = tuple((t.from_state, t.to) for t in s.transitions)
     t_index = {pair: i for i, pair in enumerate(transitions)}
@@ -139,7 +140,14 @@ def build_layout(s: Scenario) -> Layout:
                 if iv.effect_years_after > 0:
                     edges.append((idx(c, b, k_after), idx(c, b, 0), FADE, -1))
 
-    edge_array = _reachable_only(np.array(edges, dtype=np.int64).reshape(-1, 4), nl)
+    edge_array = np.array(edges, dtype=np.int64).reshape(-1, 4)
+    if prune:
+        # moves the capacity rules make outside the edges: joining a queue, and leaving it for a place
+        queue_moves = [(idx(c_index[f], b, k), idx(c_index[queue_name(f, g)], b, k)) for f, g in queues
+                       for b in range(nb) for k in range(nl)]  # fmt: skip
+        queue_moves += [(idx(c_index[queue_name(f, g)], b, k), idx(c_index[g], b, k)) for f, g in queues
+                        for b in range(nb) for k in range(nl)]  # fmt: skip
+        edge_array = _reachable_only(edge_array, np.array(queue_moves, dtype=np.int64).reshape(-1, 2), nl)
     edge_array = edge_array[np.argsort(edge_array[:, 1], kind="stable")]  # by target, for reduceat
     src, dst, kind, trans = (edge_array[:, i].copy() for i in range(4))
 
@@ -190,15 +198,16 @@ def build_layout(s: Scenario) -> Layout:
     )  # fmt: skip
 
 
-def _reachable_only(edges: np.ndarray, n_layers: int) -> np.ndarray:
+def _reachable_only(edges: np.ndarray, other_moves: np.ndarray, n_layers: int) -> np.ndarray:
     """Drop edges out of stocks nobody can ever be in (e.g. a programme layer in a band that is not
     eligible and that no eligible band ages into): they would only cost time in every step."""
-    n_stocks = int(edges[:, :2].max()) + 1 if len(edges) else 0
+    pairs = np.vstack([edges[:, :2], other_moves])
+    n_stocks = int(pairs.max()) + 1 if len(pairs) else 0
     reachable = np.zeros(n_stocks, dtype=bool)
     reachable[np.arange(n_stocks) % n_layers == 0] = True  # people start, and enter, outside programmes
     while True:
         grown = reachable.copy()
-        grown[edges[:, 1][reachable[edges[:, 0]]]] = True
+        grown[pairs[:, 1][reachable[pairs[:, 0]]]] = True
         if (grown == reachable).all():
             return edges[reachable[edges[:, 0]]]
         reachable = grown
