@@ -58,6 +58,8 @@ def scenario_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Processes for discrete-event replications (default: all cores)."),
         click.option("--warm-up-years", type=click.FloatRange(min=0), default=0.0, show_default=True,
                      help="Discrete-event: leave the first W years out of the statistics."),
+        click.option("--replication", "only_replication", type=click.IntRange(min=0), default=None,
+                     help="Discrete-event: re-run only replication N (numbered from 0); its rows are identical."),
         click.option("--quiet", is_flag=True, help="Print nothing but errors."),
     ]  # fmt: skip
     for option in reversed(options):
@@ -105,10 +107,13 @@ def _run_one(path: Path, overrides: tuple[str, ...], engine: str, des_options: d
     return run(scenario)  # a stock-flow run takes well under a second: no progress bar
 
 
-def _des_options(engine: str, replications: int, jobs: int | None, warm_up_years: float) -> dict[str, Any]:
+def _des_options(
+    engine: str, replications: int, jobs: int | None, warm_up_years: float, only_replication: int | None
+) -> dict[str, Any]:
     if engine != "des":
         return {}
-    return {"replications": replications, "jobs": jobs, "warm_up_years": warm_up_years}
+    return {"replications": replications, "jobs": jobs, "warm_up_years": warm_up_years,
+            "only_replication": only_replication}  # fmt: skip
 
 
 @cli.command()
@@ -119,7 +124,8 @@ def _des_options(engine: str, replications: int, jobs: int | None, warm_up_years
 @handle_errors
 def run(
     scenario: Path, overrides: tuple[str, ...], out: Path | None, force: bool, engine: str,
-    replications: int, jobs: int | None, warm_up_years: float, quiet: bool, open_report: bool, no_report: bool,
+    replications: int, jobs: int | None, warm_up_years: float, only_replication: int | None, quiet: bool,
+    open_report: bool, no_report: bool,
     **sampling: Any,
 ) -> None:  # fmt: skip
     """Run one scenario and write its results (CSV tables, summary.json, the resolved scenario).
@@ -134,7 +140,9 @@ def run(
     from leftshift.output import atomic_directory, slug, write_result
     from leftshift.terminal import print_run
 
-    result = _run_one(scenario, overrides, engine, _des_options(engine, replications, jobs, warm_up_years), quiet)
+    result = _run_one(
+        scenario, overrides, engine, _des_options(engine, replications, jobs, warm_up_years, only_replication), quiet
+    )
     target = out or Path("results") / slug(result.scenario.name)
     facts = summary.build(result)
     with atomic_directory(target, force) as work:
@@ -160,8 +168,8 @@ def run(
 @handle_errors
 def compare(
     baseline: Path, scenarios: tuple[Path, ...], overrides: tuple[str, ...], out: Path | None, force: bool,
-    engine: str, replications: int, jobs: int | None, warm_up_years: float, quiet: bool, open_report: bool,
-    no_report: bool, **sampling: Any,
+    engine: str, replications: int, jobs: int | None, warm_up_years: float, only_replication: int | None,
+    quiet: bool, open_report: bool, no_report: bool, **sampling: Any,
 ) -> None:  # fmt: skip
     """Run a baseline and one or more scenarios, and compare each with the baseline: activity
     avoided, intervention spend, avoided cost, net savings by payer, return on investment and
@@ -179,7 +187,7 @@ def compare(
     from leftshift.output import atomic_directory, slug, write_result, write_table
     from leftshift.terminal import print_comparison
 
-    options = _des_options(engine, replications, jobs, warm_up_years)
+    options = _des_options(engine, replications, jobs, warm_up_years, only_replication)
     results = [_run_one(path, overrides, engine, options, quiet) for path in (baseline, *scenarios)]
     slugs = [slug(r.scenario.name) for r in results]
     if len(set(slugs)) != len(slugs):
@@ -188,18 +196,18 @@ def compare(
         raise LeftshiftError("two scenarios have the same name; give each a distinct `name:` so outputs do not clash")
     comparisons = [compare_results(results[0], r) for r in results[1:]]
     target = out or Path("results") / f"compare-{slugs[0]}"
+    summaries = [summary.build(r) for r in results]
     with atomic_directory(target, force) as work:
-        for result, name in zip(results, slugs, strict=True):
+        for result, facts, name in zip(results, summaries, slugs, strict=True):
             (work / name).mkdir()
-            write_result(work / name, result, summary.build(result))
+            write_result(work / name, result, facts)
         write_table(work / "comparison.csv", pd.concat([_comparison_rows(c) for c in comparisons], ignore_index=True))
         draws = write_samples(work, target, scenarios, overrides, baseline, jobs=jobs, engine=engine, quiet=quiet,
-                              report=not no_report,
-                              **sampling)  # fmt: skip
+                              report=not no_report, **sampling)  # fmt: skip
         if not no_report:
             from leftshift.report import write_comparison_report
 
-            write_comparison_report(work, results, comparisons, [summary.build(r) for r in results])
+            write_comparison_report(work, results, comparisons, summaries)
     if not quiet:
         print_comparison(comparisons, target)
         print_samples(draws)
