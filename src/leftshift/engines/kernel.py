@@ -45,7 +45,7 @@ def integrate(
     rule, n_cap, capacity, budget, cost_per_place, build_years, loss_years, initial_places,
     occ_ptr, occ_idx, adm_ptr, adm_idx, adm_join, adm_sources, dep_ptr, dep_idx, q_ptr, q_idx, q_target, q_trans,
     comp_of_stock, weekly_cost, transition_of, transition_cost, overflow_premium, res_comp,
-    programme_payer, cost_growth, discount_rate,
+    programme_payer, cost_growth, discount_rate, priced,
     stocks, person_years, flows, blocked, queue_admits, entrants_rec, occupied, places_rec, waiting,
     over_cap, over_py, funded_rec, referrals, costs, costs_disc,
 ):  # pragma: no cover  (compiled; covered through stockflow.simulate)  # fmt: skip
@@ -217,7 +217,7 @@ def integrate(
             for i in range(occ_ptr[r], occ_ptr[r + 1]):
                 for n in range(n_members):
                     space[n] -= xn[occ_idx[i], n]
-            if rule[r] != OVERFLOW:
+            if rule[r] != OVERFLOW and _any_below(space, 0.0):
                 # undo admissions beyond the places, in proportion
                 for n in range(n_members):
                     total[n] = 0.0
@@ -263,14 +263,15 @@ def integrate(
                 admit = min(queued[n], max(space[n], 0.0))
                 total[n] = admit / queued[n] if queued[n] > 0.0 else 0.0
                 space[n] -= admit
-            for i in range(q_ptr[r], q_ptr[r + 1]):
-                for n in range(n_members):
-                    moved = xn[q_idx[i], n] * total[n]
-                    xn[q_idx[i], n] -= moved
-                    xn[q_target[i], n] += moved
-                    step_admit[i, n] += moved
+            if q_ptr[r + 1] > q_ptr[r] and not _all_zero(total):
+                for i in range(q_ptr[r], q_ptr[r + 1]):
+                    for n in range(n_members):
+                        moved = xn[q_idx[i], n] * total[n]
+                        xn[q_idx[i], n] -= moved
+                        xn[q_target[i], n] += moved
+                        step_admit[i, n] += moved
             # `lost`: refused people who would have fitted after all are admitted
-            if rule[r] == LOST:
+            if rule[r] == LOST and _any_above(space, 0.0):
                 for n in range(n_members):
                     total[n] = 0.0
                 for i in range(adm_ptr[r], adm_ptr[r + 1]):
@@ -329,36 +330,44 @@ def integrate(
                 by_trans[tr, n] += step_admit[i, n]
         for c in range(n_comp):
             for k in range(n_payers):
-                for n in range(n_members):
-                    cost[c, k, n] = by_comp[c, n] * weekly_cost[c, k, n] * WEEKS_PER_YEAR
+                if priced[c, k]:
+                    for n in range(n_members):
+                        cost[c, k, n] = by_comp[c, n] * weekly_cost[c, k, n] * WEEKS_PER_YEAR
         for tr in range(n_trans):
             for k in range(n_payers):
-                for n in range(n_members):
-                    cost[n_comp + tr, k, n] = by_trans[tr, n] * transition_cost[tr, k, n]
+                if priced[n_comp + tr, k]:
+                    for n in range(n_members):
+                        cost[n_comp + tr, k, n] = by_trans[tr, n] * transition_cost[tr, k, n]
         for r in range(n_cap):
             for k in range(n_payers):
+                if not priced[n_comp + n_trans + r, k]:
+                    continue
                 for n in range(n_members):
                     cost[n_comp + n_trans + r, k, n] += (
                         over_cap[per, r, n] * h * overflow_premium[r, n] * weekly_cost[res_comp[r], k, n]
                         * WEEKS_PER_YEAR
                     )  # fmt: skip
         for n in range(n_members):
-            growth = (1.0 + cost_growth[n]) ** t_mid
-            discount = (1.0 + discount_rate[n]) ** -t_mid
-            for s in range(n_comp + n_trans + n_cap):
-                for k in range(n_payers):
-                    costs[per, s, k, n] += cost[s, k, n] * growth
-                    costs_disc[per, s, k, n] += cost[s, k, n] * growth * discount
-            # Budgets are set in cash at the price base: no real growth. A step that straddles the
-            # turn of a year pays each year's budget for its share of the step.
-            y0 = min(int(np.floor(t)), n_years - 1)
-            y1 = min(int(np.floor(t + h)), n_years - 1)
-            split = min(max(np.floor(t + h) - t, 0.0), h) if y1 != y0 else h
-            for p in range(n_prog):
+            g_start[n] = (1.0 + cost_growth[n]) ** t_mid  # reused: real growth of unit costs
+            g_end[n] = g_start[n] * (1.0 + discount_rate[n]) ** -t_mid  # growth x discount
+        for s in range(n_comp + n_trans + n_cap):
+            for k in range(n_payers):
+                if not priced[s, k]:
+                    continue
+                for n in range(n_members):
+                    costs[per, s, k, n] += cost[s, k, n] * g_start[n]
+                    costs_disc[per, s, k, n] += cost[s, k, n] * g_end[n]
+        # Budgets are set in cash at the price base: no real growth. A step that straddles the turn
+        # of a year pays each year's budget for its share of the step.
+        y0 = min(int(np.floor(t)), n_years - 1)
+        y1 = min(int(np.floor(t + h)), n_years - 1)
+        split = min(max(np.floor(t + h) - t, 0.0), h) if y1 != y0 else h
+        for p in range(n_prog):
+            row = n_comp + n_trans + n_cap + p
+            for n in range(n_members):
                 spend = budget[p, y0, n] * split + budget[p, y1, n] * (h - split)
-                row = n_comp + n_trans + n_cap + p
                 costs[per, row, programme_payer[p, n], n] += spend
-                costs_disc[per, row, programme_payer[p, n], n] += spend * discount
+                costs_disc[per, row, programme_payer[p, n], n] += spend * (1.0 + discount_rate[n]) ** -t_mid
 
         for m in range(m_stocks):
             for n in range(n_members):
@@ -375,6 +384,30 @@ def integrate(
                 funded_rec[per, p, n] = funded[p, n]
         if period_last_step[per] == step:
             stocks[per + 1] = x
+
+
+@njit(cache=True, nogil=True)
+def _any_below(values, limit):  # pragma: no cover
+    for v in values:  # noqa: SIM110  (a plain loop: numba compiles it without a generator)
+        if v < limit:
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _any_above(values, limit):  # pragma: no cover
+    for v in values:  # noqa: SIM110
+        if v > limit:
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _all_zero(values):  # pragma: no cover
+    for v in values:  # noqa: SIM110
+        if v != 0.0:
+            return False
+    return True
 
 
 @njit(cache=True, nogil=True)

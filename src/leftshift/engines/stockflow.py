@@ -316,6 +316,11 @@ def _integrate(
         "costs_discounted": zeros(n_periods, len(services), len(PAYERS)),
     }
     comp_of_stock = layout.unravel(np.arange(layout.n_stocks))[0].astype(np.int64)
+    # (service, payer) pairs with a price for some member: the only ones worth a loop each step
+    overflow_price = (params.weekly_cost[res_comp] * (params.overflow_premium[:, None, :] > 0)).reshape(
+        n_cap, len(PAYERS), n_members
+    )
+    priced = np.concatenate([params.weekly_cost, params.transition_cost, overflow_price]).any(axis=2)
     per_member = [
         params.initial, params.rate, params.out_rate, params.entrants, params.entrants_growth, params.capacity,
         params.budget, params.cost_per_place, params.build_years, params.loss_years, params.initial_places,
@@ -336,6 +341,7 @@ def _integrate(
             occ_ptr, occ_idx, adm_ptr, adm_idx, adm_join, adm_sources, dep_ptr, dep_idx,
             q_ptr, q_idx, q_target, q_trans,
             comp_of_stock, weekly, layout.transition_of, trans_cost, premium, res_comp, payer, cost_growth, discount,
+            priced,
             outs["stocks"], outs["person_years"], outs["flows"], outs["blocked"], outs["queue_admits"],
             outs["entrants"], outs["occupied"], outs["places"], outs["waiting"], outs["over_capacity"],
             outs["over_capacity_person_years"], outs["funded_places"], outs["referrals"], outs["costs"],
