@@ -16,6 +16,7 @@ import pandas as pd
 from leftshift.engines.des_plan import OUTCOMES, Plan
 from leftshift.engines.des_record import RepOutput
 from leftshift.engines.layout import KIND_NAMES
+from leftshift.engines.tables import grid_frame, obj
 from leftshift.result import (
     COSTS_COLUMNS,
     FLOWS_COLUMNS,
@@ -31,10 +32,6 @@ WAITS_COLUMNS = [REP, "resource", "from_state", "age_band", "time", "wait_days",
 DAYS_PER_YEAR = 365.25
 
 
-def _obj(values: Sequence) -> np.ndarray:
-    return np.array(list(values), dtype=object)
-
-
 def _frame(
     reps: np.ndarray,
     times: np.ndarray,
@@ -45,17 +42,7 @@ def _frame(
     drop_zero: bool = True,
 ) -> pd.DataFrame:
     """Long table from (replication, time, series) grids; series zero in every replication dropped."""
-    first = next(iter(values.values()))
-    keep = np.abs(first).max(axis=(0, 1)) > 0 if drop_zero else np.ones(first.shape[2], dtype=bool)
-    n_r, n_t, n_s = len(reps), len(times), int(keep.sum())
-    data = {
-        REP: np.repeat(reps, n_t * n_s),
-        "time": np.tile(np.repeat(times, n_s), n_r),
-        "year": np.tile(np.repeat(years, n_s), n_r),
-    }
-    data.update({name: np.tile(col[keep], n_r * n_t) for name, col in keys.items()})
-    data.update({name: grid[:, :, keep].ravel() for name, grid in values.items()})
-    return pd.DataFrame(data)[[REP, *columns]]
+    return grid_frame(times, years, keys, values, columns, drop_zero, replications=reps)
 
 
 def step_costs(plan: Plan, out: RepOutput) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
@@ -108,7 +95,7 @@ def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0
     reps = np.array([o.replication for o in outs])
     ends = grid.period_end
     years = s.start_year + np.floor((np.arange(grid.n_steps) + 0.5) * grid.step_years).astype(int)
-    comp, bands, layers = _obj(lay.compartments), _obj(lay.bands), _obj(lay.layers)
+    comp, bands, layers = obj(lay.compartments), obj(lay.bands), obj(lay.layers)
     c, b, k = lay.unravel(np.arange(lay.n_stocks))
 
     def stack(name: str) -> np.ndarray:
@@ -128,7 +115,7 @@ def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0
     n_pay = len(PAYERS)
     costs = _frame(
         reps, ends, years,
-        {"service": np.repeat(_obj(services), n_pay), "payer": np.tile(_obj(PAYERS), len(services))},
+        {"service": np.repeat(obj(services), n_pay), "payer": np.tile(obj(PAYERS), len(services))},
         {"cost_gbp": np.stack([p[0].reshape(grid.n_steps, -1) for p in priced]),
          "cost_gbp_discounted": np.stack([p[1].reshape(grid.n_steps, -1) for p in priced])},
         COSTS_COLUMNS,
@@ -145,7 +132,7 @@ def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0
     occupied, places = stack("occupied"), stack("places")
     cap, prog = slice(0, n_cap), slice(n_cap, None)
     queues = _frame(
-        reps, ends, years, {"resource": _obj(r.name for r in lay.resources[cap])},
+        reps, ends, years, {"resource": obj(r.name for r in lay.resources[cap])},
         {"occupied": occupied[:, :, cap], "capacity": places[:, :, cap], "waiting": stack("waiting")[:, :, cap],
          "turned_away": turned[:, :, cap], "over_capacity": stack("over_capacity")[:, :, cap]},
         QUEUES_COLUMNS, drop_zero=False,
@@ -155,7 +142,7 @@ def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0
     spend = np.stack([p[0][:, first : first + n_prog].sum(axis=2) for p in priced])
     referrals = stack("referrals")
     programmes = _frame(
-        reps, ends, years, {"programme": _obj(lay.programmes)},
+        reps, ends, years, {"programme": obj(lay.programmes)},
         {"funded_places": stack("funded_places"), "places": places[:, :, prog], "participants": occupied[:, :, prog],
          "referrals": referrals, "starts": referrals - turned[:, :, prog], "turned_away": turned[:, :, prog],
          "spend_gbp": spend},
@@ -178,10 +165,10 @@ def _flows(
 ) -> pd.DataFrame:
     """Moves along every edge, queue joins and admissions, and entrants (as `tables._flows`)."""
     lay = plan.layout
-    comp, bands, layers = _obj(lay.compartments), _obj(lay.bands), _obj(lay.layers)
+    comp, bands, layers = obj(lay.compartments), obj(lay.bands), obj(lay.layers)
     sc, sb, sk = lay.unravel(lay.src)
     dc = lay.unravel(lay.dst)[0]
-    kinds = [_obj(KIND_NAMES)[lay.kind]]
+    kinds = [obj(KIND_NAMES)[lay.kind]]
     keys = [(comp[sc], comp[dc], bands[sb], layers[lay.edge_programme()])]
     values = [np.stack([o.flows for o in outs])]
     adm = np.concatenate([r.admissions for r in lay.resources] or [np.zeros(0, np.int64)])
@@ -219,12 +206,12 @@ def _waits(plan: Plan, outs: Sequence[RepOutput]) -> pd.DataFrame:
         w = o.waits
         parts.append(pd.DataFrame({
             REP: np.full(len(w["time"]), o.replication),
-            "resource": _obj(r.name for r in lay.resources)[w["resource"]],
-            "from_state": _obj(lay.compartments)[w["origin"]],
-            "age_band": _obj(lay.bands)[w["band"]],
+            "resource": obj(r.name for r in lay.resources)[w["resource"]],
+            "from_state": obj(lay.compartments)[w["origin"]],
+            "age_band": obj(lay.bands)[w["band"]],
             "time": w["time"],
             "wait_days": w["wait_years"] * DAYS_PER_YEAR,
-            "outcome": _obj(OUTCOMES)[w["outcome"]],
+            "outcome": obj(OUTCOMES)[w["outcome"]],
         }))  # fmt: skip
     return pd.concat(parts, ignore_index=True)[WAITS_COLUMNS]
 

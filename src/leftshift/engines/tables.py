@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -17,6 +20,8 @@ from leftshift.result import (
 )  # fmt: skip
 from leftshift.scenario import PAYERS
 
+REPLICATION = "replication"
+
 
 def _times(traj: Trajectory) -> tuple[np.ndarray, np.ndarray]:
     """End time and calendar year of each reporting period."""
@@ -26,26 +31,33 @@ def _times(traj: Trajectory) -> tuple[np.ndarray, np.ndarray]:
     return grid.period_end, years
 
 
-def _grid_frame(
+def grid_frame(
     times: np.ndarray,
     years: np.ndarray,
     keys: dict[str, np.ndarray],
     values: dict[str, np.ndarray],
     columns: list[str],
     drop_zero: bool = True,
+    replications: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """A long table from (time x series) value grids, without series that are zero throughout."""
-    first = next(iter(values.values()))
-    keep = np.abs(first).max(axis=0) > 0 if drop_zero else np.ones(first.shape[1], dtype=bool)
-    n_t, n_s = len(times), int(keep.sum())
-    data = {"time": np.repeat(times, n_s), "year": np.repeat(years, n_s)}
-    data.update({name: np.tile(col[keep], n_t) for name, col in keys.items()})
-    data.update({name: grid[:, keep].ravel() for name, grid in values.items()})
-    return pd.DataFrame(data)[columns]
+    """A long table from (time x series) value grids, or (replication x time x series) grids when
+    `replications` is given (then a `replication` column comes first); series that are zero at every
+    time (and in every replication) are dropped, since they only make files larger."""
+    grids = {k: v if replications is not None else v[None] for k, v in values.items()}
+    first = next(iter(grids.values()))
+    keep = np.abs(first).max(axis=(0, 1)) > 0 if drop_zero else np.ones(first.shape[2], dtype=bool)
+    n_r, n_t, n_s = first.shape[0], len(times), int(keep.sum())
+    data = {} if replications is None else {REPLICATION: np.repeat(replications, n_t * n_s)}
+    data["time"] = np.tile(np.repeat(times, n_s), n_r)
+    data["year"] = np.tile(np.repeat(years, n_s), n_r)
+    data.update({name: np.tile(col[keep], n_r * n_t) for name, col in keys.items()})
+    data.update({name: grid[:, :, keep].ravel() for name, grid in grids.items()})
+    return pd.DataFrame(data)[columns if replications is None else [REPLICATION, *columns]]
 
 
-def _obj(values) -> np.ndarray:
-    return np.array(values, dtype=object)
+def obj(values: Iterable[Any]) -> np.ndarray:
+    """Strings as a numpy object array (pandas keeps them as str columns)."""
+    return np.array(list(values), dtype=object)
 
 
 def to_result(traj: Trajectory, member: int = 0) -> Result:
@@ -54,10 +66,10 @@ def to_result(traj: Trajectory, member: int = 0) -> Result:
     n_per = len(ends)
     c, b, k = layout.unravel(np.arange(layout.n_stocks))
 
-    timeseries = _grid_frame(
+    timeseries = grid_frame(
         np.concatenate([[0.0], ends]),
         np.concatenate([[scenario.start_year], years]),
-        {"state": _obj(layout.compartments)[c], "age_band": _obj(layout.bands)[b], "programme": _obj(layout.layers)[k]},
+        {"state": obj(layout.compartments)[c], "age_band": obj(layout.bands)[b], "programme": obj(layout.layers)[k]},
         {"people": traj.stocks[:, :, member],
          "person_years": np.vstack([np.zeros((1, layout.n_stocks)), traj.person_years[:, :, member]])},
         TIMESERIES_COLUMNS,
@@ -65,9 +77,9 @@ def to_result(traj: Trajectory, member: int = 0) -> Result:
     flows = _flows(traj, member, ends, years)
 
     n_pay = len(PAYERS)
-    costs = _grid_frame(
+    costs = grid_frame(
         ends, years,
-        {"service": np.repeat(_obj(traj.services), n_pay), "payer": np.tile(_obj(PAYERS), len(traj.services))},
+        {"service": np.repeat(obj(traj.services), n_pay), "payer": np.tile(obj(PAYERS), len(traj.services))},
         {"cost_gbp": traj.costs[..., member].reshape(n_per, -1),
          "cost_gbp_discounted": traj.costs_discounted[..., member].reshape(n_per, -1)},
         COSTS_COLUMNS,
@@ -81,8 +93,8 @@ def to_result(traj: Trajectory, member: int = 0) -> Result:
         turned[:, i] = blocked[:, r.join_queue < 0].sum(axis=1)
         start += len(r.admissions)
     cap = slice(0, n_cap)
-    queues = _grid_frame(
-        ends, years, {"resource": _obj([r.name for r in layout.resources[cap]])},
+    queues = grid_frame(
+        ends, years, {"resource": obj([r.name for r in layout.resources[cap]])},
         {"occupied": traj.occupied[:, cap, member], "capacity": traj.places[:, cap, member],
          "waiting": traj.waiting[:, cap, member], "turned_away": turned[:, cap],
          "over_capacity": traj.over_capacity[:, cap, member]},
@@ -95,8 +107,8 @@ def to_result(traj: Trajectory, member: int = 0) -> Result:
         or [np.zeros(n_per)], axis=1,
     )[:, : len(layout.programmes)]  # fmt: skip
     referrals = traj.referrals[:, :, member]
-    programmes = _grid_frame(
-        ends, years, {"programme": _obj(layout.programmes)},
+    programmes = grid_frame(
+        ends, years, {"programme": obj(layout.programmes)},
         {"funded_places": traj.funded_places[:, :, member], "places": traj.places[:, prog, member],
          "participants": traj.occupied[:, prog, member], "referrals": referrals,
          "starts": referrals - turned[:, prog], "turned_away": turned[:, prog], "spend_gbp": spend},
@@ -108,10 +120,10 @@ def to_result(traj: Trajectory, member: int = 0) -> Result:
 def _flows(traj: Trajectory, member: int, ends: np.ndarray, years: np.ndarray) -> pd.DataFrame:
     """Moves along every edge, plus queue joins and admissions and new entrants, as one long table."""
     layout = traj.layout
-    comp, bands, layers = _obj(layout.compartments), _obj(layout.bands), _obj(layout.layers)
+    comp, bands, layers = obj(layout.compartments), obj(layout.bands), obj(layout.layers)
     sc, sb, sk = layout.unravel(layout.src)
     dc = layout.unravel(layout.dst)[0]
-    kinds = [_obj(KIND_NAMES)[layout.kind]]
+    kinds = [obj(KIND_NAMES)[layout.kind]]
     keys = [(comp[sc], comp[dc], bands[sb], layers[layout.edge_programme()])]
     values = [traj.flows[:, :, member]]
 
@@ -137,7 +149,7 @@ def _flows(traj: Trajectory, member: int, ends: np.ndarray, years: np.ndarray) -
     values.append(traj.entrants[:, :, member])
 
     columns = ("source", "target", "age_band", "programme")
-    return _grid_frame(
+    return grid_frame(
         ends, years,
         {"kind": np.concatenate(kinds), **{c: np.concatenate([k[i] for k in keys]) for i, c in enumerate(columns)}},
         {"people": np.hstack(values)},
