@@ -78,6 +78,17 @@ def integrate(
     g_start, g_mid, g_end = np.zeros(n_members), np.zeros(n_members), np.zeros(n_members)
     work = np.zeros((5, n_members))
     cap, space, queued, wanted, total = work[0], work[1], work[2], work[3], work[4]
+    comp_priced = np.zeros(n_comp, dtype=np.bool_)
+    for c in range(n_comp):
+        comp_priced[c] = priced[c].any()
+    trans_priced = np.zeros(n_trans, dtype=np.bool_)
+    for tr in range(n_trans):
+        trans_priced[tr] = priced[n_comp + tr].any()
+    # real growth of unit costs and discounting, evaluated at mid-step: (1 + rate) ** (t + h/2)
+    growth_step = (1.0 + cost_growth) ** h
+    discount_step = (1.0 + discount_rate) ** -h
+    growth = (1.0 + cost_growth) ** (-0.5 * h)
+    discount = (1.0 + discount_rate) ** (0.5 * h)
     stocks[0] = x
     for step in range(n_steps):
         t = step * h
@@ -311,23 +322,23 @@ def integrate(
                 queue_admits[per, i, n] += step_admit[i, n]
 
         # Costs of the step by service and payer: real growth and discounting at mid-step.
-        t_mid = t + 0.5 * h
-        cost[:] = 0.0
         by_comp[:] = 0.0
         by_trans[:] = 0.0
         for m in range(m_stocks):
             c = comp_of_stock[m]
-            for n in range(n_members):
-                by_comp[c, n] += pacc[m, n]
+            if comp_priced[c]:
+                for n in range(n_members):
+                    by_comp[c, n] += pacc[m, n]
         for e in range(n_edges):
             tr = transition_of[e]
-            if tr >= 0:
+            if tr >= 0 and trans_priced[tr]:
                 for n in range(n_members):
                     by_trans[tr, n] += f[e, n]
         for i in range(len(q_idx)):
             tr = q_trans[i]
-            for n in range(n_members):
-                by_trans[tr, n] += step_admit[i, n]
+            if trans_priced[tr]:
+                for n in range(n_members):
+                    by_trans[tr, n] += step_admit[i, n]
         for c in range(n_comp):
             for k in range(n_payers):
                 if priced[c, k]:
@@ -343,19 +354,20 @@ def integrate(
                 if not priced[n_comp + n_trans + r, k]:
                     continue
                 for n in range(n_members):
-                    cost[n_comp + n_trans + r, k, n] += (
+                    cost[n_comp + n_trans + r, k, n] = (
                         over_cap[per, r, n] * h * overflow_premium[r, n] * weekly_cost[res_comp[r], k, n]
                         * WEEKS_PER_YEAR
                     )  # fmt: skip
-        for n in range(n_members):
-            g_start[n] = (1.0 + cost_growth[n]) ** t_mid  # reused: real growth of unit costs
-            g_end[n] = g_start[n] * (1.0 + discount_rate[n]) ** -t_mid  # growth x discount
+        for n in range(n_members):  # factors at mid-step, updated by one product a step
+            growth[n] *= growth_step[n]
+            discount[n] *= discount_step[n]
+            g_end[n] = growth[n] * discount[n]
         for s in range(n_comp + n_trans + n_cap):
             for k in range(n_payers):
                 if not priced[s, k]:
                     continue
                 for n in range(n_members):
-                    costs[per, s, k, n] += cost[s, k, n] * g_start[n]
+                    costs[per, s, k, n] += cost[s, k, n] * growth[n]
                     costs_disc[per, s, k, n] += cost[s, k, n] * g_end[n]
         # Budgets are set in cash at the price base: no real growth. A step that straddles the turn
         # of a year pays each year's budget for its share of the step.
@@ -367,7 +379,7 @@ def integrate(
             for n in range(n_members):
                 spend = budget[p, y0, n] * split + budget[p, y1, n] * (h - split)
                 costs[per, row, programme_payer[p, n], n] += spend
-                costs_disc[per, row, programme_payer[p, n], n] += spend * (1.0 + discount_rate[n]) ** -t_mid
+                costs_disc[per, row, programme_payer[p, n], n] += spend * discount[n]
 
         for m in range(m_stocks):
             for n in range(n_members):

@@ -155,6 +155,16 @@ def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameter
         "cost_growth": np.zeros(n_members),
         "discount_rate": np.zeros(n_members),
     }
+    # which edges take which parameter: the same for every member, so worked out once
+    trans = layout.transition_of
+    is_move = (layout.kind == TRANSITION) | (layout.kind == QUEUE_HAZARD)
+    move_t, move_b, move_k = trans[is_move], src_b[is_move], src_k[is_move]
+    to_emergency = (layout.kind == QUEUE_HAZARD) & (dst_c == emergency)
+    ageing, ageing_b = layout.kind == AGEING, src_b[layout.kind == AGEING]
+    referral = [(layout.kind == REFERRAL) & (dst_k == 1 + 2 * p) for p in range(n_prog)]
+    referral_state = [[comp[c] for c in src_c[mask]] for mask in referral]
+    completion = [(layout.kind == COMPLETION) & (src_k == 1 + 2 * p) for p in range(n_prog)]
+    fade = [(layout.kind == FADE) & (src_k == 2 + 2 * p) for p in range(n_prog)]
     for n, s in enumerate(scenarios):
         base = np.array([s.band_array(t.rate) for t in s.transitions]).reshape(n_trans, nb)
         mult = np.ones((n_trans, nl))
@@ -166,19 +176,14 @@ def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameter
         for qc, g in queue_target.items():
             wait_mult[qc] = s.capacity[g].waiting_acute_risk_multiplier
         r = np.zeros(len(layout.src))
-        trans = layout.transition_of
-        is_move = (layout.kind == TRANSITION) | (layout.kind == QUEUE_HAZARD)
-        r[is_move] = base[trans[is_move], src_b[is_move]] * mult[trans[is_move], src_k[is_move]]
-        to_emergency = (layout.kind == QUEUE_HAZARD) & (dst_c == emergency)
+        r[is_move] = base[move_t, move_b] * mult[move_t, move_k]
         r[to_emergency] *= wait_mult[src_c[to_emergency]]
-        ageing = layout.kind == AGEING
-        r[ageing] = ageing_rates(s)[src_b[ageing]]
+        r[ageing] = ageing_rates(s)[ageing_b]
         for p, iv in enumerate(s.interventions):
-            referral = (layout.kind == REFERRAL) & (dst_k == 1 + 2 * p)
-            r[referral] = [iv.referrals[comp[c]] for c in src_c[referral]]
-            r[(layout.kind == COMPLETION) & (src_k == 1 + 2 * p)] = 1 / iv.programme_years
+            r[referral[p]] = [iv.referrals[state] for state in referral_state[p]]
+            r[completion[p]] = 1 / iv.programme_years
             if iv.effect_years_after > 0:
-                r[(layout.kind == FADE) & (src_k == 2 + 2 * p)] = 1 / iv.effect_years_after
+                r[fade[p]] = 1 / iv.effect_years_after
             arrays["budget"][p, :, n] = [s.budget_gbp(iv, s.start_year + y) for y in range(n_years)]
             arrays["cost_per_place"][p, n] = iv.cost_per_participant_year
             arrays["build_years"][p, n] = iv.ramp_up.build_years
