@@ -15,7 +15,7 @@ WAIT, OVERFLOW, LOST = 0, 1, 2
 WEEKS_PER_YEAR = 365.25 / 7
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _derivative(
     x, rate, out_rate, src, dst, entry_stocks, entrants, growth, q_idx, q_target, kappa, d
 ):  # pragma: no cover
@@ -38,7 +38,7 @@ def _derivative(
             d[g, n] += kappa[i, n]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def integrate(
     x0, rate, out_rate, src, dst, src_ptr, src_edges, entry_stocks, entrants, log_growth,
     n_steps, h, period_of_step, period_last_step,
@@ -398,7 +398,7 @@ def integrate(
             stocks[per + 1] = x
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _any_below(values, limit):  # pragma: no cover
     for v in values:  # noqa: SIM110  (a plain loop: numba compiles it without a generator)
         if v < limit:
@@ -406,7 +406,7 @@ def _any_below(values, limit):  # pragma: no cover
     return False
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _any_above(values, limit):  # pragma: no cover
     for v in values:  # noqa: SIM110
         if v > limit:
@@ -414,7 +414,7 @@ def _any_above(values, limit):  # pragma: no cover
     return False
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _all_zero(values):  # pragma: no cover
     for v in values:  # noqa: SIM110
         if v != 0.0:
@@ -422,7 +422,7 @@ def _all_zero(values):  # pragma: no cover
     return True
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _keep_non_negative(xn, f, src, dst, src_ptr, src_edges):  # pragma: no cover
     """Scale down the outflows of any stock that would go negative (a guard; RK4 rarely needs it)."""
     m_stocks, n_members = xn.shape
