@@ -13,6 +13,7 @@ from numba import njit
 
 WAIT, OVERFLOW, LOST = 0, 1, 2
 WEEKS_PER_YEAR = 365.25 / 7
+NEGLIGIBLE = 1e-9  # people: a stock this close to zero from rounding is left alone
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -89,6 +90,19 @@ def integrate(
     discount_step = (1.0 + discount_rate) ** -h
     growth = (1.0 + cost_growth) ** (-0.5 * h)
     discount = (1.0 + discount_rate) ** (0.5 * h)
+    # rate at which each occupant leaves its resource (unscaled rates: admissions elsewhere do not
+    # change how fast people leave), so expected departures are one pass over the occupants
+    leave = np.zeros((len(occ_idx), n_members))
+    position = np.full(m_stocks, -1)
+    for r in range(n_res):
+        for i in range(occ_ptr[r], occ_ptr[r + 1]):
+            position[occ_idx[i]] = i
+        for j in range(dep_ptr[r], dep_ptr[r + 1]):
+            e = dep_idx[j]
+            for n in range(n_members):
+                leave[position[src[e]], n] += rate[e, n]
+        for i in range(occ_ptr[r], occ_ptr[r + 1]):
+            position[occ_idx[i]] = -1
     stocks[0] = x
     for step in range(n_steps):
         t = step * h
@@ -116,12 +130,8 @@ def integrate(
                 queued[n] = 0.0
                 wanted[n] = 0.0
             for i in range(occ_ptr[r], occ_ptr[r + 1]):
-                for n in range(n_members):
-                    space[n] -= x[occ_idx[i], n]
-            for i in range(dep_ptr[r], dep_ptr[r + 1]):
-                e = dep_idx[i]
-                for n in range(n_members):  # departures if the places are kept full through the step
-                    space[n] += h * rate[e, n] * x[src[e], n]
+                for n in range(n_members):  # occupants, less those expected to leave during the step
+                    space[n] -= x[occ_idx[i], n] * (1.0 - h * leave[i, n])
             for i in range(q_ptr[r], q_ptr[r + 1]):
                 for n in range(n_members):
                     queued[n] += x[q_idx[i], n]
@@ -210,15 +220,21 @@ def integrate(
             for n in range(n_members):
                 cap[n] = capacity[r, n] if r < n_cap else places[r - n_cap, n]
                 wanted[n] = 0.0
+            everyone_fits = not _any_below(psi[r], 1.0)
             for i in range(adm_ptr[r], adm_ptr[r + 1]):
-                e = adm_idx[i]
-                back = adm_join[i]
+                e, origin, back = adm_idx[i], src[adm_idx[i]], adm_join[i]
+                if everyone_fits:
+                    for n in range(n_members):
+                        refused[i, n] = 0.0
+                        wanted[n] += f[e, n]
+                    continue
                 for n in range(n_members):
                     # (never more than are left where they wait: a guard for extreme rates)
-                    refused[i, n] = min(rate[e, n] * (1.0 - psi[r, n]) * pacc[src[e], n], max(xn[src[e], n], 0.0))
+                    refused[i, n] = min(rate[e, n] * (1.0 - psi[r, n]) * pacc[origin, n], max(xn[origin, n], 0.0))
                     wanted[n] += f[e, n] + refused[i, n]
-                    if back >= 0:
-                        xn[src[e], n] -= refused[i, n]
+                if back >= 0:
+                    for n in range(n_members):
+                        xn[origin, n] -= refused[i, n]
                         xn[back, n] += refused[i, n]
             if r >= n_cap:
                 for n in range(n_members):
@@ -427,10 +443,16 @@ def _keep_non_negative(xn, f, src, dst, src_ptr, src_edges):  # pragma: no cover
     """Scale down the outflows of any stock that would go negative (a guard; RK4 rarely needs it)."""
     m_stocks, n_members = xn.shape
     for _ in range(10):
+        lowest = 0.0
+        for m in range(m_stocks):
+            for n in range(n_members):
+                lowest = min(lowest, xn[m, n])
+        if lowest >= -NEGLIGIBLE:  # rounding in a stock that is all but empty is not worth a pass
+            return
         clean = True
         for m in range(m_stocks):
             for n in range(n_members):
-                if xn[m, n] >= 0.0:
+                if xn[m, n] >= -NEGLIGIBLE:
                     continue
                 out = 0.0
                 for i in range(src_ptr[m], src_ptr[m + 1]):
