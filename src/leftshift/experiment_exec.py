@@ -166,8 +166,12 @@ def connect_dask(address: str, workers: int | None) -> tuple[Any, Any]:
         raise LeftshiftError("--dask needs dask.distributed: pip install 'leftshift[dask]'") from None
     if address == "local":
         # one worker by default: the engine already spreads each batch over the cores with threads
+        from leftshift.engines.stockflow import THREADS_VARIABLE
+
+        # several workers: one engine thread each, so the workers do not oversubscribe the cores
+        env = {THREADS_VARIABLE: "1"} if (workers or 1) > 1 else {}
         cluster = LocalCluster(n_workers=workers or 1, threads_per_worker=1, processes=True,
-                               dashboard_address=None)  # fmt: skip
+                               dashboard_address=None, env=env)  # fmt: skip
         return Client(cluster), cluster
     target = address if "://" in address else f"tcp://{address}"
     try:
