@@ -62,7 +62,7 @@ def pysd_sweep(anchors: Path, runs: int) -> dict:
     }
 
 
-def leftshift_sweep(points: int, horizon: int, compare: bool) -> dict:
+def leftshift_sweep(points: int, horizon: int, compare: bool, path: Path = SCENARIO, vary: list[str] = VARY) -> dict:
     """One engine run per point (like PySD's sweep); with `compare`, each point also runs its baseline
     (the varied places and admission rate apply to both), so a point is two runs plus the comparison."""
     from leftshift.experiment import sweep
@@ -70,15 +70,19 @@ def leftshift_sweep(points: int, horizon: int, compare: bool) -> dict:
     from leftshift.loading import load_scenario
 
     overrides = [f"horizon_years={horizon}"]
-    scenario = load_scenario(SCENARIO, overrides)
+    scenario = load_scenario(path, overrides)
     baseline = load_scenario(BASELINE, overrides) if compare else None
-    dims = [parse_vary(v) for v in VARY]
+    dims = [parse_vary(v) for v in vary]
     sweep(scenario, dims, baseline=baseline, sample="lhs", points=4)  # warm-up: imports, cached kernel
     start = time.perf_counter()
     table = sweep(scenario, dims, baseline=baseline, sample="lhs", points=points, seed=1).table
     wall = time.perf_counter() - start
-    return {"tool": "leftshift", "horizon_years": horizon, "with_baseline": compare, "runs": len(table),
-            "wall_s": wall, "ms_per_point": 1000 * wall / len(table)}  # fmt: skip
+    from leftshift.engines.layout import build_layout
+
+    stocks = build_layout(scenario).n_stocks
+    return {"tool": "leftshift", "scenario": path.stem, "stocks": stocks, "horizon_years": horizon,
+            "with_baseline": compare, "runs": len(table), "wall_s": wall,
+            "ms_per_point": 1000 * wall / len(table)}  # fmt: skip
 
 
 def main() -> None:
@@ -86,14 +90,16 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=1000)
     ap.add_argument("--anchors", type=Path, default=REPO.parent / "shared" / "anchors")
     a = ap.parse_args()
-    rows = [leftshift_sweep(a.runs, 10, False), leftshift_sweep(a.runs, 20, False), leftshift_sweep(a.runs, 20, True)]
+    # first the like-for-like row: the baseline (no programmes, 40 stocks, close to PySD's 24), 10 years
+    rows = [leftshift_sweep(a.runs, 10, False, BASELINE, VARY[1:]), leftshift_sweep(a.runs, 10, False),
+            leftshift_sweep(a.runs, 20, False), leftshift_sweep(a.runs, 20, True)]  # fmt: skip
     rows.append(pysd_sweep(a.anchors, a.runs))
     for row in rows:
         print(json.dumps(row), flush=True)
     pysd_ms = rows[-1]["ms_per_point"]
     for row in rows[:-1]:
         extra = ", + baseline run and comparison" if row["with_baseline"] else ""
-        what = f"{row['horizon_years']} years, 200 stocks, RK4{extra}"
+        what = f"{row['scenario']}, {row['horizon_years']} years, {row['stocks']} stocks, RK4{extra}"
         print(
             f"leftshift ({what}): {row['ms_per_point']:.2f} ms per point; PySD (10 years, 24 stocks, Euler): "
             f"{pysd_ms:.1f} ms per run; {pysd_ms / row['ms_per_point']:.0f}x faster per point (target >= 100x)"
