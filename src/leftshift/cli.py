@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from leftshift.cli_shared import Group, after_report, report_options
 from leftshift.experiment_cli import sampling_options, sensitivity, sweep
 
 EXIT_USAGE = 2
@@ -67,22 +68,7 @@ def scenario_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--open and --no-report, for every command that writes report.html."""
-    func = click.option("--no-report", is_flag=True, help="Do not write report.html.")(func)
-    return click.option("--open", "open_report", is_flag=True, help="Open report.html in a browser when done.")(func)
-
-
-def _after_report(target: Path, written: bool, open_report: bool, quiet: bool) -> None:
-    """Say where the report is, and open it if asked (only once it is in its final place)."""
-    path = target / "report.html"
-    if written and not quiet:
-        click.echo(f"Report: {path}")
-    if written and open_report:
-        click.launch(str(path))
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="leftshift")
 def cli() -> None:
     """leftshift: see what moving money "left", into prevention and the voluntary, community and
@@ -156,7 +142,7 @@ def run(
     if not quiet:
         print_run(facts, target)
         print_samples(draws)
-    _after_report(target, not no_report, open_report, quiet)
+    after_report(target, not no_report, open_report, quiet)
 
 
 @cli.command()
@@ -211,7 +197,7 @@ def compare(
     if not quiet:
         print_comparison(comparisons, target)
         print_samples(draws)
-    _after_report(target, not no_report, open_report, quiet)
+    after_report(target, not no_report, open_report, quiet)
 
 
 def _comparison_rows(comparison: Any) -> Any:

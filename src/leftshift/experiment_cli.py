@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 
+from leftshift.cli_shared import Command, after_report, report_options
 from leftshift.experiment_terminal import print_best, print_samples, print_sensitivity
 
 BEST_ROWS = 5
@@ -163,7 +164,7 @@ def best_direction(metric: str) -> tuple[str, str]:
 # sweep ----------------------------------------------------------------------------------------------------
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option(
     "--vary",
@@ -186,11 +187,12 @@ def best_direction(metric: str) -> tuple[str, str]:
 )
 @click.option("--top", type=click.IntRange(min=1), default=BEST_ROWS, show_default=True, help="Rows for --best.")
 @experiment_options
+@report_options
 @_handled
 def sweep(
     scenario: Path, vary: tuple[str, ...], sample: str | None, points: int | None, best: str | None, top: int,
     baseline: Path | None, overrides: tuple[str, ...], seed: int | None, jobs: int | None, dask: str | None,
-    batch_size: int, resume: bool, out: Path | None, force: bool, quiet: bool,
+    batch_size: int, resume: bool, out: Path | None, force: bool, quiet: bool, open_report: bool, no_report: bool,
 ) -> None:  # fmt: skip
     """Run a scenario over a grid (or a sample) of parameter values: one row per point in sweep.parquet
     and sweep.csv, with every metric (and net savings, ROI and payback with --baseline).
@@ -242,13 +244,15 @@ def sweep(
             base, command="sweep", vary=[d.path for d in dims], sample=plan_sample, points=len(result.table),
             baseline=other.name if other else None, metric_aliases=ALIASES,
         ))  # fmt: skip
-        from leftshift.report import write_sweep_report
+        if not no_report:
+            from leftshift.report import write_sweep_report
 
-        _try_report(lambda: write_sweep_report(work, result.table, shown, list(result.parameters), direction,  # type: ignore[arg-type]
-                                               base))  # fmt: skip
+            _try_report(lambda: write_sweep_report(work, result.table, shown, list(result.parameters), direction,  # type: ignore[arg-type]
+                                                   base))  # fmt: skip
     shutil.rmtree(parts, ignore_errors=True)
     if not quiet:
         print_best(result.table, list(result.parameters), shown, direction, top, target)
+    after_report(target, (target / "report.html").exists() and not no_report, open_report, quiet)
 
 
 def _grid_size(dims: Sequence[Any]) -> int:
@@ -261,7 +265,7 @@ def _grid_size(dims: Sequence[Any]) -> int:
 # sensitivity ------------------------------------------------------------------------------------------------
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option(
     "--metric",
@@ -285,11 +289,12 @@ def _grid_size(dims: Sequence[Any]) -> int:
     "trajectories for morris (runs = N x (params + 1)). Default 256 / 20.",
 )
 @experiment_options
+@report_options
 @_handled
 def sensitivity(
     scenario: Path, metric: str, method: str, samples: int | None, baseline: Path | None,
     overrides: tuple[str, ...], seed: int | None, jobs: int | None, dask: str | None, batch_size: int, resume: bool,
-    out: Path | None, force: bool, quiet: bool,
+    out: Path | None, force: bool, quiet: bool, open_report: bool, no_report: bool,
 ) -> None:  # fmt: skip
     """Which uncertain parameters (those written as distributions) move a metric most: Sobol or Morris
     indices with confidence intervals, and a one-at-a-time tornado (5th and 95th percentiles).
@@ -324,10 +329,12 @@ def sensitivity(
             base, command="sensitivity", metric=column, method=method, samples=samples, runs=len(result.runs),
             baseline=other.name if other else None, metric_central=result.central,
         ))  # fmt: skip
-        _try_report(lambda: _sensitivity_report(work, result, base))
+        if not no_report:
+            _try_report(lambda: _sensitivity_report(work, result, base))
     shutil.rmtree(parts, ignore_errors=True)
     if not quiet:
         print_sensitivity(result, target)
+    after_report(target, (target / "report.html").exists() and not no_report, open_report, quiet)
 
 
 def _sensitivity_report(work: Path, result: Any, scenario: Any) -> None:

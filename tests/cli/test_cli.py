@@ -119,10 +119,15 @@ def test_compare_the_shipped_leeds_scenarios(tmp_path):
     assert len(subdirs) == 2
 
 
-def test_every_command_explains_itself_with_an_example(tmp_path):
-    top = leftshift("--help", cwd=tmp_path)
-    commands = [line.split()[0] for line in top.stdout.split("Commands:")[1].strip().splitlines()]
-    assert {"run", "compare", "validate", "schema"} <= set(commands)
+def test_every_command_explains_itself_and_ends_with_an_example(tmp_path):
+    top = leftshift("--help", cwd=tmp_path).stdout
+    section = top.split("Commands:")[1].split("\n\n")[0]
+    commands = [line.split()[0] for line in section.strip().splitlines()]
+    assert {"run", "compare", "validate", "schema", "sweep", "sensitivity", "report"} <= set(commands)
+    assert top.rstrip().splitlines()[-2].strip() == "Example:"
     for command in commands:
         text = leftshift(command, "--help", cwd=tmp_path).stdout
-        assert "Example:" in text and "leftshift " + command in text.split("Example:")[1], command
+        assert "Example:" in text, command
+        options, example = text.rsplit("Example:", 1)
+        assert "--help" in options, command  # the example comes after the options: last thing shown
+        assert example.strip().startswith(f"leftshift {command}"), command
