@@ -16,22 +16,31 @@ from leftshift.scenario import Scenario
 ENGINES = ("stockflow", "des")
 
 
+RESOLUTIONS = {"step": "full", "month": "monthly", "year": "yearly"}
+
+
 def run(
     scenario: Scenario | str | Path,
     engine: str = "stockflow",
     progress: Callable[[int], None] | None = None,
+    resolution: str = "step",
     **options: Any,
 ) -> Result:
-    """Run one scenario. `options` go to the discrete-event engine (replications, jobs, warm_up_years)."""
+    """Run one scenario. `resolution` (step, month or year) is how often the stock-flow engine's tables
+    report; `options` go to the discrete-event engine (replications, jobs, warm_up_years)."""
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    if resolution not in RESOLUTIONS:
+        raise LeftshiftError(f"unknown resolution '{resolution}'; choose one of: {', '.join(RESOLUTIONS)}")
     if engine == "stockflow":
         if options:
             raise LeftshiftError(f"the stock-flow engine takes no options ({', '.join(options)} given)")
         from leftshift.engines.stockflow import simulate
         from leftshift.engines.tables import to_result
 
-        return to_result(simulate(scenario, progress=progress))
+        return to_result(simulate(scenario, record=RESOLUTIONS[resolution], progress=progress))
+    if resolution != "step":
+        raise LeftshiftError("the discrete-event engine reports every step; leave out --resolution")
     if engine == "des":
         from leftshift.engines.des import run_des
 

@@ -61,6 +61,8 @@ def scenario_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Discrete-event: leave the first W years out of the statistics."),
         click.option("--replication", "only_replication", type=click.IntRange(min=0), default=None,
                      help="Discrete-event: re-run only replication N (numbered from 0); its rows are identical."),
+        click.option("--resolution", type=click.Choice(["step", "month", "year"]), default="step", show_default=True,
+                     help="How often the stock-flow tables report (month or year: smaller files for Excel)."),
         click.option("--quiet", is_flag=True, help="Print nothing but errors."),
     ]  # fmt: skip
     for option in reversed(options):
@@ -81,24 +83,29 @@ def cli() -> None:
     """
 
 
-def _run_one(path: Path, overrides: tuple[str, ...], engine: str, des_options: dict[str, Any], quiet: bool) -> Any:
+def _run_one(path: Path, overrides: tuple[str, ...], engine: str, options: dict[str, Any], quiet: bool) -> Any:
     from leftshift.api import run
     from leftshift.loading import load_scenario
     from leftshift.progress import progress_bar
 
     scenario = load_scenario(path, overrides)
     if engine == "des":
-        with progress_bar(f"{scenario.name}: replications", des_options["replications"], quiet) as advance:
-            return run(scenario, engine="des", progress=advance, **des_options)
-    return run(scenario)  # a stock-flow run takes well under a second: no progress bar
+        with progress_bar(f"{scenario.name}: replications", options["replications"], quiet) as advance:
+            return run(scenario, engine="des", progress=advance, **options)
+    return run(scenario, **options)  # a stock-flow run takes well under a second: no progress bar
 
 
-def _des_options(
-    engine: str, replications: int, jobs: int | None, warm_up_years: float, only_replication: int | None
+def _engine_options(
+    engine: str,
+    resolution: str,
+    replications: int,
+    jobs: int | None,
+    warm_up_years: float,
+    only_replication: int | None,
 ) -> dict[str, Any]:
     if engine != "des":
-        return {}
-    return {"replications": replications, "jobs": jobs, "warm_up_years": warm_up_years,
+        return {"resolution": resolution}
+    return {"resolution": resolution, "replications": replications, "jobs": jobs, "warm_up_years": warm_up_years,
             "only_replication": only_replication}  # fmt: skip
 
 
@@ -110,9 +117,8 @@ def _des_options(
 @handle_errors
 def run(
     scenario: Path, overrides: tuple[str, ...], out: Path | None, force: bool, engine: str,
-    replications: int, jobs: int | None, warm_up_years: float, only_replication: int | None, quiet: bool,
-    open_report: bool, no_report: bool,
-    **sampling: Any,
+    replications: int, jobs: int | None, warm_up_years: float, only_replication: int | None, resolution: str,
+    quiet: bool, open_report: bool, no_report: bool, **sampling: Any,
 ) -> None:  # fmt: skip
     """Run one scenario and write its results (CSV tables, summary.json, the resolved scenario).
 
@@ -126,9 +132,8 @@ def run(
     from leftshift.output import atomic_directory, slug, write_result
     from leftshift.terminal import print_run
 
-    result = _run_one(
-        scenario, overrides, engine, _des_options(engine, replications, jobs, warm_up_years, only_replication), quiet
-    )
+    options = _engine_options(engine, resolution, replications, jobs, warm_up_years, only_replication)
+    result = _run_one(scenario, overrides, engine, options, quiet)
     target = out or Path("results") / slug(result.scenario.name)
     facts = summary.build(result)
     with atomic_directory(target, force) as work:
@@ -155,7 +160,7 @@ def run(
 def compare(
     baseline: Path, scenarios: tuple[Path, ...], overrides: tuple[str, ...], out: Path | None, force: bool,
     engine: str, replications: int, jobs: int | None, warm_up_years: float, only_replication: int | None,
-    quiet: bool, open_report: bool, no_report: bool, **sampling: Any,
+    resolution: str, quiet: bool, open_report: bool, no_report: bool, **sampling: Any,
 ) -> None:  # fmt: skip
     """Run a baseline and one or more scenarios, and compare each with the baseline: activity
     avoided, intervention spend, avoided cost, net savings by payer, return on investment and
@@ -173,7 +178,7 @@ def compare(
     from leftshift.output import atomic_directory, slug, write_result, write_table
     from leftshift.terminal import print_comparison
 
-    options = _des_options(engine, replications, jobs, warm_up_years, only_replication)
+    options = _engine_options(engine, resolution, replications, jobs, warm_up_years, only_replication)
     results = [_run_one(path, overrides, engine, options, quiet) for path in (baseline, *scenarios)]
     slugs = [slug(r.scenario.name) for r in results]
     if len(set(slugs)) != len(slugs):

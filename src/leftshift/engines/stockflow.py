@@ -36,6 +36,7 @@ from leftshift.engines.layout import (
 from leftshift.errors import LeftshiftError, Problem
 from leftshift.scenario import DEAD, PAYERS, WEEKS_PER_YEAR, Scenario, split_key
 
+PERIODS_PER_YEAR = {"full": None, "monthly": 12, "yearly": 1}  # reporting periods: every step, or sums
 RK4_STABLE_STEP = 2.5  # RK4 is stable and positive for rate x step below ~2.78; keep a margin
 THREADS_VARIABLE = "LEFTSHIFT_THREADS"  # threads per engine call; process pools set it to 1
 CHUNK_MEMBERS = 64  # parameter sets per kernel call: ~1 MB of working set for the Leeds scenario
@@ -56,7 +57,11 @@ class TimeGrid:
         n = max(1, round(s.horizon_years * per_year))
         h = s.horizon_years / n
         mids = (np.arange(n) + 0.5) * h
-        period = np.arange(n) if record == "full" else np.floor(mids).astype(int)  # "yearly": one per year
+        if record not in PERIODS_PER_YEAR:
+            raise LeftshiftError(f"unknown record '{record}'; choose one of: {', '.join(PERIODS_PER_YEAR)}")
+        per_period = PERIODS_PER_YEAR[record]
+        period = np.arange(n) if per_period is None else np.floor(mids * per_period + 1e-9).astype(int)
+        period = np.unique(period, return_inverse=True)[1]  # periods numbered 0, 1, ... with no gaps
         last_step = np.searchsorted(period, np.arange(period[-1] + 1), side="right") - 1
         ends = (last_step + 1) * h
         return cls(n, h, period, ends)
@@ -240,8 +245,9 @@ def simulate(
 ) -> Trajectory:
     """Run one scenario, or a batch of scenarios that differ only in numbers, as one computation.
 
-    `record="full"` keeps every step (for tidy outputs); `"yearly"` sums each simulated year, which
-    is all that sweeps and uncertainty need and keeps memory flat in the number of steps.
+    `record="full"` keeps every step (for tidy outputs); `"monthly"` and `"yearly"` sum each month or
+    year of simulated time (stocks at its end), which is all that sweeps and uncertainty need and
+    keeps memory flat in the number of steps.
     `threads` (default: $LEFTSHIFT_THREADS, else one per core) share the batch's slices.
     """
     batch = (scenarios,) if isinstance(scenarios, Scenario) else tuple(scenarios)
