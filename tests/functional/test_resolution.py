@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from builders import small_scenario
 
+from builders import small_scenario
 from leftshift.api import run
 from leftshift.errors import LeftshiftError
 from leftshift.metrics import compute
