@@ -15,8 +15,7 @@ import pandas as pd
 
 from leftshift.engines.des_plan import OUTCOMES, Plan
 from leftshift.engines.des_record import RepOutput
-from leftshift.engines.layout import KIND_NAMES
-from leftshift.engines.tables import grid_frame, obj
+from leftshift.engines.tables import flow_keys, flow_values, grid_frame, obj
 from leftshift.result import (
     COSTS_COLUMNS,
     FLOWS_COLUMNS,
@@ -163,40 +162,12 @@ def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0
 def _flows(
     plan: Plan, outs: Sequence[RepOutput], reps: np.ndarray, ends: np.ndarray, years: np.ndarray
 ) -> pd.DataFrame:
-    """Moves along every edge, queue joins and admissions, and entrants (as `tables._flows`)."""
+    """Moves along every edge, queue joins and admissions, and entrants (the same series as stock-flow)."""
     lay = plan.layout
-    comp, bands, layers = obj(lay.compartments), obj(lay.bands), obj(lay.layers)
-    sc, sb, sk = lay.unravel(lay.src)
-    dc = lay.unravel(lay.dst)[0]
-    kinds = [obj(KIND_NAMES)[lay.kind]]
-    keys = [(comp[sc], comp[dc], bands[sb], layers[lay.edge_programme()])]
-    values = [np.stack([o.flows for o in outs])]
-    adm = np.concatenate([r.admissions for r in lay.resources] or [np.zeros(0, np.int64)])
-    join = np.concatenate([r.join_queue for r in lay.resources] or [np.zeros(0, np.int64)])
-    waits = join >= 0
-    if waits.any():
-        e = adm[waits]
-        kinds.append(np.full(len(e), "queue_join", dtype=object))
-        keys.append((comp[sc[e]], comp[lay.unravel(join[waits])[0]], bands[sb[e]], layers[sk[e]]))
-        values.append(np.stack([o.blocked[:, waits] for o in outs]))
-    queue_stocks = np.concatenate([r.queue_stocks for r in lay.resources] or [np.zeros(0, np.int64)])
-    if len(queue_stocks):
-        targets = np.concatenate([r.queue_targets for r in lay.resources])
-        qc, qb, qk = lay.unravel(queue_stocks)
-        kinds.append(np.full(len(qc), "queue_admit", dtype=object))
-        keys.append((comp[qc], comp[lay.unravel(targets)[0]], bands[qb], layers[qk]))
-        values.append(np.stack([o.queue_admits for o in outs]))
-    nb = len(bands)
-    kinds.append(np.full(nb, "entry", dtype=object))
-    keys.append((np.full(nb, "entrants", dtype=object), np.full(nb, plan.scenario.demography.entry_state,
-                 dtype=object), bands, np.full(nb, "none", dtype=object)))  # fmt: skip
-    values.append(np.stack([o.entrants for o in outs]))
-    columns = ("source", "target", "age_band", "programme")
-    return _frame(
-        reps, ends, years,
-        {"kind": np.concatenate(kinds), **{n: np.concatenate([k[i] for k in keys]) for i, n in enumerate(columns)}},
-        {"people": np.concatenate(values, axis=2).astype(float)}, FLOWS_COLUMNS,
-    )  # fmt: skip
+    values = flow_values(lay, *(np.stack([getattr(o, name) for o in outs])
+                                for name in ("flows", "blocked", "queue_admits", "entrants")))  # fmt: skip
+    keys = flow_keys(lay, plan.scenario.demography.entry_state)
+    return _frame(reps, ends, years, keys, {"people": values}, FLOWS_COLUMNS)
 
 
 def _waits(plan: Plan, outs: Sequence[RepOutput]) -> pd.DataFrame:

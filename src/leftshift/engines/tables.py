@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leftshift.engines.layout import KIND_NAMES
+from leftshift.engines.layout import KIND_NAMES, Layout
 from leftshift.engines.stockflow import Trajectory
 from leftshift.result import (
     COSTS_COLUMNS,
@@ -120,38 +120,47 @@ def to_result(traj: Trajectory, member: int = 0) -> Result:
 def _flows(traj: Trajectory, member: int, ends: np.ndarray, years: np.ndarray) -> pd.DataFrame:
     """Moves along every edge, plus queue joins and admissions and new entrants, as one long table."""
     layout = traj.layout
+    values = flow_values(layout, traj.flows[:, :, member], traj.blocked[:, :, member],
+                         traj.queue_admits[:, :, member], traj.entrants[:, :, member])  # fmt: skip
+    keys = flow_keys(layout, traj.scenarios[member].demography.entry_state)
+    return grid_frame(ends, years, keys, {"people": values}, FLOWS_COLUMNS)
+
+
+def _queue_joins(layout: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """(admission edge, queue stock) of every refused admission that waits, in `blocked` order (mask)."""
+    adm = np.concatenate([r.admissions for r in layout.resources] or [np.zeros(0, np.int64)])
+    join = np.concatenate([r.join_queue for r in layout.resources] or [np.zeros(0, np.int64)])
+    return adm, join
+
+
+def flow_keys(layout: Layout, entry_state: str) -> dict[str, np.ndarray]:
+    """Kind, source, target, band and programme of each flow series, in the order of `flow_values`:
+    every edge, queue joins, queue admissions, new entrants. Shared by both engines' tables."""
     comp, bands, layers = obj(layout.compartments), obj(layout.bands), obj(layout.layers)
     sc, sb, sk = layout.unravel(layout.src)
     dc = layout.unravel(layout.dst)[0]
     kinds = [obj(KIND_NAMES)[layout.kind]]
     keys = [(comp[sc], comp[dc], bands[sb], layers[layout.edge_programme()])]
-    values = [traj.flows[:, :, member]]
-
-    adm = np.concatenate([r.admissions for r in layout.resources] or [np.zeros(0, np.int64)])
-    join = np.concatenate([r.join_queue for r in layout.resources] or [np.zeros(0, np.int64)])
-    waits = join >= 0
-    if waits.any():
-        e = adm[waits]
-        kinds.append(np.full(len(e), "queue_join", dtype=object))
-        keys.append((comp[sc[e]], comp[layout.unravel(join[waits])[0]], bands[sb[e]], layers[sk[e]]))
-        values.append(traj.blocked[:, waits, member])
+    adm, join = _queue_joins(layout)
+    e = adm[join >= 0]
+    kinds.append(np.full(len(e), "queue_join", dtype=object))
+    keys.append((comp[sc[e]], comp[layout.unravel(join[join >= 0])[0]], bands[sb[e]], layers[sk[e]]))
     queue_stocks = np.concatenate([r.queue_stocks for r in layout.resources] or [np.zeros(0, np.int64)])
-    if len(queue_stocks):
-        targets = np.concatenate([r.queue_targets for r in layout.resources])
-        qc, qb, qk = layout.unravel(queue_stocks)
-        kinds.append(np.full(len(qc), "queue_admit", dtype=object))
-        keys.append((comp[qc], comp[layout.unravel(targets)[0]], bands[qb], layers[qk]))
-        values.append(traj.queue_admits[:, :, member])
+    targets = np.concatenate([r.queue_targets for r in layout.resources] or [np.zeros(0, np.int64)])
+    qc, qb, qk = layout.unravel(queue_stocks)
+    kinds.append(np.full(len(qc), "queue_admit", dtype=object))
+    keys.append((comp[qc], comp[layout.unravel(targets)[0]], bands[qb], layers[qk]))
     nb = len(bands)
     kinds.append(np.full(nb, "entry", dtype=object))
-    keys.append((np.full(nb, "entrants", dtype=object), np.full(nb, traj.scenarios[member].demography.entry_state,
-                 dtype=object), bands, np.full(nb, "none", dtype=object)))  # fmt: skip
-    values.append(traj.entrants[:, :, member])
-
+    keys.append((np.full(nb, "entrants", dtype=object), np.full(nb, entry_state, dtype=object), bands,
+                 np.full(nb, "none", dtype=object)))  # fmt: skip
     columns = ("source", "target", "age_band", "programme")
-    return grid_frame(
-        ends, years,
-        {"kind": np.concatenate(kinds), **{c: np.concatenate([k[i] for k in keys]) for i, c in enumerate(columns)}},
-        {"people": np.hstack(values)},
-        FLOWS_COLUMNS,
-    )  # fmt: skip
+    return {"kind": np.concatenate(kinds), **{c: np.concatenate([k[i] for k in keys]) for i, c in enumerate(columns)}}
+
+
+def flow_values(
+    layout: Layout, flows: np.ndarray, blocked: np.ndarray, queue_admits: np.ndarray, entrants: np.ndarray
+) -> np.ndarray:
+    """People moved in each flow series of `flow_keys`, series on the last axis (any leading axes)."""
+    _, join = _queue_joins(layout)
+    return np.concatenate([flows, blocked[..., join >= 0], queue_admits, entrants], axis=-1).astype(float)
