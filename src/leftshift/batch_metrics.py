@@ -23,7 +23,7 @@ COMPARISON_COLUMNS = (
     *(name for name, _ in AVOIDED.values()),
     "intervention_spend_gbp", "avoided_downstream_cost_gbp", "net_savings_gbp",
     "intervention_spend_gbp_discounted", "avoided_downstream_cost_gbp_discounted", "net_savings_gbp_discounted",
-    *(f"net_savings_gbp_discounted_{p}" for p in PAYERS), "roi", "payback_year",
+    *(f"net_savings_gbp_discounted_{p}" for p in PAYERS), "roi", "payback_year", "payback_reversed",
 )  # fmt: skip
 """The names (and order) of `economics.compare(...).headline`."""
 
@@ -167,11 +167,25 @@ def compare(baseline: BatchSummary, scenario: BatchSummary) -> dict[str, np.ndar
     with np.errstate(divide="ignore", invalid="ignore"):
         out["roi"] = np.where(spend > 0, out["net_savings_gbp_discounted"] / np.where(spend > 0, spend, 1), np.nan)
     cumulative = np.cumsum(-delta_d[:, :, DOWNSTREAM].sum(axis=1) - delta_d[:, :, INTERVENTION].sum(axis=1), axis=0)
-    reached = cumulative >= 0
-    first = reached.argmax(axis=0)
-    payback = np.where(reached.any(axis=0), scenario.years[first].astype(float), np.nan)
+    payback, reversed_ = _payback(scenario.years, cumulative)
     out["payback_year"] = np.where(spend > 0, payback, np.nan)
+    out["payback_reversed"] = np.where(spend > 0, reversed_, np.nan)
     return {name: np.asarray(out[name], dtype=float) for name in COMPARISON_COLUMNS}
+
+
+def _payback(years: np.ndarray, cumulative: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`economics.payback` for every member of (P, N) cumulative savings: the first year from which they
+    stay at or above zero (NaN if they end below), and 1.0 where they were at or above zero and later fell
+    below it."""
+    paid = cumulative >= 0
+    n_years = paid.shape[0]
+    short = ~paid
+    first_paid = paid.argmax(axis=0)
+    last_short = n_years - 1 - short[::-1].argmax(axis=0)  # meaningful where short.any(axis=0)
+    start = np.where(short.any(axis=0), last_short + 1, 0)
+    payback = np.where(paid[-1], years[np.minimum(start, n_years - 1)].astype(float), np.nan)
+    reversed_ = paid.any(axis=0) & short.any(axis=0) & (last_short > first_paid)
+    return payback, reversed_.astype(float)
 
 
 def net_savings_by_year(baseline: BatchSummary, scenario: BatchSummary) -> dict[str, np.ndarray]:

@@ -2,7 +2,9 @@
 
 Definitions (docs/design.md): net savings = avoided downstream cost - extra intervention spend;
 ROI = (avoided downstream cost - extra intervention spend) / extra intervention spend; payback year
-= the first simulated year in which cumulative discounted net savings reach zero.
+= the first simulated year from which cumulative discounted net savings stay at or above zero to the
+horizon (NaN if they end below zero); `payback_reversed` = 1 when they were at or above zero in some
+year and below zero in a later one (they paid back, then fell back), else 0.
 """
 
 from __future__ import annotations
@@ -51,9 +53,11 @@ def compare(baseline: Result, scenario: Result) -> Comparison:
     metrics = merged[[*_by_group(merged), "metric", "value", "baseline_value", "difference", "unit"]]
 
     yearly = _net_by_year(baseline, scenario)
-    groups = _by_group(yearly)
     headline_rows = []
-    for group_key, frame in yearly.groupby(GROUP) if groups else [(None, yearly)]:
+    # one row per replication even when a replication has no costs at all (no costs in the scenario)
+    keys = sorted(scen_m[GROUP].unique()) if _by_group(scen_m) else [None]
+    for group_key in keys:
+        frame = yearly[yearly[GROUP] == group_key] if group_key is not None and _by_group(yearly) else yearly
         diff = metrics if group_key is None else metrics[metrics[GROUP] == group_key]
         by_metric = diff.set_index("metric")["difference"]
         row: dict[str, object] = {} if group_key is None else {GROUP: group_key}
@@ -72,7 +76,9 @@ def compare(baseline: Result, scenario: Result) -> Comparison:
             )
         spend = row["intervention_spend_gbp_discounted"]
         row["roi"] = (row["avoided_downstream_cost_gbp_discounted"] - spend) / spend if spend > 0 else np.nan
-        row["payback_year"] = _payback_year(frame) if spend > 0 else np.nan
+        year, reversed_ = _payback(frame)
+        row["payback_year"] = year if spend > 0 else np.nan
+        row["payback_reversed"] = reversed_ if spend > 0 else np.nan
         headline_rows.append(row)
     cumulative = _cumulative(yearly)
     return Comparison(
@@ -86,7 +92,7 @@ def compare(baseline: Result, scenario: Result) -> Comparison:
 
 def _net_by_year(baseline: Result, scenario: Result) -> pd.DataFrame:
     """Per year and payer: avoided downstream cost and extra intervention spend (scenario - baseline)."""
-    base, scen = annual_costs(baseline), annual_costs(scenario)
+    base, scen = _plain_keys(annual_costs(baseline)), _plain_keys(annual_costs(scenario))
     keys = [*_by_group(scen), "year", "payer", "kind"]
     both = scen.merge(base, on=keys, how="outer", suffixes=("", "_baseline")).fillna(0.0)
     out = []
@@ -98,11 +104,34 @@ def _net_by_year(baseline: Result, scenario: Result) -> pd.DataFrame:
     return both.groupby([*_by_group(both), "year", "payer"], as_index=False)[out].sum()
 
 
-def _payback_year(frame: pd.DataFrame) -> float:
+def _plain_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text keys as plain objects: pandas cannot merge two empty arrow-backed string columns (a scenario
+    with no costs at all has an empty cost table)."""
+    return frame.astype({"payer": object, "kind": object})
+
+
+def payback(years: np.ndarray, cumulative: np.ndarray) -> tuple[float, float]:
+    """(payback year, reversed) from cumulative discounted net savings by year.
+
+    The payback year is the first year from which the cumulative stays at or above zero to the horizon
+    (NaN if it ends below zero): a year in which it touches zero and then falls back is not a payback.
+    `reversed` is 1.0 when it was at or above zero in some year and below zero in a later one."""
+    paid = np.asarray(cumulative) >= 0
+    if not len(paid):
+        return np.nan, 0.0
+    short = np.flatnonzero(~paid)
+    first_paid = int(np.argmax(paid)) if paid.any() else None
+    reversed_ = float(first_paid is not None and len(short) > 0 and short[-1] > first_paid)
+    if not paid[-1]:
+        return np.nan, reversed_
+    start = 0 if not len(short) else int(short[-1]) + 1
+    return float(years[start]), reversed_
+
+
+def _payback(frame: pd.DataFrame) -> tuple[float, float]:
     per_year = frame.groupby("year")[["avoided_gbp_discounted", "extra_spend_gbp_discounted"]].sum()
     cumulative = (per_year["avoided_gbp_discounted"] - per_year["extra_spend_gbp_discounted"]).cumsum()
-    reached = cumulative.index[cumulative.to_numpy() >= 0]
-    return float(reached[0]) if len(reached) else np.nan
+    return payback(cumulative.index.to_numpy(), cumulative.to_numpy())
 
 
 def _cumulative(yearly: pd.DataFrame) -> pd.DataFrame:

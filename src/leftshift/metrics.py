@@ -51,22 +51,30 @@ def _groups(frame: pd.DataFrame) -> list[str]:
     return [GROUP] if GROUP in frame.columns else []
 
 
-def _sum(frame: pd.DataFrame, mask: pd.Series, column: str) -> pd.Series:
-    """Sum of `column` over rows in `mask`, per replication (a one-row Series when there is none)."""
-    groups = _groups(frame)
-    if groups:
-        every = pd.Index(sorted(frame[GROUP].unique()), name=GROUP)
-        return frame[mask].groupby(GROUP)[column].sum().reindex(every, fill_value=0.0)
+def _sum(frame: pd.DataFrame, mask: pd.Series, column: str, every: pd.Index | None) -> pd.Series:
+    """Sum of `column` over rows in `mask`, per replication in `every` (a one-row Series when there is
+    none). `every` comes from the time series, so a table with no rows (no costs, no programmes) still
+    gives a 0 for every replication rather than no row at all."""
+    if every is not None:
+        if GROUP not in frame.columns or frame.empty:
+            return pd.Series(0.0, index=every)
+        return frame[mask].groupby(GROUP)[column].sum().reindex(every, fill_value=0.0).astype(float)
     return pd.Series([float(frame.loc[mask, column].sum())])
+
+
+def replications(result: Result) -> pd.Index | None:
+    """The replication numbers of a discrete-event result (None for the stock-flow engine)."""
+    ts = result.timeseries
+    return pd.Index(sorted(ts[GROUP].unique()), name=GROUP) if GROUP in ts.columns else None
 
 
 def _origin(stock: pd.Series) -> pd.Series:
     return stock.str.removeprefix("waiting:").str.split("->").str[0]
 
 
-def _admissions(flows: pd.DataFrame, state: str) -> pd.Series:
+def _admissions(flows: pd.DataFrame, state: str, every: pd.Index | None) -> pd.Series:
     moves = flows["kind"].isin(["transition", "queue_admit"])
-    return _sum(flows, moves & (flows["target"] == state), "people")
+    return _sum(flows, moves & (flows["target"] == state), "people", every)
 
 
 def compute(result: Result) -> pd.DataFrame:
@@ -84,26 +92,30 @@ def compute(result: Result) -> pd.DataFrame:
     is_intervention = costs["service"].str.startswith(INTERVENTION_PREFIX)
     everything = pd.Series(True, index=costs.index)
     programmes = result.programmes
+    reps = replications(result)
+
+    def total(frame: pd.DataFrame, mask: pd.Series, column: str) -> pd.Series:
+        return _sum(frame, mask, column, reps)
 
     values = {
-        "emergency_admissions": _admissions(flows, emergency),
-        "care_home_admissions": _admissions(flows, "residential"),
-        "home_care_admissions": _admissions(flows, "home_care"),
-        "acute_bed_days": _sum(ts, bed_stocks, "person_years") * DAYS_PER_YEAR,
-        "delayed_discharge_bed_days": _sum(ts, waiting & (origin == emergency), "person_years") * DAYS_PER_YEAR,
-        "waiting_at_home_person_years": _sum(ts, waiting & origin.isin(home), "person_years"),
-        "person_years_at_home": _sum(ts, at_home, "person_years"),
-        "deaths": _sum(flows, (flows["target"] == DEAD) & flows["kind"].eq("transition"), "people"),
-        "population_end": _sum(ts, last & (ts["state"] != DEAD), "people"),
-        "participant_years": _sum(ts, in_programme, "person_years"),
-        "programme_starts": _sum(programmes, pd.Series(True, index=programmes.index), "starts"),
-        "referrals_turned_away": _sum(programmes, pd.Series(True, index=programmes.index), "turned_away"),
-        "intervention_spend_gbp": _sum(costs, is_intervention, "cost_gbp"),
-        "intervention_spend_gbp_discounted": _sum(costs, is_intervention, "cost_gbp_discounted"),
-        "downstream_cost_gbp": _sum(costs, ~is_intervention, "cost_gbp"),
-        "downstream_cost_gbp_discounted": _sum(costs, ~is_intervention, "cost_gbp_discounted"),
-        "total_cost_gbp": _sum(costs, everything, "cost_gbp"),
-        "total_cost_gbp_discounted": _sum(costs, everything, "cost_gbp_discounted"),
+        "emergency_admissions": _admissions(flows, emergency, reps),
+        "care_home_admissions": _admissions(flows, "residential", reps),
+        "home_care_admissions": _admissions(flows, "home_care", reps),
+        "acute_bed_days": total(ts, bed_stocks, "person_years") * DAYS_PER_YEAR,
+        "delayed_discharge_bed_days": total(ts, waiting & (origin == emergency), "person_years") * DAYS_PER_YEAR,
+        "waiting_at_home_person_years": total(ts, waiting & origin.isin(home), "person_years"),
+        "person_years_at_home": total(ts, at_home, "person_years"),
+        "deaths": total(flows, (flows["target"] == DEAD) & flows["kind"].eq("transition"), "people"),
+        "population_end": total(ts, last & (ts["state"] != DEAD), "people"),
+        "participant_years": total(ts, in_programme, "person_years"),
+        "programme_starts": total(programmes, pd.Series(True, index=programmes.index), "starts"),
+        "referrals_turned_away": total(programmes, pd.Series(True, index=programmes.index), "turned_away"),
+        "intervention_spend_gbp": total(costs, is_intervention, "cost_gbp"),
+        "intervention_spend_gbp_discounted": total(costs, is_intervention, "cost_gbp_discounted"),
+        "downstream_cost_gbp": total(costs, ~is_intervention, "cost_gbp"),
+        "downstream_cost_gbp_discounted": total(costs, ~is_intervention, "cost_gbp_discounted"),
+        "total_cost_gbp": total(costs, everything, "cost_gbp"),
+        "total_cost_gbp_discounted": total(costs, everything, "cost_gbp_discounted"),
     }
     rows = []
     for name, series in values.items():

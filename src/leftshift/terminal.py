@@ -78,16 +78,45 @@ HEADLINE = [
 ]
 
 
+def _first_positive_year(comparison: Any) -> float:
+    """The first year the whole system's cumulative discounted net savings were at or above zero (mean
+    over replications), whether or not they stayed there."""
+    frame = comparison.cumulative_net_savings
+    whole = frame[frame["payer"] == "all"].groupby("year")["net_savings_gbp_discounted"].mean()
+    reached = whole.index[whole.to_numpy() >= 0]
+    return float(reached[0]) if len(reached) else math.nan
+
+
+def payback_text(comparison: Any) -> str:
+    """The payback year in words: the median over replications, and whether savings paid back and then
+    fell back below zero (a year in which they touched zero is not a payback if they do not stay)."""
+    head = comparison.headline
+    values = head["payback_year"].astype(float)
+    if head["intervention_spend_gbp_discounted"].mean() <= 0:
+        return "n/a (no extra spend)"
+    flags = head["payback_reversed"].astype(float) if "payback_reversed" in head else values * 0
+    fell_back = flags.fillna(0) > 0
+    first = _first_positive_year(comparison)
+    if values.isna().all():
+        if fell_back.any() and len(head) == 1 and not math.isnan(first):
+            return f"no payback (was positive in {first:.0f} but fell back)"
+        if fell_back.any():
+            return f"no payback ({fell_back.mean():.0%} were positive for a while but fell back)"
+        return "none within horizon"
+    notes = []
+    if values.isna().any():
+        notes.append(f"{values.isna().mean():.0%} none")
+    if fell_back.any():
+        notes.append(f"first positive in {first:.0f}, then fell back" if len(head) == 1 and not math.isnan(first)
+                     else f"{fell_back.mean():.0%} fell back after being positive")  # fmt: skip
+    return f"{values.median():.0f}" + (f" ({'; '.join(notes)})" if notes else "")
+
+
 def _headline_cell(comparison: Any, column: str, unit: str) -> str:
     values = comparison.headline[column].astype(float)
     if column != "payback_year":
         return number(float(values.mean()), unit)
-    if comparison.headline["intervention_spend_gbp_discounted"].mean() <= 0:
-        return "n/a (no extra spend)"
-    if values.isna().all():
-        return "none within horizon"
-    share_none = f" ({values.isna().mean():.0%} none)" if values.isna().any() else ""
-    return f"{values.median():.0f}{share_none}"
+    return payback_text(comparison)
 
 
 def print_comparison(comparisons: list[Any], directory: Path) -> None:

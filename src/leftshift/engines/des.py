@@ -127,6 +127,12 @@ def _stop(pool: ProcessPoolExecutor) -> None:
             process.kill()
 
 
+SUMMARY_COLUMNS = [
+    REP, "resource", "attempts", "admitted", "waited", "turned_away", "overflowed", "died_waiting", "left_waiting",
+    "still_waiting", "mean_wait_days", "p95_wait_days", "max_wait_days", "mean_occupied", "mean_waiting", "capacity",
+]  # fmt: skip
+
+
 def resource_summary(result: Result) -> pd.DataFrame:
     """Per replication and capacity-limited resource: attempts and their outcomes, waits and occupancy.
 
@@ -163,4 +169,4 @@ def resource_summary(result: Result) -> pd.DataFrame:
                 "mean_waiting": float(ts_rep.loc[queued, "person_years"].sum() / span) if span > 0 else 0.0,
                 "capacity": float(cap.mean()) if len(cap) else 0.0,
             })  # fmt: skip
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)  # the columns even with no capacity-limited state

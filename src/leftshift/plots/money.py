@@ -130,6 +130,14 @@ def _payback(comparison: Comparison) -> float:
     return float(values.median()) if values.notna().any() else math.nan
 
 
+def _fell_back(comparison: Comparison) -> bool:
+    """Whether cumulative net savings were at or above zero and later fell below (in most replications)."""
+    head = comparison.headline
+    if "payback_reversed" not in head:
+        return False
+    return bool(head["payback_reversed"].astype(float).fillna(0).mean() >= 0.5)
+
+
 def cumulative_net_savings(comparison: Comparison) -> go.Figure:
     """Cumulative discounted net savings by payer, with the year the whole system breaks even marked.
 
@@ -162,11 +170,14 @@ def cumulative_net_savings(comparison: Comparison) -> go.Figure:
         fig.add_trace(go.Scatter(
             x=[int(payback)], y=[y], name=f"Pays back in {payback:.0f}", mode="markers",
             marker={"symbol": "star", "size": 18, "color": palette.BLACK, "line": {"color": "white", "width": 1}},
-            hovertemplate=f"Pays back in {payback:.0f}: cumulative net savings reach zero<extra></extra>",
+            hovertemplate=f"Pays back in {payback:.0f}: cumulative net savings reach zero and stay there"
+                          "<extra></extra>",
         ))  # fmt: skip
         fig.add_annotation(x=int(payback), y=y, text=f"Pays back in {payback:.0f}", showarrow=True, arrowhead=0,
                            ax=0, ay=-40, font={"size": 13})  # fmt: skip
         verdict = f"Pays back in {payback:.0f}"
+    elif spend > 0 and _fell_back(comparison):
+        verdict = "Positive for a while but falls back: does not pay back within the horizon"
     elif spend > 0:
         verdict = "Does not pay back within the horizon"
     else:

@@ -1,0 +1,157 @@
+"""Payback year: the first year from which cumulative discounted net savings stay at or above zero.
+
+A year in which they touch zero and then fall back is not a payback; `payback_reversed` says it
+happened. economics.compare (tidy tables) and batch_metrics.compare (sweeps, uncertainty) must agree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from rich.console import Console
+
+from builders import small_scenario
+from leftshift import batch_metrics, terminal
+from leftshift.api import run
+from leftshift.batch_metrics import BatchSummary
+from leftshift.economics import compare, payback
+from leftshift.metrics import METRICS
+from leftshift.scenario import PAYERS
+
+START = 2026
+SPEND = 10.0
+
+# cumulative net savings by year -> (payback year index or None, reversed)
+PATHS = {
+    "never": ([-5, -4, -3, -2, -1], None, 0.0),
+    "pays back and stays": ([-5, -2, 1, 3, 6], 2, 0.0),
+    "crosses then falls back": ([-5, 2, -1, -3, -2], None, 1.0),
+    "positive at once then falls back": ([5, -5, -3, -1, -2], None, 1.0),
+    "crosses twice, ends positive": ([-5, 3, -1, 4, 6], 3, 1.0),
+    "touches zero then falls back": ([-5, 0, -1, -2, -3], None, 1.0),
+    "always positive": ([1, 2, 3, 4, 5], 0, 0.0),
+    "ends exactly at zero": ([-5, -3, -1, -0.5, 0], 4, 0.0),
+}
+
+
+@pytest.mark.parametrize("name", list(PATHS))
+def test_payback_function(name):
+    path, index, reversed_ = PATHS[name]
+    years = np.arange(START, START + len(path))
+    year, flag = payback(years, np.array(path, dtype=float))
+    assert np.isnan(year) if index is None else year == years[index], (name, year)
+    assert flag == reversed_, name
+
+
+def test_batch_payback_agrees_with_economics_for_every_path():
+    """The vectorised rule, for all paths at once as a batch, equals the one-at-a-time rule."""
+    paths = np.array([p for p, _, _ in PATHS.values()], dtype=float).T  # (P, N)
+    years = np.arange(START, START + paths.shape[0])
+    years_b, flags_b = batch_metrics._payback(years, paths)
+    for i, name in enumerate(PATHS):
+        year, flag = payback(years, paths[:, i])
+        assert (np.isnan(year) and np.isnan(years_b[i])) or year == years_b[i], name
+        assert flag == flags_b[i], name
+
+
+def test_random_paths_agree():
+    rng = np.random.default_rng(3)
+    paths = np.cumsum(rng.normal(0.2, 1.0, size=(12, 400)), axis=0)
+    years = np.arange(START, START + 12)
+    years_b, flags_b = batch_metrics._payback(years, paths)
+    for i in range(paths.shape[1]):
+        year, flag = payback(years, paths[:, i])
+        assert (np.isnan(year) and np.isnan(years_b[i])) or year == years_b[i]
+        assert flag == flags_b[i]
+        if not np.isnan(year):  # stays at or above zero from the payback year on
+            assert (paths[int(year) - START :, i] >= 0).all()
+
+
+@pytest.fixture(scope="module")
+def small_run():
+    return run(small_scenario(horizon_years=5, interventions=[]))
+
+
+def _with_costs(result, rows: list[tuple[int, str, float]]):
+    """The run with its cost table replaced by (year, service, cost) rows (paid by the NHS, no discounting)."""
+    costs = pd.DataFrame(
+        [{"time": y - START + 1.0, "year": y, "service": svc, "payer": "nhs", "cost_gbp": c, "cost_gbp_discounted": c}
+         for y, svc, c in rows]
+    )  # fmt: skip
+    return dataclasses.replace(result, costs=costs)
+
+
+def _pair(small_run, path: list[float]):
+    """A baseline costing 100 a year in hospital and a scenario spending 10 a year on a programme, whose
+    cumulative net savings follow `path`."""
+    net = np.diff([0.0, *path])
+    years = range(START, START + len(path))
+    base = _with_costs(small_run, [(y, "acute", 100.0) for y in years])
+    scen = _with_costs(
+        small_run,
+        [(y, "acute", 100.0 - (n + SPEND)) for y, n in zip(years, net, strict=True)]
+        + [(y, "intervention:p", SPEND) for y in years],
+    )
+    return base, scen
+
+
+@pytest.mark.parametrize("name", list(PATHS))
+def test_economics_compare_reports_payback_and_reversal(small_run, name):
+    path, index, reversed_ = PATHS[name]
+    base, scen = _pair(small_run, path)
+    head = compare(base, scen).headline.iloc[0]
+    expected = np.nan if index is None else START + index
+    assert (np.isnan(head["payback_year"]) and np.isnan(expected)) or head["payback_year"] == expected, name
+    assert head["payback_reversed"] == reversed_, name
+    assert list(compare(base, scen).headline.columns) == list(batch_metrics.COMPARISON_COLUMNS)
+
+
+def _summary(annual: np.ndarray, years: np.ndarray) -> BatchSummary:
+    n = annual.shape[-1]
+    metrics = {name: np.zeros(n) for name in METRICS}
+    return BatchSummary(metrics, years, annual, annual, {})
+
+
+def test_batch_compare_reports_payback_and_reversal():
+    """batch_metrics.compare on a batch whose members follow every path (NHS, kind 0 = care, 1 = spend)."""
+    paths = np.array([p for p, _, _ in PATHS.values()], dtype=float).T
+    n_years, n = paths.shape
+    years = np.arange(START, START + n_years)
+    net = np.diff(np.vstack([np.zeros(n), paths]), axis=0)
+    base = np.zeros((n_years, len(PAYERS), 2, 1))
+    base[:, PAYERS.index("nhs"), 0, 0] = 100.0
+    scen = np.zeros((n_years, len(PAYERS), 2, n))
+    scen[:, PAYERS.index("nhs"), 0, :] = 100.0 - (net + SPEND)
+    scen[:, PAYERS.index("nhs"), 1, :] = SPEND
+    out = batch_metrics.compare(_summary(base, years), _summary(scen, years))
+    for i, (name, (_, index, reversed_)) in enumerate(PATHS.items()):
+        expected = np.nan if index is None else START + index
+        assert (np.isnan(out["payback_year"][i]) and np.isnan(expected)) or out["payback_year"][i] == expected, name
+        assert out["payback_reversed"][i] == reversed_, name
+
+
+def test_terminal_says_when_savings_fell_back(small_run, capsys):
+    base, scen = _pair(small_run, PATHS["crosses then falls back"][0])
+    comparison = compare(base, scen)
+    assert terminal.payback_text(comparison) == "no payback (was positive in 2027 but fell back)"
+    base, scen = _pair(small_run, PATHS["crosses twice, ends positive"][0])
+    assert terminal.payback_text(compare(base, scen)) == "2029 (first positive in 2027, then fell back)"
+    base, scen = _pair(small_run, PATHS["pays back and stays"][0])
+    assert terminal.payback_text(compare(base, scen)) == "2028"
+
+
+def test_no_extra_spend_has_no_payback(small_run):
+    head = compare(small_run, small_run).headline.iloc[0]
+    assert np.isnan(head["payback_year"]) and np.isnan(head["payback_reversed"])
+    assert terminal.payback_text(compare(small_run, small_run)) == "n/a (no extra spend)"
+
+
+def test_print_comparison_shows_the_fall_back(small_run, tmp_path, monkeypatch):
+    base, scen = _pair(small_run, PATHS["crosses then falls back"][0])
+    console = Console(width=200, record=True)
+    monkeypatch.setattr(terminal, "Console", lambda: console)
+    terminal.print_comparison([compare(base, scen)], tmp_path)
+    assert "was positive in 2027 but fell back" in console.export_text()
