@@ -22,6 +22,7 @@ from leftshift.engines.des_plan import build_plan
 from leftshift.engines.des_record import RepOutput
 from leftshift.engines.des_sim import simulate_replication
 from leftshift.engines.des_tables import REP, build_result
+from leftshift.engines.finite import check_tables
 from leftshift.errors import LeftshiftError, Problem
 from leftshift.result import Result
 from leftshift.scenario import Scenario
@@ -51,7 +52,9 @@ def run_des(
     warm = _warm_up(warm_up_years, plan.grid.step_years, scenario.horizon_years)
     reps = [only_replication] if only_replication is not None else list(range(replications))
     outs = _run_all(scenario, reps, jobs, progress or (lambda n: None))
-    return build_result(plan, outs, warm)
+    result = build_result(plan, outs, warm)
+    check_tables(result)  # inf or NaN (a cost of 1e306 a week) is an error, not a table of zeros
+    return result
 
 
 def _warm_up(years: float, step: float, horizon: float) -> float:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from leftshift.engines.finite import check_trajectory
 from leftshift.engines.layout import (
     AGEING,
     COMPLETION,
@@ -259,7 +260,9 @@ def simulate(
     params = build_parameters(batch, layout)
     grid = TimeGrid.for_scenario(first, record)
     _check_step(params, layout, grid.step_years)
-    return _integrate(batch, layout, params, grid, progress, threads)
+    traj = _integrate(batch, layout, params, grid, progress, threads)
+    check_trajectory(traj)  # inf or NaN (an input of 1e308, growth that overflows) is an error, not zeros
+    return traj
 
 
 def _csr(groups: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
