@@ -15,9 +15,13 @@ import math
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
-Finite = Annotated[float, Field(allow_inf_nan=False)]
+from leftshift.keypaths import KeyPathError, format_path, parse_path
+from leftshift.values import Real
+
+Finite = Real
+"""A finite number, never true/false or text (leftshift.values)."""
 U_EPS = 1e-4
 """Uniforms are kept in [U_EPS, 1 - U_EPS]: unbounded distributions then give finite values, and the
 values a run can see are known (and checked) before it starts."""
@@ -91,7 +95,7 @@ class Pert(_Dist):
     low: Finite
     mode: Finite
     high: Finite
-    shape: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 4.0
+    shape: Annotated[Finite, Field(gt=0)] = 4.0
 
     @model_validator(mode="after")
     def _check(self) -> Pert:
@@ -112,7 +116,7 @@ class Pert(_Dist):
 class Normal(_Dist):
     dist: Literal["normal"]
     mean: Finite
-    sd: Annotated[float, Field(allow_inf_nan=False)]
+    sd: Finite
 
     @model_validator(mode="after")
     def _check(self) -> Normal:
@@ -279,7 +283,16 @@ class Correlation(BaseModel):
 
     a: Annotated[str, Field(min_length=1)]
     b: Annotated[str, Field(min_length=1)]
-    rho: Annotated[float, Field(gt=-1, lt=1, allow_inf_nan=False)]
+    rho: Annotated[Finite, Field(gt=-1, lt=1)]
+
+    @field_validator("a", "b")
+    @classmethod
+    def _canonical(cls, path: str) -> str:
+        """Written as the loader names uncertain parameters (`leftshift.keypaths`), so that equal paths match."""
+        try:
+            return format_path(parse_path(path.strip()))
+        except KeyPathError:
+            return path
 
 
 def parse_distribution(node: dict[str, Any]) -> Any:

@@ -2,7 +2,8 @@
 row of values becomes a validated Scenario.
 
 A parameter is named by its key path in the scenario file (`capacity.residential.places`,
-`interventions[0].budget`, `transitions[0].rate.85+`). A point's scenario is the base scenario's
+`interventions[0].budget`, `transitions[0].rate.85+`, `capacity["care.home"].places` for a key with a
+dot: see `leftshift.keypaths`). A point's scenario is the base scenario's
 full mapping with those paths set, validated as usual, so that no experiment can run a scenario a
 user could not have written.
 """
@@ -21,7 +22,8 @@ from pydantic import ValidationError
 
 from leftshift.distributions import U_EPS, correlation_matrix, impose_rank_correlation, quantile
 from leftshift.errors import LeftshiftError, Problem, ScenarioError
-from leftshift.loading import Loc, format_path, parse_path, scenario_from_dict
+from leftshift.keypaths import KeyPathError, Loc, format_path, parse_path, split_assignment
+from leftshift.loading import scenario_from_dict
 from leftshift.scenario import Scenario
 
 SAMPLERS = ("lhs", "sobol", "random")
@@ -68,17 +70,20 @@ def _number(text: str, what: str) -> float:
 
 def parse_vary(assignment: str) -> Dimension:
     """`path=start:stop:count` or `path=v1,v2,...` -> Dimension (a clear error for anything else)."""
-    key, sep, spec = assignment.partition("=")
-    key = key.strip()
-    if not sep or not key or not spec.strip():
+    parts = split_assignment(assignment)
+    key, spec = (parts[0].strip(), parts[1]) if parts else ("", "")
+    if not key or not spec.strip():
         raise LeftshiftError(
             f"--vary expects key.path=start:stop:count or key.path=v1,v2,... "
             f"(e.g. interventions[0].budget=0:10e6:21), got '{assignment}'"
         )
     try:
         parse_path(key)
-    except ValueError:
-        raise LeftshiftError(f"--vary: '{key}' is not a key path (e.g. capacity.residential.places)") from None
+    except KeyPathError:
+        raise LeftshiftError(
+            f"--vary: '{key}' is not a key path (e.g. capacity.residential.places, or "
+            'capacity["care.home"].places for a key with a dot)'
+        ) from None
     return dimension(key, spec)
 
 
@@ -88,7 +93,8 @@ def dimension(path: str, spec: Any) -> Dimension:
         unknown = set(spec) - {"start", "stop", "count"}
         if unknown or not {"start", "stop"} <= set(spec):
             raise LeftshiftError(f"sweep.vary.{path}: give start, stop and count (got {', '.join(map(str, spec))})")
-        spec = f"{spec['start']}:{spec['stop']}:{spec.get('count', '')}"
+        count = spec.get("count")
+        spec = f"{spec['start']}:{spec['stop']}:{'' if count is None else count}"
     if isinstance(spec, list):
         spec = ",".join(map(str, spec))
     text = str(spec)
@@ -122,14 +128,16 @@ class SweepPlan:
 
 
 def plan_from_block(block: Any) -> SweepPlan:
-    """Read a scenario's `sweep:` block: {vary: {path: spec}, sample, points, baseline}."""
-    if not isinstance(block, dict) or not isinstance(block.get("vary"), dict) or not block["vary"]:
-        raise LeftshiftError("sweep: expects a mapping with `vary:` (key path -> start:stop:count or a list)")
-    unknown = set(block) - {"vary", "sample", "points", "baseline"}
-    if unknown:
-        raise LeftshiftError(f"sweep: unknown key '{sorted(unknown)[0]}'; allowed keys: vary, sample, points, baseline")
-    dims = tuple(dimension(str(path), spec) for path, spec in block["vary"].items())
-    return SweepPlan(dims, block.get("sample"), block.get("points"), block.get("baseline"))
+    """Read a scenario's `sweep:` block: {vary: {path: spec}, sample, points, baseline} (see leftshift.sweep_block)."""
+    from leftshift.sweep_block import RangeSpec, read_block
+
+    model, problems = read_block(block)
+    if model is None:
+        raise ScenarioError([Problem(m, format_path(loc)) for loc, m in problems],
+                            hint="sweep: expects `vary:` (key path -> start:stop:count or a list)")  # fmt: skip
+    dims = tuple(dimension(path, spec.model_dump() if isinstance(spec, RangeSpec) else spec)
+                 for path, spec in model.vary.items())  # fmt: skip
+    return SweepPlan(dims, model.sample, model.points, model.baseline)
 
 
 # Designs ---------------------------------------------------------------------------------------------
@@ -221,6 +229,21 @@ def resolves(data: dict[str, Any], path: str) -> bool:
         if not found:
             return False
     return True
+
+
+def settable(data: dict[str, Any], path: str) -> bool:
+    """Could `path` be set by adding a key to a mapping of numbers (a band of a rate, a year of a budget)?"""
+    loc = parse_path(path)
+    if len(loc) < 2 or isinstance(loc[-1], int) or not resolves(data, format_path(loc[:-1])):
+        return False
+    node: Any = data
+    for part in loc[:-1]:
+        node = _child(node, part)[1]
+    return (
+        isinstance(node, dict)
+        and bool(node)
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in node.values())
+    )
 
 
 def set_path(data: dict[str, Any], path: str, value: float) -> None:
@@ -391,6 +414,7 @@ def correlation_for(names: Sequence[str], *scenarios: Scenario) -> np.ndarray | 
 
 __all__ = [
     "SAMPLERS", "Design", "Dimension", "SweepPlan", "Template", "baseline_template", "correlation_for",
-    "grid_design", "parse_vary", "plan_from_block", "resolves", "sampled_design", "set_path", "uncertainty_design",
+    "grid_design", "parse_vary", "plan_from_block", "resolves", "sampled_design", "set_path", "settable",
+    "uncertainty_design",
     "unit_sample",
 ]  # fmt: skip

@@ -316,34 +316,46 @@ def _assumptions(summaries: Sequence[dict[str, Any]]) -> str:
 # Provenance ------------------------------------------------------------------------------------------
 
 
-def _leaves(node: Any, bands: set[str], sources: dict[str, str], path: str = "") -> Iterator[tuple[str, Any]]:
-    """(key path, value) of every number in a dumped scenario, in file order, as `--set` writes paths. A
-    mapping by age band or by year (without notes of its own) stays one row: {band: number}."""
+def _leaves(
+    node: Any, bands: set[str], sources: dict[str, str], loc: tuple[Any, ...] = ()
+) -> Iterator[tuple[str, Any]]:
+    """(key path, value) of every number in a dumped scenario, in file order, as `--set` writes paths
+    (`leftshift.keypaths`; `transitions[i]` is the file's item i, a split item included). A mapping by age
+    band or by year (without notes of its own) stays one row: {band: number}."""
+    from leftshift.keypaths import format_path
+
+    path = format_path(loc)
     if isinstance(node, dict):
         numbers = node and all(isinstance(v, int | float) and not isinstance(v, bool) for v in node.values())
         grouped = numbers and (set(node) <= bands or all(str(k).isdigit() for k in node))
-        if grouped and not any(f"{path}.{k}" in sources for k in node):
+        if grouped and not any(format_path((*loc, str(k))) in sources for k in node):
             yield path, dict(node)
             return
         for key, value in node.items():
-            if path == "" and key == "sources":
+            if not loc and key == "sources":
                 continue
-            yield from _leaves(value, bands, sources, f"{path}.{key}" if path else str(key))
+            yield from _leaves(value, bands, sources, (*loc, str(key)))
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            yield from _leaves(value, bands, sources, f"{path}[{i}]")
+            yield from _leaves(value, bands, sources, (*loc, i))
     elif isinstance(node, int | float) and not isinstance(node, bool):
         yield path, node
 
 
 def _source_for(path: str, sources: dict[str, str]) -> str:
     """The note on this path or on the nearest enclosing one (a note on a by-band value covers each band)."""
-    probe = path
-    while probe:
+    from leftshift.keypaths import KeyPathError, format_path, parse_path
+
+    if path in sources:
+        return sources[path]
+    try:
+        loc = parse_path(path)
+    except KeyPathError:
+        return ""
+    for end in range(len(loc) - 1, 0, -1):
+        probe = format_path(loc[:end])
         if probe in sources:
             return sources[probe]
-        cut = max(probe.rfind("."), probe.rfind("["))
-        probe = probe[:cut] if cut > 0 else ""
     return ""
 
 
@@ -384,7 +396,7 @@ def parameter_table(scenarios: Sequence[Scenario]) -> pd.DataFrame:
 
 
 def _lookup(dump: dict[str, Any], path: str) -> Any:
-    from leftshift.loading import parse_path
+    from leftshift.keypaths import parse_path
 
     node: Any = dump
     try:
@@ -396,12 +408,22 @@ def _lookup(dump: dict[str, Any], path: str) -> Any:
 
 
 def _transition_hint(path: str, scenario: Scenario) -> str:
-    """'transitions[3].rate.85+' -> 'home_care->residential' (key paths of transitions name no states)."""
-    if path.startswith("transitions["):
-        index = int(path[len("transitions[") : path.index("]")])
-        if index < len(scenario.transitions):
-            return scenario.transitions[index].key
-    return ""
+    """'transitions[3].rate.85+' -> 'home_care->residential' (key paths of transitions name no states); the
+    index is the file's item, so a split item reads 'acute->community/home_care/...'."""
+    from leftshift.keypaths import KeyPathError, parse_path
+
+    try:
+        loc = parse_path(path)
+    except KeyPathError:
+        return ""
+    if len(loc) < 2 or loc[0] != "transitions" or not isinstance(loc[1], int):
+        return ""
+    items = scenario.transition_items
+    if loc[1] >= len(items):
+        return ""
+    item = items[loc[1]]
+    split = getattr(item, "split", None)
+    return f"{item.from_state}->{'/'.join(split)}" if split is not None else item.key  # type: ignore[union-attr]
 
 
 def _provenance(scenarios: Sequence[Scenario]) -> str:

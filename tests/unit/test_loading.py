@@ -80,7 +80,7 @@ def test_source_notes_are_kept_in_the_resolved_scenario(tmp_path):
         ({"capacity": {"residential": {"places": 10, "when_full": "queue"}}}, "capacity.residential.when_full",
          "'wait', 'overflow' or 'lost'"),
         ({"costs": {"per_person_week": {"acute": {"nsh": 10}}}}, "costs.per_person_week.acute.nsh", "nsh"),
-        ({"start_year": "soon"}, "start_year", "integer"),
+        ({"start_year": "soon"}, "start_year", "whole number"),
     ],
 )  # fmt: skip
 def test_each_class_of_bad_input_names_its_key_path_and_line(tmp_path, change, path, words):
