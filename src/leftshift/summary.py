@@ -83,7 +83,15 @@ def build(result: Result) -> dict[str, Any]:
         }
     if "replications" in result.extra:
         out["warm_up_years"] = float(result.extra["replications"]["warm_up_years"].iloc[0])
+    out["warnings"] = warnings(result)
     return out
+
+
+def warnings(result: Result) -> list[str]:
+    """Plausible-but-wrong inputs and results (leftshift.plausibility): the scenario's, then the run's."""
+    from leftshift.plausibility import check_result, check_scenario
+
+    return [*check_scenario(result.scenario), *check_result(result)]
 
 
 def _interventions(result: Result) -> dict[str, Any]:
