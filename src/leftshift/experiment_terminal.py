@@ -95,6 +95,17 @@ def print_samples(results: Sequence[Any]) -> None:
             p = draws.probabilities
             console.print(f"P(net savings > 0) = {p['p_net_savings_positive']:.0%};  "
                           f"P(ROI > 1) = {p['p_roi_above_1']:.0%}  (discounted, against {draws.baseline})")  # fmt: skip
+        fell_back = _fell_back(draws.samples)
+        if fell_back:
+            console.print(f"In {fell_back:,} of {n:,} draws cumulative net savings were positive in some year and "
+                          "fell back below zero later (not counted as paying back then).")  # fmt: skip
+
+
+def _fell_back(samples: Any) -> int:
+    """How many draws' savings paid back and then fell back (`payback_reversed` is 1)."""
+    if "payback_reversed" not in samples:
+        return 0
+    return int((samples["payback_reversed"].fillna(0) > 0).sum())
 
 
 __all__ = ["print_best", "print_samples", "print_sensitivity"]

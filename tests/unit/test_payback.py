@@ -155,3 +155,19 @@ def test_print_comparison_shows_the_fall_back(small_run, tmp_path, monkeypatch):
     monkeypatch.setattr(terminal, "Console", lambda: console)
     terminal.print_comparison([compare(base, scen)], tmp_path)
     assert "was positive in 2027 but fell back" in console.export_text()
+
+
+def test_print_samples_counts_draws_that_fell_back(monkeypatch):
+    from types import SimpleNamespace
+
+    from leftshift import experiment_terminal
+
+    samples = pd.DataFrame({"payback_year": [2030.0, np.nan, np.nan], "payback_reversed": [0.0, 1.0, 0.0]})
+    metrics = pd.DataFrame([{"metric": "payback_year", "p5": 2030.0, "p50": 2030.0, "p95": 2030.0,
+                             "share_undefined": 2 / 3}])  # fmt: skip
+    draws = SimpleNamespace(samples=samples, metrics=metrics, parameters=("x",), scenario="s", baseline="b",
+                            probabilities={})  # fmt: skip
+    console = Console(width=200, record=True)
+    monkeypatch.setattr("rich.console.Console", lambda: console)
+    experiment_terminal.print_samples([draws])
+    assert "In 1 of 3 draws cumulative net savings were positive" in console.export_text()
