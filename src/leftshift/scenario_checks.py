@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from leftshift.keypaths import Loc
+from leftshift.keypaths import KeyPathError, Loc, parse_path
 from leftshift.scenario import (
     DEAD,
     LAST_YEAR,
@@ -35,6 +35,29 @@ def scenario_problems(s: Scenario) -> Found:
     yield from _time_problems(s)
     yield from _band_problems(list(s.age_bands))
     yield from _reference_problems(s)
+    if s.uncertainty:
+        yield from _uncertainty_problems(s)
+
+
+def _uncertainty_problems(s: Scenario) -> Found:
+    """An uncertain parameter must name a number the scenario has, or sampling would silently skip it."""
+    dump = s.model_dump(by_alias=True, exclude={"uncertainty", "correlations", "sources"})
+    for name in s.uncertainty:
+        try:
+            loc = parse_path(name)
+        except KeyPathError as exc:
+            yield ("uncertainty", name), str(exc)
+            continue
+        node: Any = dump
+        for part in loc:
+            if isinstance(node, dict):
+                node = next((v for k, v in node.items() if str(k) == part), None)
+            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+                node = node[part]
+            else:
+                node = None
+        if isinstance(node, bool) or not isinstance(node, int | float):
+            yield ("uncertainty", name), f"'{name}' is not a number in this scenario, so it cannot be uncertain"
 
 
 def _unknown(kind: str, name: str, known: list[str]) -> str:
