@@ -28,8 +28,8 @@ FUZZ = {"deadline": None, "suppress_health_check": list(HealthCheck), "derandomi
 FILES = sorted(SCENARIOS.glob("*.yaml"))
 RAW = {p.name: parse(p.read_text(encoding="utf-8"), str(p))[0] for p in FILES}
 ODD_VALUES = st.one_of(
-    st.sampled_from([True, False, None, "", "x", "0500", "1:30", [], {}, [1, 2], {"value": 1},
-                     {"dist": "normal"}, {"dist": "pert", "low": 1, "mode": 0, "high": 2}, {"start": 1e308, "growth": 1e9},
+    st.sampled_from([True, False, None, "", "x", "0500", "1:30", [], {}, [1, 2], {"value": 1}, {"dist": "normal"},
+                     {"dist": "pert", "low": 1, "mode": 0, "high": 2}, {"start": 1e308, "growth": 1e9},
                      1e308, -1e308, math.nan, math.inf, -math.inf, 2**70, -(2**70), 1e-300, 0, -1, 2063, 1e-9]),
     st.floats(allow_nan=True, allow_infinity=True),
     st.integers(min_value=-(2**80), max_value=2**80),
