@@ -14,7 +14,13 @@ from typing import Any
 
 import click
 
-from leftshift.cli_shared import Group, after_report, report_options
+from leftshift.cli_shared import (
+    EXIT_REPORT_FAILED,
+    Group,
+    ReportFailed,
+    after_report,
+    report_options,
+)
 from leftshift.experiment_cli import sampling_options, sensitivity, sweep
 
 EXIT_USAGE = 2
@@ -26,7 +32,7 @@ def _fail(message: str) -> None:
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn the library's user-facing errors into a short message and exit status 2."""
+    """Turn the library's user-facing errors into a short message and exit status 2 (1: the report failed)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -36,6 +42,9 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except LeftshiftError as exc:
             _fail(exc.render())
+        except ReportFailed as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(EXIT_REPORT_FAILED)
         except KeyboardInterrupt:
             click.echo("Interrupted: nothing was written.", err=True)
             sys.exit(130)
@@ -77,18 +86,19 @@ def cli() -> None:
     faith sector, does to demand for care and hospital, to queues and to costs: who pays, who
     saves, and when it pays back.
 
+    Exit status: 0 done; 1 the results were written but report.html failed (rebuild it with
+    `leftshift report DIR`); 2 bad input or an unusable --out folder, and nothing was written.
+
     \b
     Example:
       leftshift compare scenarios/leeds-baseline.yaml scenarios/leeds-left-shift.yaml
     """
 
 
-def _run_one(path: Path, overrides: tuple[str, ...], engine: str, options: dict[str, Any], quiet: bool) -> Any:
+def _simulate(scenario: Any, engine: str, options: dict[str, Any], quiet: bool) -> Any:
     from leftshift.api import run
-    from leftshift.loading import load_scenario
     from leftshift.progress import progress_bar
 
-    scenario = load_scenario(path, overrides)
     if engine == "des":
         with progress_bar(f"{scenario.name}: replications", options["replications"], quiet) as advance:
             return run(scenario, engine="des", progress=advance, **options)
@@ -118,9 +128,12 @@ def _engine_options(
 def run(
     scenario: Path, overrides: tuple[str, ...], out: Path | None, force: bool, engine: str,
     replications: int, jobs: int | None, warm_up_years: float, only_replication: int | None, resolution: str,
-    quiet: bool, open_report: bool, no_report: bool, **sampling: Any,
+    quiet: bool, open_report: bool, no_report: bool, strict: bool, **sampling: Any,
 ) -> None:  # fmt: skip
     """Run one scenario and write its results (CSV tables, summary.json, the resolved scenario).
+
+    Everything is checked before the run starts (the scenario, the --out folder, --samples, --dask).
+    --force replaces only what leftshift wrote before.
 
     \b
     Example:
@@ -128,81 +141,119 @@ def run(
       leftshift run scenarios/leeds-baseline.yaml --engine des --replications 20
     """
     from leftshift import summary
+    from leftshift.cli_shared import check_dask, check_plausible, check_samples, check_scenarios, load, report_failed
+    from leftshift.cli_shared import try_report as attempt
     from leftshift.experiment_cli import print_samples, write_samples
-    from leftshift.output import atomic_directory, slug, write_result
+    from leftshift.output import claim_output, slug, write_result
     from leftshift.terminal import print_run
 
     options = _engine_options(engine, resolution, replications, jobs, warm_up_years, only_replication)
-    result = _run_one(scenario, overrides, engine, options, quiet)
-    target = out or Path("results") / slug(result.scenario.name)
-    facts = summary.build(result)
-    with atomic_directory(target, force) as work:
-        write_result(work, result, facts)
-        draws = write_samples(work, target, [scenario], overrides, jobs=jobs, engine=engine, quiet=quiet,
-                              report=not no_report, **sampling)  # fmt: skip
-        if not no_report:
-            from leftshift.report import write_run_report
-
-            write_run_report(work, result, facts)
+    loaded = load(scenario, overrides)
+    check_samples(sampling["samples"], engine, [loaded])
+    check_dask(sampling["dask"], engine, sampling["samples"])
+    check_scenarios([loaded], strict, quiet)
+    target = out or Path("results") / slug(loaded.name)
+    failures: list[str] = []
+    with claim_output(target, force) as claim:
+        result = _simulate(loaded, engine, options, quiet)
+        check_plausible("result", result, strict, quiet)
+        facts = summary.build(result)
+        with claim.writing() as work:
+            write_result(work, result, facts)
+            draws = write_samples(work, target, [loaded], jobs=jobs, quiet=quiet, report=not no_report,
+                                  failures=failures, **sampling)  # fmt: skip
+            written = not no_report and attempt(lambda: _run_report(work, result, facts), work, failures)
     if not quiet:
         print_run(facts, target)
         print_samples(draws)
-    after_report(target, not no_report, open_report, quiet)
+    after_report(target, written, open_report, quiet)
+    report_failed(failures, target)
+
+
+def _run_report(work: Path, result: Any, facts: dict[str, Any]) -> None:
+    from leftshift.report import write_run_report
+
+    write_run_report(work, result, facts)
 
 
 @cli.command()
 @click.argument("baseline", type=click.Path(path_type=Path))
 @click.argument("scenarios", type=click.Path(path_type=Path), nargs=-1, required=True)
+@click.option("--set-scenario", "scenario_overrides", multiple=True, metavar="KEY.PATH=VALUE",
+              help="Override a value in the compared scenarios only, not the baseline (repeatable).")  # fmt: skip
 @scenario_options
 @sampling_options
 @report_options
 @handle_errors
 def compare(
-    baseline: Path, scenarios: tuple[Path, ...], overrides: tuple[str, ...], out: Path | None, force: bool,
-    engine: str, replications: int, jobs: int | None, warm_up_years: float, only_replication: int | None,
-    resolution: str, quiet: bool, open_report: bool, no_report: bool, **sampling: Any,
+    baseline: Path, scenarios: tuple[Path, ...], scenario_overrides: tuple[str, ...], overrides: tuple[str, ...],
+    out: Path | None, force: bool, engine: str, replications: int, jobs: int | None, warm_up_years: float,
+    only_replication: int | None, resolution: str, quiet: bool, open_report: bool, no_report: bool, strict: bool,
+    **sampling: Any,
 ) -> None:  # fmt: skip
     """Run a baseline and one or more scenarios, and compare each with the baseline: activity
     avoided, intervention spend, avoided cost, net savings by payer, return on investment and
-    payback year. --set applies to every scenario.
+    payback year. --set applies to every file, the baseline too; --set-scenario to the compared
+    scenarios only (e.g. a programme's budget, which the baseline does not have).
 
     \b
     Example:
       leftshift compare scenarios/leeds-baseline.yaml scenarios/leeds-left-shift.yaml --out results/leeds
+      leftshift compare scenarios/leeds-baseline.yaml scenarios/leeds-left-shift.yaml \\
+        --set-scenario interventions[0].budget=2e6
     """
     import pandas as pd
 
     from leftshift import summary
+    from leftshift.cli_shared import check_dask, check_plausible, check_samples, check_scenarios, load, report_failed
+    from leftshift.cli_shared import try_report as attempt
     from leftshift.economics import compare as compare_results
+    from leftshift.errors import LeftshiftError
     from leftshift.experiment_cli import print_samples, write_samples
-    from leftshift.output import atomic_directory, slug, write_result, write_table
+    from leftshift.output import claim_output, slug, write_result, write_table
     from leftshift.terminal import print_comparison
 
     options = _engine_options(engine, resolution, replications, jobs, warm_up_years, only_replication)
-    results = [_run_one(path, overrides, engine, options, quiet) for path in (baseline, *scenarios)]
-    slugs = [slug(r.scenario.name) for r in results]
+    base = load(baseline, overrides)
+    others = [load(path, (*overrides, *scenario_overrides)) for path in scenarios]
+    slugs = [slug(s.name) for s in (base, *others)]
     if len(set(slugs)) != len(slugs):
-        from leftshift.errors import LeftshiftError
-
         raise LeftshiftError("two scenarios have the same name; give each a distinct `name:` so outputs do not clash")
-    comparisons = [compare_results(results[0], r) for r in results[1:]]
+    check_samples(sampling["samples"], engine, others, base)
+    check_dask(sampling["dask"], engine, sampling["samples"])
+    check_scenarios([base, *others], strict, quiet)
     target = out or Path("results") / f"compare-{slugs[0]}"
-    summaries = [summary.build(r) for r in results]
-    with atomic_directory(target, force) as work:
-        for result, facts, name in zip(results, summaries, slugs, strict=True):
-            (work / name).mkdir()
-            write_result(work / name, result, facts)
-        write_table(work / "comparison.csv", pd.concat([_comparison_rows(c) for c in comparisons], ignore_index=True))
-        draws = write_samples(work, target, scenarios, overrides, baseline, jobs=jobs, engine=engine, quiet=quiet,
-                              report=not no_report, **sampling)  # fmt: skip
-        if not no_report:
-            from leftshift.report import write_comparison_report
-
-            write_comparison_report(work, results, comparisons, summaries)
+    failures: list[str] = []
+    with claim_output(target, force) as claim:
+        results = [_simulate(s, engine, options, quiet) for s in (base, *others)]
+        comparisons = [compare_results(results[0], r) for r in results[1:]]
+        for result in results:
+            check_plausible("result", result, strict, quiet)
+        for comparison in comparisons:
+            check_plausible("comparison", comparison, strict, quiet)
+        summaries = [summary.build(r) for r in results]
+        with claim.writing() as work:
+            for result, facts, name in zip(results, summaries, slugs, strict=True):
+                (work / name).mkdir()
+                write_result(work / name, result, facts)
+            rows = pd.concat([_comparison_rows(c) for c in comparisons], ignore_index=True)
+            write_table(work / "comparison.csv", rows)
+            draws = write_samples(work, target, others, base, jobs=jobs, quiet=quiet, report=not no_report,
+                                  failures=failures, **sampling)  # fmt: skip
+            written = not no_report and attempt(
+                lambda: _comparison_report(work, results, comparisons, summaries), work, failures
+            )
     if not quiet:
         print_comparison(comparisons, target)
         print_samples(draws)
-    after_report(target, not no_report, open_report, quiet)
+    after_report(target, written, open_report, quiet)
+    report_failed(failures, target)
+
+
+def _comparison_report(work: Path, results: Any, comparisons: Any, summaries: Any) -> None:
+    from leftshift.report import write_comparison_report
+
+    write_comparison_report(work, results, comparisons, summaries)
 
 
 def _comparison_rows(comparison: Any) -> Any:
@@ -281,19 +332,38 @@ cli.add_command(sensitivity)
 @handle_errors
 def report(results_dir: Path, open_report: bool) -> None:
     """Rebuild report.html from the saved outputs of `leftshift run` or `leftshift compare`, without
-    running the model again (e.g. after upgrading leftshift, or if the report was deleted).
+    running the model again (e.g. after upgrading leftshift, or if the report was deleted). Only a
+    report.html that leftshift wrote is ever replaced.
 
     \b
     Example:
       leftshift report results/leeds
       leftshift report results/leeds --open
     """
-    from leftshift.report import rebuild_report
+    from leftshift.errors import LeftshiftError
+    from leftshift.output import adding_to
+    from leftshift.report import REPORT, rebuild_report
 
-    path = rebuild_report(results_dir)
+    if not results_dir.is_dir():
+        raise LeftshiftError(f"{results_dir} is not a directory of results")
+    with adding_to(results_dir, [REPORT], ours=_a_leftshift_report):
+        try:
+            path = rebuild_report(results_dir)
+        except BaseException:
+            (results_dir / f".{REPORT}.partial").unlink(missing_ok=True)
+            raise
     click.echo(f"Report: {path}")
     if open_report:
         click.launch(str(path))
+
+
+def _a_leftshift_report(path: Path) -> bool:
+    """A report.html from a leftshift without manifests: its head names leftshift as the generator."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as file:
+            return '<meta name="generator" content="leftshift' in file.read(4096)
+    except OSError:
+        return False
 
 
 def main() -> None:

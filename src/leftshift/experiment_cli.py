@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from leftshift.cli_shared import Command, after_report, report_options
+from leftshift.cli_shared import Command, after_report, report_failed, report_options, try_report
 from leftshift.experiment_terminal import print_best, print_samples, print_sensitivity
 
 BEST_ROWS = 5
@@ -137,14 +137,6 @@ def _write_table(frame: Any, directory: Path, stem: str, csv: bool = True) -> No
         frame.to_csv(directory / f"{stem}.csv", index=False)
 
 
-def _try_report(write: Callable[[], Any]) -> None:
-    """The tables are the result; a report that fails to build must not lose them."""
-    try:
-        write()
-    except Exception as exc:
-        click.echo(f"Warning: report.html was not written ({exc.__class__.__name__}: {exc})", err=True)
-
-
 def _provenance(scenario: Any, **settings: Any) -> dict[str, Any]:
     from leftshift.loading import scenario_hash
     from leftshift.summary import version
@@ -193,6 +185,7 @@ def sweep(
     scenario: Path, vary: tuple[str, ...], sample: str | None, points: int | None, best: str | None, top: int,
     baseline: Path | None, overrides: tuple[str, ...], seed: int | None, jobs: int | None, dask: str | None,
     batch_size: int, resume: bool, out: Path | None, force: bool, quiet: bool, open_report: bool, no_report: bool,
+    strict: bool,
 ) -> None:  # fmt: skip
     """Run a scenario over a grid (or a sample) of parameter values: one row per point in sweep.parquet
     and sweep.csv, with every metric (and net savings, ROI and payback with --baseline).
@@ -206,14 +199,14 @@ def sweep(
         --vary interventions[0].budget=0:10e6:21 --vary capacity.residential.places=3000,3600,4200 \\
         --best net_savings
     """
+    from leftshift.cli_shared import check_dask, check_scenarios, load, load_raw
     from leftshift.errors import LeftshiftError
     from leftshift.experiment import sweep as run_sweep
     from leftshift.experiment_design import parse_vary, plan_from_block
     from leftshift.experiment_sensitivity import ALIASES, resolve_metric
-    from leftshift.loading import load_raw, load_scenario
-    from leftshift.output import atomic_directory, slug
+    from leftshift.output import claim_output, slug, write_json
 
-    base = load_scenario(scenario, overrides)
+    base = load(scenario, overrides)
     if vary:
         dims, plan_sample, plan_points, plan_baseline = [parse_vary(v) for v in vary], sample, points, None
     else:
@@ -225,34 +218,42 @@ def sweep(
         dims, plan_sample, plan_points = list(plan.dimensions), sample or plan.sample, points or plan.points
         plan_baseline = Path(scenario).parent / plan.baseline if plan.baseline else None
     baseline_path = baseline or plan_baseline
-    other = load_scenario(baseline_path, overrides) if baseline_path else None
+    other = load(baseline_path, overrides) if baseline_path else None
     direction, metric = best_direction(best) if best else ("max", "")
     metric = resolve_metric(metric, other is not None) if best else ""
     shown = metric or ("net_savings_gbp_discounted" if other is not None else "total_cost_gbp_discounted")
     if not best:
         direction = best_direction(shown)[0]
+    check_dask(dask)
+    check_scenarios([base, *([other] if other else [])], strict, quiet)
     target = out or Path("results") / f"sweep-{slug(base.name)}"
     parts = parts_dir(target)
     total = _grid_size(dims) if plan_sample is None else int(plan_points or 0)
-    with atomic_directory(target, force) as work, saved_progress(f"{base.name}: points", total, parts, quiet) as c:
-        result = run_sweep(base, dims, baseline=other, sample=plan_sample, points=plan_points, seed=seed,
-                           execution=_execution(parts, c, jobs, dask, batch_size, resume))  # fmt: skip
-        _write_table(result.table, work, "sweep")
-        from leftshift.output import write_json
-
-        write_json(work / "experiment.json", _provenance(
-            base, command="sweep", vary=[d.path for d in dims], sample=plan_sample, points=len(result.table),
-            baseline=other.name if other else None, metric_aliases=ALIASES,
-        ))  # fmt: skip
-        if not no_report:
-            from leftshift.report import write_sweep_report
-
-            _try_report(lambda: write_sweep_report(work, result.table, shown, list(result.parameters), direction,  # type: ignore[arg-type]
-                                                   base))  # fmt: skip
-    shutil.rmtree(parts, ignore_errors=True)
+    failures: list[str] = []
+    with claim_output(target, force) as claim:  # the folder and its .parts are this run's until it ends
+        with saved_progress(f"{base.name}: points", total, parts, quiet) as c:
+            result = run_sweep(base, dims, baseline=other, sample=plan_sample, points=plan_points, seed=seed,
+                               execution=_execution(parts, c, jobs, dask, batch_size, resume))  # fmt: skip
+        with claim.writing() as work:
+            _write_table(result.table, work, "sweep")
+            write_json(work / "experiment.json", _provenance(
+                base, command="sweep", vary=[d.path for d in dims], sample=plan_sample, points=len(result.table),
+                baseline=other.name if other else None, metric_aliases=ALIASES,
+            ))  # fmt: skip
+            written = not no_report and try_report(
+                lambda: _sweep_report(work, result, shown, direction, base), work, failures
+            )
+        shutil.rmtree(parts, ignore_errors=True)
     if not quiet:
         print_best(result.table, list(result.parameters), shown, direction, top, target)
-    after_report(target, (target / "report.html").exists() and not no_report, open_report, quiet)
+    after_report(target, written, open_report, quiet)
+    report_failed(failures, target, rebuild=False)
+
+
+def _sweep_report(work: Path, result: Any, shown: str, direction: str, base: Any) -> None:
+    from leftshift.report import write_sweep_report
+
+    write_sweep_report(work, result.table, shown, list(result.parameters), direction, base)  # type: ignore[arg-type]
 
 
 def _grid_size(dims: Sequence[Any]) -> int:
@@ -294,7 +295,7 @@ def _grid_size(dims: Sequence[Any]) -> int:
 def sensitivity(
     scenario: Path, metric: str, method: str, samples: int | None, baseline: Path | None,
     overrides: tuple[str, ...], seed: int | None, jobs: int | None, dask: str | None, batch_size: int, resume: bool,
-    out: Path | None, force: bool, quiet: bool, open_report: bool, no_report: bool,
+    out: Path | None, force: bool, quiet: bool, open_report: bool, no_report: bool, strict: bool,
 ) -> None:  # fmt: skip
     """Which uncertain parameters (those written as distributions) move a metric most: Sobol or Morris
     indices with confidence intervals, and a one-at-a-time tornado (5th and 95th percentiles).
@@ -306,35 +307,45 @@ def sensitivity(
     """
     import numpy as np
 
+    from leftshift.cli_shared import check_dask, check_scenarios, load
+    from leftshift.errors import LeftshiftError
     from leftshift.experiment_sensitivity import resolve_metric
     from leftshift.experiment_sensitivity import sensitivity as run_sensitivity
-    from leftshift.loading import load_scenario
-    from leftshift.output import atomic_directory, slug, write_json
+    from leftshift.output import claim_output, slug, write_json
 
-    base = load_scenario(scenario, overrides)
-    other = load_scenario(baseline, overrides) if baseline else None
+    base = load(scenario, overrides)
+    other = load(baseline, overrides) if baseline else None
     column = resolve_metric(metric, other is not None)
     d = len({*base.uncertainty, *(other.uncertainty if other else {})})
+    if d == 0:
+        raise LeftshiftError(f"'{base.name}' has no uncertain parameters to explain; write a value as a "
+                             "distribution, e.g. {dist: triangular, low: 0.85, mode: 0.95, high: 1.0} "
+                             "(docs/experiments.md)")  # fmt: skip
+    check_dask(dask)
+    check_scenarios([base, *([other] if other else [])], strict, quiet)
     n = 1 << max(0, int(np.ceil(np.log2(samples or 256))))
     runs = 2 * d + 1 + {"sobol": n * (d + 2), "morris": (samples or 20) * (d + 1), "oat": 0}[method]
     target = out or Path("results") / f"sensitivity-{slug(base.name)}"
     parts = parts_dir(target)
-    with atomic_directory(target, force) as work, saved_progress(f"{base.name}: runs", runs, parts, quiet) as c:
-        result = run_sensitivity(base, column, method, baseline=other, samples=samples, seed=seed,
-                                 execution=_execution(parts, c, jobs, dask, batch_size, resume))  # fmt: skip
-        result.indices.to_csv(work / "sensitivity.csv", index=False)
-        result.tornado.to_csv(work / "tornado.csv", index=False)
-        _write_table(result.runs, work, "runs", csv=False)
-        write_json(work / "experiment.json", _provenance(
-            base, command="sensitivity", metric=column, method=method, samples=samples, runs=len(result.runs),
-            baseline=other.name if other else None, metric_central=result.central,
-        ))  # fmt: skip
-        if not no_report:
-            _try_report(lambda: _sensitivity_report(work, result, base))
-    shutil.rmtree(parts, ignore_errors=True)
+    failures: list[str] = []
+    with claim_output(target, force) as claim:  # the folder and its .parts are this run's until it ends
+        with saved_progress(f"{base.name}: runs", runs, parts, quiet) as c:
+            result = run_sensitivity(base, column, method, baseline=other, samples=samples, seed=seed,
+                                     execution=_execution(parts, c, jobs, dask, batch_size, resume))  # fmt: skip
+        with claim.writing() as work:
+            result.indices.to_csv(work / "sensitivity.csv", index=False)
+            result.tornado.to_csv(work / "tornado.csv", index=False)
+            _write_table(result.runs, work, "runs", csv=False)
+            write_json(work / "experiment.json", _provenance(
+                base, command="sensitivity", metric=column, method=method, samples=samples, runs=len(result.runs),
+                baseline=other.name if other else None, metric_central=result.central,
+            ))  # fmt: skip
+            written = not no_report and try_report(lambda: _sensitivity_report(work, result, base), work, failures)
+        shutil.rmtree(parts, ignore_errors=True)
     if not quiet:
         print_sensitivity(result, target)
-    after_report(target, (target / "report.html").exists() and not no_report, open_report, quiet)
+    after_report(target, written, open_report, quiet)
+    report_failed(failures, target, rebuild=False)
 
 
 def _sensitivity_report(work: Path, result: Any, scenario: Any) -> None:
@@ -350,47 +361,44 @@ def _sensitivity_report(work: Path, result: Any, scenario: Any) -> None:
 
 
 def write_samples(
-    work: Path, target: Path, scenarios: Sequence[Path], overrides: Sequence[str], baseline: Path | None = None,
-    *, samples: int | None = None, sampler: str = "lhs", dask: str | None = None, resume: bool = False,
-    jobs: int | None = None, engine: str = "stockflow", quiet: bool = False, report: bool = True,
+    work: Path, target: Path, scenarios: Sequence[Any], baseline: Any = None, *, samples: int | None = None,
+    sampler: str = "lhs", dask: str | None = None, resume: bool = False, jobs: int | None = None,
+    quiet: bool = False, report: bool = True, failures: list[str] | None = None,
 ) -> list[Any]:  # fmt: skip
-    """Run --samples draws of each scenario (against the baseline, if any) into `work`/uncertainty/.
+    """Run --samples draws of each (loaded, checked) scenario, against the baseline if any, into `work`/uncertainty/.
 
-    Returns the UncertaintyResults (none without --samples), for `print_samples`.
+    Returns the UncertaintyResults (none without --samples), for `print_samples`; a report that fails
+    is noted in `failures` (the tables stay).
     """
     if not samples:
         return []
-    from leftshift.errors import LeftshiftError
     from leftshift.experiment import uncertainty
-    from leftshift.loading import load_scenario
     from leftshift.output import slug, write_json
 
-    if engine != "stockflow":
-        raise LeftshiftError("--samples runs the stock-flow engine; leave out --engine des")
-    other = load_scenario(baseline, overrides) if baseline is not None else None
-    loaded = [load_scenario(p, overrides) for p in scenarios]
     root = work / "uncertainty"
     root.mkdir()
     results = []
-    for scenario in loaded:
+    for scenario in scenarios:
         name = slug(scenario.name)
-        directory = root / name if len(loaded) > 1 else root
+        directory = root / name if len(scenarios) > 1 else root
         directory.mkdir(exist_ok=True)
         parts = parts_dir(target, f"samples-{name}")
         with saved_progress(f"{scenario.name}: draws", samples, parts, quiet) as counter:
-            draws = uncertainty(scenario, samples, baseline=other, sampler=sampler,
+            draws = uncertainty(scenario, samples, baseline=baseline, sampler=sampler,
                                 execution=_execution(parts, counter, jobs, dask, 500, resume))  # fmt: skip
         _write_table(draws.samples, directory, "samples", csv=False)
         draws.metrics.to_csv(directory / "percentiles.csv", index=False)
         draws.series.to_csv(directory / "percentiles_by_year.csv", index=False)
         write_json(directory / "uncertainty.json", {
-            **_provenance(scenario, samples=samples, sampler=sampler, baseline=other.name if other else None),
+            **_provenance(scenario, samples=samples, sampler=sampler, baseline=baseline.name if baseline else None),
             **draws.probabilities,
             "parameters": {p: scenario.uncertainty[p].describe() if p in scenario.uncertainty
-                           else other.uncertainty[p].describe() for p in draws.parameters},  # type: ignore[union-attr]
+                           else baseline.uncertainty[p].describe() for p in draws.parameters},
         })  # fmt: skip
         if report:
-            _try_report(lambda d=directory, r=draws, s=scenario: _samples_report(d, r, s))
+            where = directory.relative_to(work).as_posix()
+            try_report(lambda d=directory, r=draws, s=scenario: _samples_report(d, r, s), directory,
+                       failures if failures is not None else [], f"{where}/report.html")  # fmt: skip
         shutil.rmtree(parts, ignore_errors=True)
         results.append(draws)
     return results

@@ -158,29 +158,85 @@ def read_parts(parts: Path, kind: str, n_batches: int) -> pd.DataFrame:
 # Executors -----------------------------------------------------------------------------------------
 
 
-def connect_dask(address: str, workers: int | None) -> tuple[Any, Any]:
-    """(client, cluster) for a scheduler address or 'local'; a clear error when it cannot be reached."""
+DASK_TIMEOUT = 10.0
+"""Seconds to wait for a Dask scheduler to answer (override with LEFTSHIFT_DASK_TIMEOUT)."""
+
+
+def dask_timeout() -> float:
+    raw = os.environ.get("LEFTSHIFT_DASK_TIMEOUT", "")
     try:
-        from dask.distributed import Client, LocalCluster
+        value = float(raw) if raw else DASK_TIMEOUT
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise LeftshiftError(f"LEFTSHIFT_DASK_TIMEOUT must be a number of seconds above 0, not '{raw}'")
+    return value
+
+
+def _address(address: str) -> str:
+    return address if "://" in address else f"tcp://{address}"
+
+
+def _unreachable(address: str, why: str) -> LeftshiftError:
+    return LeftshiftError(
+        f"cannot reach the Dask scheduler at {address} ({why}); check the address (e.g. tcp://10.0.0.5:8786) and "
+        "that the scheduler is running, or use --dask local"
+    )
+
+
+def _import_dask() -> Any:
+    try:
+        import dask.distributed
     except ImportError:
         raise LeftshiftError("--dask needs dask.distributed: pip install 'leftshift[dask]'") from None
+    return dask.distributed
+
+
+def check_dask(address: str | None) -> None:
+    """Fail now, before any work, if `--dask ADDRESS` cannot be used: a scheduler must answer within the timeout.
+
+    dask's own Client(timeout=...) waits for ever on a server that accepts connections but never
+    answers, so the first exchange is bounded here.
+    """
+    if not address:
+        return
+    _import_dask()
+    if address == "local":
+        return
+    import asyncio
+
+    from distributed.core import rpc
+
+    timeout = dask_timeout()
+
+    async def identity() -> Any:
+        async with rpc(_address(address), timeout=timeout) as scheduler:
+            return await scheduler.identity()
+
+    try:
+        asyncio.run(asyncio.wait_for(identity(), timeout))
+    except (OSError, TimeoutError, ValueError) as exc:
+        why = f"no answer within {timeout:g} s" if isinstance(exc, TimeoutError) else f"{exc.__class__.__name__}: {exc}"
+        raise _unreachable(address, why) from None
+
+
+def connect_dask(address: str, workers: int | None) -> tuple[Any, Any]:
+    """(client, cluster) for a scheduler address or 'local'; a clear error when it cannot be reached."""
+    distributed = _import_dask()
     if address == "local":
         # one worker by default: the engine already spreads each batch over the cores with threads
         from leftshift.engines.stockflow import THREADS_VARIABLE
 
         # several workers: one engine thread each, so the workers do not oversubscribe the cores
         env = {THREADS_VARIABLE: "1"} if (workers or 1) > 1 else {}
-        cluster = LocalCluster(n_workers=workers or 1, threads_per_worker=1, processes=True,
-                               dashboard_address=None, env=env)  # fmt: skip
-        return Client(cluster), cluster
-    target = address if "://" in address else f"tcp://{address}"
+        cluster = distributed.LocalCluster(n_workers=workers or 1, threads_per_worker=1, processes=True,
+                                           dashboard_address=None, env=env)  # fmt: skip
+        return distributed.Client(cluster), cluster
+    check_dask(address)  # bounded: Client() alone can hang on a silent server
     try:
-        return Client(target, timeout="4s"), None
+        return distributed.Client(_address(address), timeout=f"{dask_timeout()}s"), None
     except (OSError, TimeoutError, ValueError) as exc:
-        raise LeftshiftError(
-            f"cannot reach the Dask scheduler at {address} ({exc.__class__.__name__}: {exc}); check the address "
-            "(e.g. tcp://10.0.0.5:8786) and that the scheduler is running, or use --dask local"
-        ) from None
+        raise _unreachable(address, f"{exc.__class__.__name__}: {exc}") from None
 
 
 def _bounded(submit: Callable[[int], Any], todo: list[int], limit: int, done_of: Callable) -> Iterator[Any]:
@@ -303,5 +359,5 @@ def _run_dask(client: Any, job: Job, batches: list, todo: list[int], keep: Calla
         keep(index, output)
 
 
-__all__ = ["SERIES_SEP", "SPEND_RENAMES", "Execution", "Job", "baseline_summary", "connect_dask", "dask_session",
-           "execute", "run_batch"]  # fmt: skip
+__all__ = ["SERIES_SEP", "SPEND_RENAMES", "Execution", "Job", "baseline_summary", "check_dask", "connect_dask",
+           "dask_session", "dask_timeout", "execute", "run_batch"]  # fmt: skip

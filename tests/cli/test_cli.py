@@ -64,9 +64,14 @@ def test_run_refuses_to_overwrite_without_force(tmp_path, small):
     assert refused.returncode == 2
     assert "--force" in refused.stderr and "Traceback" not in refused.stderr
     assert (out / "precious.txt").read_text() == "keep me"
-    forced = leftshift("run", small, "--out", out, "--force", cwd=tmp_path)
-    assert forced.returncode == 0
-    assert not (out / "precious.txt").exists() and (out / "summary.json").exists()
+    forced = leftshift("run", small, "--out", out, "--force", cwd=tmp_path)  # --force never deletes their files
+    assert forced.returncode == 2 and "precious.txt" in forced.stderr and "Traceback" not in forced.stderr
+    assert (out / "precious.txt").read_text() == "keep me" and not (out / "summary.json").exists()
+    (out / "precious.txt").unlink()
+    assert leftshift("run", small, "--out", out, cwd=tmp_path).returncode == 0
+    again = leftshift("run", small, "--out", out, "--force", "--set", "seed=8", cwd=tmp_path)  # its own outputs
+    assert again.returncode == 0, again.stderr
+    assert json.loads((out / "summary.json").read_text())["seed"] == 8
 
 
 @pytest.mark.parametrize(

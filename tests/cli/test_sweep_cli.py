@@ -77,7 +77,8 @@ def test_a_sweep_block_in_the_file_is_used_and_ignored_by_run(tmp_path, files):
         ([], "nothing to vary"),
     ],
 )
-def test_bad_sweeps_exit_2_before_any_work(tmp_path, files, args, words):
+def test_bad_sweeps_exit_2_before_any_work(tmp_path, files, args, words, monkeypatch):
+    monkeypatch.setenv("LEFTSHIFT_DASK_TIMEOUT", "2")  # a closed port: no need to wait the default 10 s
     small, _ = files
     done = invoke("sweep", small, *args, "--out", tmp_path / "out")
     assert done.exit_code == 2
