@@ -212,7 +212,7 @@ def test_ctrl_c_stops_every_worker_process() -> None:
         from leftshift.engines.des import run_des
         if __name__ == "__main__":
             print("start", flush=True)
-            run_des(busy(horizon=200), replications=4, jobs=2)
+            run_des(busy(horizon=170), replications=4, jobs=2)
     """)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
