@@ -292,13 +292,13 @@ def validate(files: tuple[Path, ...], overrides: tuple[str, ...]) -> None:
     Example:
       leftshift validate scenarios/*.yaml
     """
+    from leftshift.cli_shared import load
     from leftshift.errors import LeftshiftError
-    from leftshift.loading import load_scenario
 
     failed = False
     for path in files:
         try:
-            scenario = load_scenario(path, overrides)
+            scenario = load(path, overrides)  # a --set that does not fit names this file
             click.echo(f"ok  {path}: {scenario.name}")
         except LeftshiftError as exc:
             failed = True

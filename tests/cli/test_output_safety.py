@@ -332,3 +332,9 @@ def test_strict_result_and_comparison_warnings_stop_before_writing(tmp_path, fil
 def test_without_the_plausibility_module_the_checks_do_nothing(monkeypatch, scenario):
     monkeypatch.setattr(cli_shared, "PLAUSIBILITY", "leftshift.no_such_module_here")
     cli_shared.check_plausible("scenario", scenario, strict=True, quiet=False)
+
+
+def test_validate_names_the_file_a_set_does_not_fit(files):
+    baseline, scenario = files
+    done = invoke("validate", baseline, scenario, "--set", "interventions[0].budget=1")
+    assert done.exit_code == 2 and f"{baseline}" in done.output and f"ok  {scenario}" in done.output

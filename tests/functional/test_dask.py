@@ -56,3 +56,19 @@ def test_uncertainty_draws_are_the_same_on_dask(cluster):
     there = uncertainty(s, 16, execution=Execution(batch_size=4, dask=cluster))
     assert here.samples.equals(there.samples)
     assert here.series.equals(there.series)
+
+
+def test_a_scheduler_that_accepts_but_never_answers_times_out(monkeypatch):
+    import socket
+    import time
+
+    from leftshift.errors import LeftshiftError
+
+    monkeypatch.setenv("LEFTSHIFT_DASK_TIMEOUT", "1")
+    with socket.socket() as server:  # accepts connections (the backlog), never answers
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        started = time.monotonic()
+        with pytest.raises(LeftshiftError, match="no answer within 1 s"):
+            connect_dask(f"127.0.0.1:{server.getsockname()[1]}", None)
+        assert time.monotonic() - started < 10
