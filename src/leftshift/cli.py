@@ -274,6 +274,7 @@ def _comparison_rows(comparison: Any) -> Any:
     econ["baseline_value"] = float("nan")
     econ["difference"] = econ["value"]
     econ["unit"] = ["ratio" if m == "roi" else "year" if m == "payback_year" else
+                    "share" if m == "payback_reversed" else
                     "GBP" if "gbp" in m else "days" if "days" in m else
                     "person-years" if "years" in m else "people" for m in econ["metric"]]  # fmt: skip
     rows = pd.concat([metrics, econ], ignore_index=True)
@@ -317,9 +318,9 @@ def schema() -> None:
     """
     import json
 
-    from leftshift.scenario import Scenario
+    from leftshift.schema_export import json_schema
 
-    click.echo(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2))
+    click.echo(json.dumps(json_schema(), indent=2))
 
 
 cli.add_command(sweep)

@@ -64,12 +64,24 @@ class Execution:
     progress: Callable[[int], None] | None = None
 
 
-def run_batch(job: Job, start: int, rows: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Run points start, start+1, ... (one per row of design values): one engine call for all of them."""
+def _simulated(scenarios: Any, start: int) -> Any:
+    """One engine call for a batch; a point whose results overflow is named by its number in the design."""
+    from leftshift.engines.finite import NonFiniteError
     from leftshift.engines.stockflow import simulate
 
+    try:
+        return simulate(scenarios, record="yearly")
+    except NonFiniteError as exc:
+        points = ", ".join(str(start + m) for m in exc.members[:5])
+        raise LeftshiftError(
+            f"point {points} of the design gave infinite or undefined results", hint=exc.render()
+        ) from None
+
+
+def run_batch(job: Job, start: int, rows: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Run points start, start+1, ... (one per row of design values): one engine call for all of them."""
     values = job.scenario.values(rows, job.unit)
-    summary = summarise(simulate(job.scenario.scenarios(values), record="yearly"))
+    summary = summarise(_simulated(job.scenario.scenarios(values), start))
     table: dict[str, Any] = {"point": np.arange(start, start + len(rows))}
     for j, path in enumerate(job.scenario.paths):
         table[path] = values[:, j]
@@ -78,7 +90,7 @@ def run_batch(job: Job, start: int, rows: np.ndarray) -> tuple[pd.DataFrame, pd.
         base_values = job.baseline.values(rows, job.unit)
         for j, path in enumerate(job.baseline.paths):
             table.setdefault(path, base_values[:, j])
-        base = summarise(simulate(job.baseline.scenarios(base_values), record="yearly"))
+        base = summarise(_simulated(job.baseline.scenarios(base_values), start))
     table.update(summary.metrics)
     series = dict(summary.series)
     if base is not None:
