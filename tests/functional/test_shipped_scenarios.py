@@ -38,3 +38,35 @@ def test_the_left_shift_avoids_admissions_and_costs_money_up_front():
     assert head["avoided_downstream_cost_gbp"] > 0
     by_payer = sum(head[f"net_savings_gbp_discounted_{p}"] for p in ("nhs", "council", "self_funder", "other"))
     assert by_payer == pytest.approx(head["net_savings_gbp_discounted"], rel=1e-9)
+
+
+def test_the_left_shift_gives_ranges_for_its_effects_costs_and_referrals_with_sources():
+    """`--samples` and `leftshift sensitivity` need distributions; each must cite where its range comes from."""
+    scenario = load_scenario(SCENARIOS / "leeds-left-shift.yaml")
+    uncertain = scenario.uncertainty
+    for i, programme in enumerate(scenario.interventions):
+        wanted = [f"interventions[{i}].cost_per_participant_year"]
+        wanted += [f"interventions[{i}].effects.{move}" for move in programme.effects]
+        wanted += [f"interventions[{i}].referrals.{state}" for state in programme.referrals]
+        for path in wanted:
+            assert path in uncertain, f"{path} has no distribution"
+    for path, dist in uncertain.items():
+        assert scenario.sources.get(path, "").strip(), f"{path} has a distribution but no source"
+        if ".effects." in path:  # relative risks stay positive and near 1 across the whole range
+            low, high = dist.ppf(np.array([1e-4, 1 - 1e-4]))
+            assert 0 < low < high <= 1.2, (path, low, high)
+
+
+def test_the_distributions_keep_the_central_values():
+    """Ordinary runs use each distribution's central value: the shipped figures, not the ranges' means."""
+    scenario = load_scenario(SCENARIOS / "leeds-left-shift.yaml")
+    nn, falls = scenario.interventions
+    assert nn.cost_per_participant_year == 150 and falls.cost_per_participant_year == 652
+    assert nn.effects == {
+        "community->acute": 0.95,
+        "community->home_care": 0.90,
+        "community->residential": 0.90,
+        "home_care->residential": 0.95,
+    }
+    assert falls.effects == {"community->acute": 0.97}
+    assert nn.referrals == {"community": 0.15, "home_care": 0.5} and falls.referrals == {"community": 0.02}
