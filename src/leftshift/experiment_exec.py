@@ -17,7 +17,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,8 +225,13 @@ def check_dask(address: str | None) -> None:
         async with rpc(_address(address), timeout=timeout) as scheduler:
             return await scheduler.identity()
 
-    try:
+    def probe() -> None:
         asyncio.run(asyncio.wait_for(identity(), timeout))
+
+    try:
+        # in a thread of its own: the caller may already run an event loop (a notebook, Playwright)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(probe).result()
     except (OSError, TimeoutError, ValueError) as exc:
         why = f"no answer within {timeout:g} s" if isinstance(exc, TimeoutError) else f"{exc.__class__.__name__}: {exc}"
         raise _unreachable(address, why) from None

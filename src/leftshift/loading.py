@@ -131,6 +131,8 @@ def _existing_key(mapping: Any, key: str) -> Any:
         for existing in mapping:
             if str(existing) == key:
                 return existing
+        if mapping and key.isdigit() and all(isinstance(k, int) for k in mapping):
+            return int(key)  # a new year in a mapping by year
     return key
 
 

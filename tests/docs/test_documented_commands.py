@@ -46,13 +46,7 @@ HORIZON_YEARS = 2
 # that fails is a bug in the documents or in leftshift. An entry here is strict (the test fails when
 # the command starts to succeed, so the entry must then go) and temporary: it marks a known bug in
 # src/ that is being fixed, never a command that cannot work.
-EXPECTED_TO_FAIL: dict[str, str] = {
-    "leftshift run scenarios/leeds-left-shift.yaml --set 'interventions[1].budget.2030=750000' "
-    "--out results/falls-750k": (
-        "TEMPORARY, bug in src since fbed025 (the new YAML reader): --set adds the year as the text key "
-        "'2030' beside the integer years 2026 and 2028, and the budget no longer validates"
-    ),
-}
+EXPECTED_TO_FAIL: dict[str, str] = {}
 
 PLACEHOLDERS = re.compile(r"BASELINE\.yaml|SCENARIO\.yaml|MORE\.yaml|\bFILE\b|\bDIR\b|RESULTS_DIR|KEY\.PATH|\.\.\.")
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([\w+-]*)")

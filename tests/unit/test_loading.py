@@ -134,3 +134,12 @@ def test_split_transitions_expand_and_their_shares_must_sum_to_one(tmp_path):
     problem = problem_of(write(tmp_path / "bad.yaml", data))
     assert problem.path == f"transitions[{len(data['transitions']) - 1}].split"
     assert "sum to 1" in problem.message and problem.line is not None
+
+
+def test_set_adds_a_new_year_to_a_budget_by_year(tmp_path):
+    data = small_scenario_dict()
+    data["interventions"][0]["budget"] = {2026: 1000.0, 2028: 2000.0}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    scenario = load_scenario(path, ["interventions[0].budget.2030=750000"])
+    assert scenario.interventions[0].budget == {2026: 1000.0, 2028: 2000.0, 2030: 750000.0}
