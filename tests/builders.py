@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from leftshift.loading import scenario_from_dict
-from leftshift.scenario import Scenario
+from leftshift.scenario.loading import scenario_from_dict
+from leftshift.scenario.model import Scenario
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"

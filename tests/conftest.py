@@ -8,7 +8,7 @@ import pytest
 from hypothesis import settings
 
 from builders import small_scenario
-from leftshift.scenario import Scenario
+from leftshift.scenario.model import Scenario
 
 # CI runs every property test on the same examples, so a green main stays green; locally hypothesis
 # explores new examples on every run (and replays any failure it has found from its database).

@@ -7,16 +7,16 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
-    "Comparison": "leftshift.economics",
+    "Comparison": "leftshift.analysis.economics",
     "LeftshiftError": "leftshift.errors",
     "Result": "leftshift.result",
-    "Scenario": "leftshift.scenario",
+    "Scenario": "leftshift.scenario.model",
     "ScenarioError": "leftshift.errors",
     "compare": "leftshift.api",
-    "load_scenario": "leftshift.loading",
+    "load_scenario": "leftshift.scenario.loading",
     "run": "leftshift.api",
-    "sweep": "leftshift.experiment",
-    "uncertainty": "leftshift.experiment",
+    "sweep": "leftshift.experiments.runs",
+    "uncertainty": "leftshift.experiments.runs",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -6,12 +6,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from leftshift.economics import Comparison
-from leftshift.economics import compare as compare_results
+from leftshift.analysis.economics import Comparison
+from leftshift.analysis.economics import compare as compare_results
 from leftshift.errors import LeftshiftError
-from leftshift.loading import load_scenario
 from leftshift.result import Result
-from leftshift.scenario import Scenario
+from leftshift.scenario.loading import load_scenario
+from leftshift.scenario.model import Scenario
 
 ENGINES = ("stockflow", "des")
 
@@ -35,14 +35,14 @@ def run(
     if engine == "stockflow":
         if options:
             raise LeftshiftError(f"the stock-flow engine takes no options ({', '.join(options)} given)")
-        from leftshift.engines.stockflow import simulate
+        from leftshift.engines.stockflow.engine import simulate
         from leftshift.engines.tables import to_result
 
         return to_result(simulate(scenario, record=RESOLUTIONS[resolution], progress=progress))
     if resolution != "step":
         raise LeftshiftError("the discrete-event engine reports every step; leave out --resolution")
     if engine == "des":
-        from leftshift.engines.des import run_des
+        from leftshift.engines.des.engine import run_des
 
         return run_des(scenario, progress=progress, **options)
     raise LeftshiftError(f"unknown engine '{engine}'; choose one of: {', '.join(ENGINES)}")

@@ -1,6 +1,6 @@
 """One tidy result shape that every engine returns and every consumer reads.
 
-Engines fill the tables; only `leftshift.output` writes them to disk, and `leftshift.metrics`
+Engines fill the tables; only `leftshift.io.writing` writes them to disk, and `leftshift.analysis.metrics`
 turns them into headline numbers. Every table is long ("tidy"): dimension columns, then values.
 Tables of the discrete-event engine carry a `replication` column first (even for one replication);
 the stock-flow engine's have none.
@@ -8,12 +8,13 @@ the stock-flow engine's have none.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
-from leftshift.plots.accessor import PlotAccessor
-from leftshift.scenario import Scenario
+from leftshift.scenario.model import Scenario
 
 TIMESERIES_COLUMNS = ["time", "year", "state", "age_band", "programme", "people", "person_years"]
 """`people` at the end of the step ending at `time` (years from start; a row at 0 holds the initial
@@ -56,7 +57,13 @@ class Result:
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
     """Engine-specific tables (the discrete-event engine's `waits`), written as `<key>.csv`."""
 
-    plot = PlotAccessor()  # figures, e.g. `result.plot.sankey()`; plotly is imported on first use
+    @property
+    def plot(self) -> Any:
+        """The figures of this result, e.g. `result.plot.sankey()` (plotly is imported on first use).
+
+        The plots layer sits above results, so it is looked up by name when asked for, never imported here.
+        """
+        return importlib.import_module("leftshift.plots.accessor").ResultPlots(self)
 
     @property
     def seed(self) -> int:

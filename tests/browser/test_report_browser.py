@@ -16,8 +16,8 @@ from click.testing import CliRunner
 
 from builders import SCENARIOS, small_scenario_dict
 from conftest import ARTIFACTS
-from leftshift.cli import cli
-from leftshift.report import COMPARISON_HEADLINE, PAYER_HEADLINE, RUN_HEADLINE, format_value
+from leftshift.cli.commands import cli
+from leftshift.report.writers import COMPARISON_HEADLINE, PAYER_HEADLINE, RUN_HEADLINE, format_value
 
 NASTY = "<script>alert(1)</script>"
 
@@ -136,7 +136,7 @@ def test_text_from_a_scenario_file_is_shown_never_run(open_report, tmp_path):
 
 
 def test_experiment_reports_render(open_report, tmp_path):
-    from leftshift.report import write_samples_report, write_sensitivity_report, write_sweep_report
+    from leftshift.report.writers import write_samples_report, write_sensitivity_report, write_sweep_report
 
     for sub in ("sweep", "sensitivity", "samples"):
         (tmp_path / sub).mkdir()

@@ -19,8 +19,8 @@ import yaml
 from click.testing import CliRunner
 
 from builders import small_scenario_dict
-from leftshift.cli import cli
-from leftshift.output import MANIFEST, claim_output, lock_path
+from leftshift.cli.commands import cli
+from leftshift.io.writing import MANIFEST, claim_output, lock_path
 
 UNCERTAIN = {"dist": "triangular", "low": 2400, "mode": 2800, "high": 3500}
 VARY = ["--vary", "capacity.residential.places=360,420"]
@@ -49,8 +49,8 @@ def no_simulation(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("the model ran before the preconditions were checked")
 
-    monkeypatch.setattr("leftshift.engines.stockflow.simulate", refuse)  # both imported when called
-    monkeypatch.setattr("leftshift.engines.des.run_des", refuse)
+    monkeypatch.setattr("leftshift.engines.stockflow.engine.simulate", refuse)  # both imported when called
+    monkeypatch.setattr("leftshift.engines.des.engine.run_des", refuse)
 
 
 def _clean(folder: Path) -> None:
@@ -147,7 +147,7 @@ def test_a_full_disk_is_a_short_message_and_leaves_nothing(tmp_path, files, monk
     def full(path, *args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
-    monkeypatch.setattr("leftshift.output.write_table", full)
+    monkeypatch.setattr("leftshift.io.writing.write_table", full)
     done = invoke("compare", *files, "--out", tmp_path / "out")
     assert done.exit_code == 2 and "the disk is full" in done.output and "comparison.csv" in done.output
     assert "Traceback" not in done.output and not (tmp_path / "out").exists()
@@ -164,7 +164,7 @@ def test_a_read_only_folder_is_a_short_message(tmp_path, files, no_simulation, m
     def read_only(*args, **kwargs):
         raise OSError(errno.EROFS, "Read-only file system", str(tmp_path))
 
-    monkeypatch.setattr("leftshift.output.os.open", read_only)  # root ignores chmod: simulate a read-only disk
+    monkeypatch.setattr("leftshift.io.writing.os.open", read_only)  # root ignores chmod: simulate a read-only disk
     done = invoke("run", files[1], "--out", tmp_path / "out")
     assert done.exit_code == 2 and "read-only" in done.output and "--out" in done.output
     assert not (tmp_path / "out").exists()
@@ -178,7 +178,7 @@ def _broken(*args, **kwargs):
 
 
 def test_a_failing_report_keeps_the_tables_and_says_how_to_rebuild_it(tmp_path, files, monkeypatch):
-    monkeypatch.setattr("leftshift.report.write_comparison_report", _broken)
+    monkeypatch.setattr("leftshift.report.writers.write_comparison_report", _broken)
     out = tmp_path / "out"
     done = invoke("compare", *files, "--out", out)
     assert done.exit_code == 1
@@ -193,7 +193,7 @@ def test_a_failing_report_keeps_the_tables_and_says_how_to_rebuild_it(tmp_path, 
 
 
 def test_a_failing_experiment_report_keeps_the_tables(tmp_path, files, monkeypatch):
-    monkeypatch.setattr("leftshift.report.write_sweep_report", _broken)
+    monkeypatch.setattr("leftshift.report.writers.write_sweep_report", _broken)
     done = invoke("sweep", files[1], *VARY, "--out", tmp_path / "out")
     assert done.exit_code == 1 and "plotly exploded" in done.output and "--force" in done.output
     assert (tmp_path / "out" / "sweep.csv").is_file()
@@ -297,12 +297,12 @@ def test_dask_is_refused_where_it_would_be_ignored(tmp_path, files, no_simulatio
 
 @pytest.fixture
 def plausibility(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
-    """A stand-in leftshift.plausibility whose warnings a test chooses."""
+    """A stand-in leftshift.analysis.plausibility whose warnings a test chooses."""
     said: dict[str, list[str]] = {"scenario": [], "result": [], "comparison": []}
-    module = types.ModuleType("leftshift.plausibility")
+    module = types.ModuleType("leftshift.analysis.plausibility")
     for kind in said:
         setattr(module, f"check_{kind}", lambda subject, kind=kind: list(said[kind]))
-    monkeypatch.setitem(sys.modules, "leftshift.plausibility", module)
+    monkeypatch.setitem(sys.modules, "leftshift.analysis.plausibility", module)
     return said
 
 

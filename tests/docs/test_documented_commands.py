@@ -207,7 +207,7 @@ def test_documented_commands_run_in_order(document, tmp_path):
 
 @pytest.mark.parametrize("document", ["scenarios.md", "experiments.md"])
 def test_every_distribution_is_documented(document):
-    from leftshift.distributions import DISTRIBUTION_NAMES
+    from leftshift.scenario.distributions import DISTRIBUTION_NAMES
 
     text = (REPO / "docs" / document).read_text()
     rows = set(re.findall(r"^\| `(\w+)` \|", text, flags=re.M))

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from builders import small_scenario, small_scenario_dict
-from leftshift.experiment import sweep, uncertainty
-from leftshift.experiment_design import parse_vary
-from leftshift.experiment_exec import Execution, connect_dask
-from leftshift.loading import scenario_from_dict
+from leftshift.experiments.execute import Execution, connect_dask
+from leftshift.experiments.runs import sweep, uncertainty
+from leftshift.scenario.loading import scenario_from_dict
+from leftshift.scenario.vary import parse_vary
 
 pytest.importorskip("dask.distributed")
 

@@ -16,11 +16,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from leftshift.engines.des import run_des
-from leftshift.engines.stockflow import simulate
+from leftshift.engines.des.engine import run_des
+from leftshift.engines.stockflow.engine import simulate
 from leftshift.engines.tables import to_result
-from leftshift.loading import scenario_from_dict
-from leftshift.scenario import Scenario
+from leftshift.scenario.loading import scenario_from_dict
+from leftshift.scenario.model import Scenario
 
 REPLICATIONS = 30
 FAMILY_ALPHA = 0.01

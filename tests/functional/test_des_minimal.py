@@ -13,12 +13,12 @@ import yaml
 from click.testing import CliRunner
 
 from builders import small_scenario_dict
-from leftshift import summary
+from leftshift.analysis import summary
+from leftshift.analysis.economics import compare
+from leftshift.analysis.metrics import METRICS, compute
 from leftshift.api import run
-from leftshift.cli import cli
-from leftshift.economics import compare
-from leftshift.loading import scenario_from_dict
-from leftshift.metrics import METRICS, compute
+from leftshift.cli.commands import cli
+from leftshift.scenario.loading import scenario_from_dict
 
 
 def _one_state() -> dict[str, Any]:

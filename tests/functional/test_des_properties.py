@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from leftshift.engines.des import run_des
+from leftshift.engines.des.engine import run_des
 from leftshift.errors import LeftshiftError
-from leftshift.loading import scenario_from_dict
 from leftshift.result import Result
-from leftshift.scenario import Scenario
+from leftshift.scenario.loading import scenario_from_dict
+from leftshift.scenario.model import Scenario
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -209,7 +209,7 @@ def test_ctrl_c_stops_every_worker_process() -> None:
         import sys
         sys.path.insert(0, {str(Path(__file__).parent)!r})
         from test_des_properties import busy
-        from leftshift.engines.des import run_des
+        from leftshift.engines.des.engine import run_des
         if __name__ == "__main__":
             print("start", flush=True)
             run_des(busy(horizon=170), replications=4, jobs=2)

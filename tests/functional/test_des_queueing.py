@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from leftshift.engines.des import resource_summary, run_des
-from leftshift.loading import scenario_from_dict
+from leftshift.engines.des.engine import resource_summary, run_des
 from leftshift.result import Result
-from leftshift.scenario import DAYS_PER_YEAR, Scenario
+from leftshift.scenario.loading import scenario_from_dict
+from leftshift.scenario.model import DAYS_PER_YEAR, Scenario
 
 C, MU = 5, 26.0  # places; stays of two weeks on average
 LAM = 0.75 * C * MU  # offered load a = 3.75 (75% of the places)

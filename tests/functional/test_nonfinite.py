@@ -13,7 +13,7 @@ import pytest
 from builders import small_scenario
 from leftshift.api import run
 from leftshift.engines.finite import NonFiniteError, suspects
-from leftshift.engines.stockflow import simulate
+from leftshift.engines.stockflow.engine import simulate
 from leftshift.errors import LeftshiftError
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from builders import small_scenario
+from leftshift.analysis.metrics import compute
 from leftshift.api import run
 from leftshift.errors import LeftshiftError
-from leftshift.metrics import compute
 
 
 @pytest.mark.parametrize("resolution", ["month", "year"])

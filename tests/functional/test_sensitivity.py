@@ -7,8 +7,8 @@ import pytest
 
 from builders import small_scenario_dict
 from leftshift.errors import LeftshiftError
-from leftshift.experiment_sensitivity import sensitivity
-from leftshift.loading import scenario_from_dict
+from leftshift.experiments.sensitivity import sensitivity
+from leftshift.scenario.loading import scenario_from_dict
 
 ACUTE_COST = "costs.per_person_week.acute.nhs"
 EFFECT = "interventions[0].effects.community->acute"

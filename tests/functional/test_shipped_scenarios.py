@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from builders import SCENARIOS
+from leftshift.analysis.economics import compare
+from leftshift.analysis.metrics import compute
 from leftshift.api import run
-from leftshift.economics import compare
-from leftshift.loading import load_scenario
-from leftshift.metrics import compute
+from leftshift.scenario.loading import load_scenario
 
 FILES = sorted(SCENARIOS.glob("*.yaml"))
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from leftshift.engines.stockflow import simulate
+from leftshift.engines.stockflow.engine import simulate
 from leftshift.engines.tables import to_result
-from leftshift.loading import scenario_from_dict
+from leftshift.scenario.loading import scenario_from_dict
 
 PLACES, STAY_RATE, ARRIVALS = 1500, 36.5, 60_000.0  # arrivals above capacity x exit rate (54,750 a year)
 

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 from builders import small_scenario, small_scenario_dict
-from leftshift.batch_metrics import summarise
-from leftshift.engines.stockflow import simulate
+from leftshift.analysis.batch import summarise
+from leftshift.engines.stockflow.engine import simulate
 from leftshift.errors import LeftshiftError, ScenarioError
-from leftshift.experiment import sweep
-from leftshift.experiment_design import parse_vary
-from leftshift.experiment_exec import Execution
+from leftshift.experiments.execute import Execution
+from leftshift.experiments.runs import sweep
+from leftshift.scenario.vary import parse_vary
 
 
 @pytest.fixture(scope="module")

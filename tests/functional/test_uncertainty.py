@@ -8,11 +8,11 @@ import pytest
 from scipy import stats
 
 from builders import small_scenario_dict
-from leftshift.batch_metrics import summarise
-from leftshift.engines.stockflow import simulate
+from leftshift.analysis.batch import summarise
+from leftshift.engines.stockflow.engine import simulate
 from leftshift.errors import LeftshiftError, ScenarioError
-from leftshift.experiment import uncertainty
-from leftshift.loading import scenario_from_dict
+from leftshift.experiments.runs import uncertainty
+from leftshift.scenario.loading import scenario_from_dict
 
 ACUTE_COST = "costs.per_person_week.acute.nhs"
 EFFECT = "interventions[0].effects.community->acute"

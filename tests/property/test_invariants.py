@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from builders import small_scenario_dict
-from leftshift.engines.stockflow import simulate
+from leftshift.engines.stockflow.engine import simulate
 from leftshift.engines.tables import to_result
-from leftshift.loading import scenario_from_dict
+from leftshift.scenario.loading import scenario_from_dict
 
 RULES = st.sampled_from(["wait", "overflow", "lost"])
 RATE = st.floats(0.0, 3.0)
@@ -110,8 +110,8 @@ def test_more_places_never_lengthen_queues(scenario, extra):
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_pruning_unreachable_flows_changes_nothing(scenario):
-    import leftshift.engines.stockflow as engine
-    from leftshift.engines.layout import build_layout
+    import leftshift.engines.stockflow.engine as engine
+    from leftshift.engines.model import build_layout
 
     pruned = simulate(scenario)
     original = engine.build_layout

@@ -16,11 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from builders import SCENARIOS
-from leftshift.engines.layout import build_layout
-from leftshift.engines.stockflow import TimeGrid, build_parameters
+from leftshift.engines.model import build_layout
+from leftshift.engines.stockflow.engine import TimeGrid, build_parameters
 from leftshift.errors import LeftshiftError
-from leftshift.loading import load_scenario
-from leftshift.yaml_reader import parse
+from leftshift.scenario.loading import load_scenario
+from leftshift.scenario.yaml_reader import parse
 
 EXTRA = int(os.environ.get("LEFTSHIFT_FUZZ_EXAMPLES", "0"))
 """Set to run that many random (not derandomised) examples per test, to hunt for new crash classes."""

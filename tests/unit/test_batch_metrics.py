@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from leftshift import batch_metrics
-from leftshift.economics import compare
-from leftshift.engines.stockflow import simulate
+from leftshift.analysis import batch as batch_metrics
+from leftshift.analysis.economics import compare
+from leftshift.analysis.metrics import compute
+from leftshift.engines.stockflow.engine import simulate
 from leftshift.engines.tables import to_result
-from leftshift.loading import load_scenario
-from leftshift.metrics import compute
+from leftshift.scenario.loading import load_scenario
 
 SCENARIOS = Path(__file__).parents[2] / "scenarios"
 SHORT = ["horizon_years=6"]

@@ -12,14 +12,14 @@ from pydantic import ValidationError
 from scipy import stats
 
 from builders import small_scenario_dict
-from leftshift.distributions import (
+from leftshift.errors import ScenarioError
+from leftshift.scenario.distributions import (
     correlation_problems,
     impose_rank_correlation,
     parse_distribution,
     quantile,
 )  # fmt: skip
-from leftshift.errors import ScenarioError
-from leftshift.loading import load_scenario, resolved_yaml, scenario_from_dict
+from leftshift.scenario.loading import load_scenario, resolved_yaml, scenario_from_dict
 
 U = np.array([0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99])
 
@@ -88,7 +88,7 @@ def test_rank_correlation_is_imposed_without_changing_any_marginal():
 
 
 def test_correlations_that_cannot_hold_together_are_refused():
-    from leftshift.distributions import Correlation
+    from leftshift.scenario.distributions import Correlation
 
     names = ["a", "b", "c"]
     bad = [Correlation(a="a", b="b", rho=0.9), Correlation(a="b", b="c", rho=0.9), Correlation(a="a", b="c", rho=-0.9)]

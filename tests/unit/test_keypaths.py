@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 
 from builders import small_scenario_dict
 from leftshift.errors import LeftshiftError
-from leftshift.experiment import sweep, uncertainty
-from leftshift.experiment_design import parse_vary
-from leftshift.experiment_sensitivity import sensitivity
-from leftshift.keypaths import KeyPathError, format_path, parse_path, split_assignment
-from leftshift.loading import load_scenario, scenario_from_dict
+from leftshift.experiments.runs import sweep, uncertainty
+from leftshift.experiments.sensitivity import sensitivity
+from leftshift.scenario.keypaths import KeyPathError, format_path, parse_path, split_assignment
+from leftshift.scenario.loading import load_scenario, scenario_from_dict
+from leftshift.scenario.vary import parse_vary
 
 keys = st.one_of(st.text(max_size=12), st.integers(min_value=0, max_value=10**6))
 

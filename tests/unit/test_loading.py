@@ -10,7 +10,7 @@ import yaml
 
 from builders import small_scenario_dict
 from leftshift.errors import ScenarioError
-from leftshift.loading import load_scenario, resolved_yaml, scenario_hash
+from leftshift.scenario.loading import load_scenario, resolved_yaml, scenario_hash
 
 
 def write(path: Path, data: dict | str) -> Path:

@@ -1,7 +1,7 @@
 """Payback year: the first year from which cumulative discounted net savings stay at or above zero.
 
 A year in which they touch zero and then fall back is not a payback; `payback_reversed` says it
-happened. economics.compare (tidy tables) and batch_metrics.compare (sweeps, uncertainty) must agree.
+happened. economics.compare (tidy tables) and batch.compare (sweeps, uncertainty) must agree.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ import pytest
 from rich.console import Console
 
 from builders import small_scenario
-from leftshift import batch_metrics, terminal
+from leftshift.analysis import batch
+from leftshift.analysis.batch import BatchSummary
+from leftshift.analysis.economics import compare, payback
+from leftshift.analysis.metrics import METRICS
 from leftshift.api import run
-from leftshift.batch_metrics import BatchSummary
-from leftshift.economics import compare, payback
-from leftshift.metrics import METRICS
-from leftshift.scenario import PAYERS
+from leftshift.cli import terminal
+from leftshift.scenario.model import PAYERS
 
 START = 2026
 SPEND = 10.0
@@ -50,7 +51,7 @@ def test_batch_payback_agrees_with_economics_for_every_path():
     """The vectorised rule, for all paths at once as a batch, equals the one-at-a-time rule."""
     paths = np.array([p for p, _, _ in PATHS.values()], dtype=float).T  # (P, N)
     years = np.arange(START, START + paths.shape[0])
-    years_b, flags_b = batch_metrics._payback(years, paths)
+    years_b, flags_b = batch._payback(years, paths)
     for i, name in enumerate(PATHS):
         year, flag = payback(years, paths[:, i])
         assert (np.isnan(year) and np.isnan(years_b[i])) or year == years_b[i], name
@@ -61,7 +62,7 @@ def test_random_paths_agree():
     rng = np.random.default_rng(3)
     paths = np.cumsum(rng.normal(0.2, 1.0, size=(12, 400)), axis=0)
     years = np.arange(START, START + 12)
-    years_b, flags_b = batch_metrics._payback(years, paths)
+    years_b, flags_b = batch._payback(years, paths)
     for i in range(paths.shape[1]):
         year, flag = payback(years, paths[:, i])
         assert (np.isnan(year) and np.isnan(years_b[i])) or year == years_b[i]
@@ -106,7 +107,7 @@ def test_economics_compare_reports_payback_and_reversal(small_run, name):
     expected = np.nan if index is None else START + index
     assert (np.isnan(head["payback_year"]) and np.isnan(expected)) or head["payback_year"] == expected, name
     assert head["payback_reversed"] == reversed_, name
-    assert list(compare(base, scen).headline.columns) == list(batch_metrics.COMPARISON_COLUMNS)
+    assert list(compare(base, scen).headline.columns) == list(batch.COMPARISON_COLUMNS)
 
 
 def _summary(annual: np.ndarray, years: np.ndarray) -> BatchSummary:
@@ -116,7 +117,7 @@ def _summary(annual: np.ndarray, years: np.ndarray) -> BatchSummary:
 
 
 def test_batch_compare_reports_payback_and_reversal():
-    """batch_metrics.compare on a batch whose members follow every path (NHS, kind 0 = care, 1 = spend)."""
+    """batch.compare on a batch whose members follow every path (NHS, kind 0 = care, 1 = spend)."""
     paths = np.array([p for p, _, _ in PATHS.values()], dtype=float).T
     n_years, n = paths.shape
     years = np.arange(START, START + n_years)
@@ -126,7 +127,7 @@ def test_batch_compare_reports_payback_and_reversal():
     scen = np.zeros((n_years, len(PAYERS), 2, n))
     scen[:, PAYERS.index("nhs"), 0, :] = 100.0 - (net + SPEND)
     scen[:, PAYERS.index("nhs"), 1, :] = SPEND
-    out = batch_metrics.compare(_summary(base, years), _summary(scen, years))
+    out = batch.compare(_summary(base, years), _summary(scen, years))
     for i, (name, (_, index, reversed_)) in enumerate(PATHS.items()):
         expected = np.nan if index is None else START + index
         assert (np.isnan(out["payback_year"][i]) and np.isnan(expected)) or out["payback_year"][i] == expected, name
@@ -160,7 +161,7 @@ def test_print_comparison_shows_the_fall_back(small_run, tmp_path, monkeypatch):
 def test_print_samples_counts_draws_that_fell_back(monkeypatch):
     from types import SimpleNamespace
 
-    from leftshift import experiment_terminal
+    from leftshift.cli import experiment_terminal
 
     samples = pd.DataFrame({"payback_year": [2030.0, np.nan, np.nan], "payback_reversed": [0.0, 1.0, 0.0]})
     metrics = pd.DataFrame([{"metric": "payback_year", "p5": 2030.0, "p50": 2030.0, "p95": 2030.0,

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from builders import SCENARIOS, small_scenario, small_scenario_dict
-from leftshift import summary
+from leftshift.analysis import summary
+from leftshift.analysis.economics import compare
+from leftshift.analysis.plausibility import check_comparison, check_result, check_scenario, runaway
 from leftshift.api import run
-from leftshift.economics import compare
-from leftshift.loading import load_scenario, scenario_from_dict
-from leftshift.plausibility import check_comparison, check_result, check_scenario, runaway
+from leftshift.scenario.loading import load_scenario, scenario_from_dict
 
 
 def _with_effect(value: float):

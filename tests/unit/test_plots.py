@@ -15,13 +15,14 @@ import plotly.graph_objects as go
 import pytest
 
 from builders import small_scenario, small_scenario_dict
-from leftshift import plots, summary
+from leftshift import plots
+from leftshift.analysis import summary
+from leftshift.analysis.economics import compare
 from leftshift.api import run
-from leftshift.economics import compare
-from leftshift.output import write_result
+from leftshift.io.reading import read_comparison, read_result
+from leftshift.io.writing import write_result
 from leftshift.plots.accessor import ResultPlots
-from leftshift.reading import read_comparison, read_result
-from leftshift.report import (
+from leftshift.report.writers import (
     format_value,
     parameter_table,
     rebuild_report,
@@ -101,7 +102,7 @@ def test_demand_over_time_has_five_panels_with_units_and_one_legend_entry_per_sc
 
 
 def test_demand_over_time_matches_the_metrics_over_the_horizon(scenario):
-    from leftshift.metrics import compute
+    from leftshift.analysis.metrics import compute
     from leftshift.plots.frames import annual_demand, year_lengths
 
     demand = annual_demand(scenario)
@@ -337,7 +338,7 @@ def test_results_read_back_from_csv_equal_the_originals(tmp_path, scenario):
 
 
 def test_rebuilding_a_comparison_report_reads_the_results_in_order(tmp_path, both):
-    from leftshift.cli import _comparison_rows
+    from leftshift.cli.commands import _comparison_rows
 
     comparisons = [compare(*both)]
     for r, sub in zip(both, ("base", "shift"), strict=True):
@@ -382,7 +383,7 @@ def test_parameter_table_lists_every_number_with_its_source():
     data = small_scenario_dict()
     data["discount_rate"] = {"value": 0.035, "source": "Green Book"}
     data["transitions"][0]["rate"] = {"value": {"18-64": 0.07, "65+": 0.25}, "source": "evidence A2"}
-    from leftshift.loading import scenario_from_dict
+    from leftshift.scenario.loading import scenario_from_dict
 
     table = parameter_table([scenario_from_dict(data)]).set_index("parameter")
     assert table.loc["discount_rate", "source"] == "Green Book"
@@ -407,7 +408,6 @@ def test_format_value(value, unit, shown):
 
 def test_result_plot_accessor_builds_figures(scenario):
     assert isinstance(scenario.plot, ResultPlots)
-    assert Result.plot is ResultPlots
     assert isinstance(scenario.plot.sankey(), go.Figure)
     assert isinstance(scenario.plot.costs_by_payer(discounted=True), go.Figure)
     assert "sankey" in repr(scenario.plot)

@@ -1,4 +1,4 @@
-"""`leftshift.schema_export.json_schema()` accepts every shipped scenario and documented example, and
+"""`leftshift.scenario.schema.json_schema()` accepts every shipped scenario and documented example, and
 rejects obviously bad files."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import yaml
 
 from builders import REPO, SCENARIOS, small_scenario_dict
 from leftshift.errors import ScenarioError
-from leftshift.schema_export import json_schema
-from leftshift.yaml_reader import parse
+from leftshift.scenario.schema import json_schema
+from leftshift.scenario.yaml_reader import parse
 
 SCHEMA = json_schema()
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
@@ -136,5 +136,5 @@ def test_the_file_format_extras_are_accepted():
 
 def test_the_schema_is_json():
     assert json.loads(json.dumps(SCHEMA)) == SCHEMA
-    assert Path(REPO / "src/leftshift/schema_export.py").is_file()
+    assert Path(REPO / "src/leftshift/scenario/schema.py").is_file()
     assert yaml.safe_dump(SCHEMA)

@@ -8,10 +8,10 @@ import pytest
 from scipy.linalg import expm
 
 from builders import small_scenario
-from leftshift.engines.stockflow import TimeGrid, simulate
+from leftshift.engines.stockflow.engine import TimeGrid, simulate
 from leftshift.engines.tables import to_result
-from leftshift.loading import scenario_from_dict
-from leftshift.scenario import WEEKS_PER_YEAR
+from leftshift.scenario.loading import scenario_from_dict
+from leftshift.scenario.model import WEEKS_PER_YEAR
 
 RATES = {("community", "acute"): 0.3, ("acute", "community"): 38.0, ("acute", "home_care"): 2.0,
          ("community", "home_care"): 0.05, ("home_care", "community"): 0.4, ("home_care", "dead"): 0.2,

@@ -11,8 +11,8 @@ import yaml
 
 from builders import small_scenario_dict
 from leftshift.errors import ScenarioError
-from leftshift.loading import load_scenario
-from leftshift.yaml_reader import MAX_BYTES
+from leftshift.scenario.loading import load_scenario
+from leftshift.scenario.yaml_reader import MAX_BYTES
 
 
 def write(path: Path, data: dict | str | bytes) -> Path:

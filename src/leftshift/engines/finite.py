@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from leftshift.errors import LeftshiftError, Problem
-from leftshift.scenario import Scenario
+from leftshift.scenario.model import Scenario
 
 PEOPLE_KEYS = ("initial", "demography", "transitions", "interventions")
 MONEY_KEYS = ("costs", "interventions")

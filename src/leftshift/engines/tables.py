@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leftshift.engines.layout import KIND_NAMES, Layout
-from leftshift.engines.stockflow import Trajectory
+from leftshift.engines.model import KIND_NAMES, Layout
+from leftshift.engines.stockflow.engine import Trajectory
 from leftshift.result import (
     COSTS_COLUMNS,
     FLOWS_COLUMNS,
@@ -18,7 +18,7 @@ from leftshift.result import (
     TIMESERIES_COLUMNS,
     Result,
 )  # fmt: skip
-from leftshift.scenario import PAYERS
+from leftshift.scenario.model import PAYERS
 
 REPLICATION = "replication"
 

@@ -1,7 +1,6 @@
 """`Result.plot`: the figure builders bound to one Result, e.g. `result.plot.sankey()`.
 
-This module imports nothing heavy: plotly is imported when a figure is first built, so `leftshift.result`
-can hold the descriptor without importing plotly.
+This module imports nothing heavy: plotly is imported when a figure is first built.
 """
 
 from __future__ import annotations
@@ -65,12 +64,3 @@ class ResultPlots:
 
 
 _METHODS = [name for name in vars(ResultPlots) if not name.startswith("_")]
-
-
-class PlotAccessor:
-    """A descriptor: `Result.plot` gives the figures of that Result (and the class itself on the class)."""
-
-    def __get__(self, result: Result | None, owner: type | None = None) -> Any:
-        if result is None:
-            return ResultPlots
-        return ResultPlots(result)

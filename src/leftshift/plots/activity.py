@@ -9,8 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from leftshift import palette
-from leftshift.plots import frames
+from leftshift.plots import frames, palette
 from leftshift.plots.style import (
     base_layout,
     empty,
@@ -21,7 +20,7 @@ from leftshift.plots.style import (
     year_axis,
 )
 from leftshift.result import Result
-from leftshift.scenario import DEAD
+from leftshift.scenario.model import DEAD
 
 Results = Result | Sequence[Result]
 

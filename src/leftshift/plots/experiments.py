@@ -20,9 +20,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from leftshift import palette
-from leftshift.metrics import METRICS
-from leftshift.plots import frames
+from leftshift.analysis.metrics import METRICS
+from leftshift.plots import frames, palette
 from leftshift.plots.style import (
     HEADLINE_MEASURES,
     Scale,

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from leftshift.metrics import GROUP
+from leftshift.analysis.metrics import GROUP
 from leftshift.result import Result
-from leftshift.scenario import DAYS_PER_YEAR, DEAD
+from leftshift.scenario.model import DAYS_PER_YEAR, DEAD
 
 MOVE_KINDS = ("transition", "queue_join", "queue_admit", "entry")
 """Flow kinds that move people between stocks (ageing and programme moves stay within a state)."""

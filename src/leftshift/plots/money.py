@@ -9,10 +9,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from leftshift import palette
-from leftshift.economics import Comparison
-from leftshift.metrics import GROUP
-from leftshift.plots import frames
+from leftshift.analysis.economics import Comparison
+from leftshift.analysis.metrics import GROUP
+from leftshift.plots import frames, palette
 from leftshift.plots.activity import Results, _as_list, _dropdown
 from leftshift.plots.style import (
     PAYER_LABELS,
@@ -25,7 +24,7 @@ from leftshift.plots.style import (
     year_axis,
 )
 from leftshift.result import Result
-from leftshift.scenario import PAYERS
+from leftshift.scenario.model import PAYERS
 
 _SERVICE_ORDER = ["community", "prevention", "home_care", "acute", "residential"]
 

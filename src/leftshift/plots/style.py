@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from leftshift import palette
-from leftshift.metrics import METRICS
+from leftshift.analysis.metrics import METRICS
+from leftshift.plots import palette
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 YEAR_FORMAT = "d"
@@ -110,7 +110,7 @@ def payer_label(name: str) -> str:
 
 
 def measure(name: str) -> tuple[str, str]:
-    """(label, unit) of a metric of `leftshift.metrics` or a headline figure of `leftshift.economics`."""
+    """(label, unit) of a metric of analysis.metrics or a headline figure of analysis.economics."""
     if name in METRICS:
         return METRICS[name].label, METRICS[name].unit
     if name in HEADLINE_MEASURES:

@@ -1,0 +1,371 @@
+"""The `leftshift` command: thin click commands over the library.
+
+Heavy imports (numpy, pandas, the engines) happen inside the commands so that `--help` is quick.
+Errors the user can fix exit with status 2 and a short message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from leftshift.cli.experiments import sampling_options, sensitivity, sweep
+from leftshift.cli.shared import (
+    EXIT_REPORT_FAILED,
+    Group,
+    ReportFailed,
+    after_report,
+    report_options,
+)
+
+EXIT_USAGE = 2
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the library's user-facing errors into a short message and exit status 2 (1: the report failed)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from leftshift.errors import LeftshiftError
+
+        try:
+            return func(*args, **kwargs)
+        except LeftshiftError as exc:
+            _fail(exc.render())
+        except ReportFailed as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(EXIT_REPORT_FAILED)
+        except KeyboardInterrupt:
+            click.echo("Interrupted: nothing was written.", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def scenario_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by every command that runs scenarios."""
+    options = [
+        click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE",
+                     help="Override any scenario value, e.g. --set capacity.residential.places=4000 (repeatable)."),
+        click.option("--out", type=click.Path(path_type=Path), default=None,
+                     help="Output directory (default: results/<scenario-name>/)."),
+        click.option("--force", is_flag=True, help="Replace the output directory if it already holds files."),
+        click.option("--engine", type=click.Choice(["stockflow", "des"]), default="stockflow", show_default=True,
+                     help="stockflow: fast deterministic averages; des: individuals, queues and randomness."),
+        click.option("--replications", type=click.IntRange(min=1), default=10, show_default=True,
+                     help="Discrete-event replications."),
+        click.option("--jobs", type=click.IntRange(min=1), default=None,
+                     help="Processes for discrete-event replications (default: all cores)."),
+        click.option("--warm-up-years", type=click.FloatRange(min=0), default=0.0, show_default=True,
+                     help="Discrete-event: leave the first W years out of the statistics."),
+        click.option("--replication", "only_replication", type=click.IntRange(min=0), default=None,
+                     help="Discrete-event: re-run only replication N (numbered from 0); its rows are identical."),
+        click.option("--resolution", type=click.Choice(["step", "month", "year"]), default="step", show_default=True,
+                     help="How often the stock-flow tables report (month or year: smaller files for Excel)."),
+        click.option("--quiet", is_flag=True, help="Print nothing but errors."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="leftshift")
+def cli() -> None:
+    """leftshift: see what moving money "left", into prevention and the voluntary, community and
+    faith sector, does to demand for care and hospital, to queues and to costs: who pays, who
+    saves, and when it pays back.
+
+    Exit status: 0 done; 1 the results were written but report.html failed (rebuild it with
+    `leftshift report DIR`); 2 bad input or an unusable --out folder, and nothing was written.
+
+    \b
+    Example:
+      leftshift compare scenarios/leeds-baseline.yaml scenarios/leeds-left-shift.yaml
+    """
+
+
+def _simulate(scenario: Any, engine: str, options: dict[str, Any], quiet: bool) -> Any:
+    from leftshift.api import run
+    from leftshift.cli.progress import progress_bar
+
+    if engine == "des":
+        with progress_bar(f"{scenario.name}: replications", options["replications"], quiet) as advance:
+            return run(scenario, engine="des", progress=advance, **options)
+    return run(scenario, **options)  # a stock-flow run takes well under a second: no progress bar
+
+
+def _engine_options(
+    engine: str,
+    resolution: str,
+    replications: int,
+    jobs: int | None,
+    warm_up_years: float,
+    only_replication: int | None,
+) -> dict[str, Any]:
+    if engine != "des":
+        return {"resolution": resolution}
+    return {"resolution": resolution, "replications": replications, "jobs": jobs, "warm_up_years": warm_up_years,
+            "only_replication": only_replication}  # fmt: skip
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@scenario_options
+@sampling_options
+@report_options
+@handle_errors
+def run(
+    scenario: Path, overrides: tuple[str, ...], out: Path | None, force: bool, engine: str,
+    replications: int, jobs: int | None, warm_up_years: float, only_replication: int | None, resolution: str,
+    quiet: bool, open_report: bool, no_report: bool, strict: bool, **sampling: Any,
+) -> None:  # fmt: skip
+    """Run one scenario and write its results (CSV tables, summary.json, the resolved scenario).
+
+    Everything is checked before the run starts (the scenario, the --out folder, --samples, --dask).
+    --force replaces only what leftshift wrote before.
+
+    \b
+    Example:
+      leftshift run scenarios/leeds-baseline.yaml --out results/baseline
+      leftshift run scenarios/leeds-baseline.yaml --engine des --replications 20
+    """
+    from leftshift.analysis import summary
+    from leftshift.cli.experiments import print_samples, write_samples
+    from leftshift.cli.shared import check_dask, check_plausible, check_samples, check_scenarios, load, report_failed
+    from leftshift.cli.shared import try_report as attempt
+    from leftshift.cli.terminal import print_run
+    from leftshift.io.writing import claim_output, slug, write_result
+
+    options = _engine_options(engine, resolution, replications, jobs, warm_up_years, only_replication)
+    loaded = load(scenario, overrides)
+    check_samples(sampling["samples"], engine, [loaded])
+    check_dask(sampling["dask"], engine, sampling["samples"])
+    check_scenarios([loaded], strict, quiet)
+    target = out or Path("results") / slug(loaded.name)
+    failures: list[str] = []
+    with claim_output(target, force) as claim:
+        result = _simulate(loaded, engine, options, quiet)
+        check_plausible("result", result, strict, quiet)
+        facts = summary.build(result)
+        with claim.writing() as work:
+            write_result(work, result, facts)
+            draws = write_samples(work, target, [loaded], jobs=jobs, quiet=quiet, report=not no_report,
+                                  failures=failures, **sampling)  # fmt: skip
+            written = not no_report and attempt(lambda: _run_report(work, result, facts), work, failures)
+    if not quiet:
+        print_run(facts, target)
+        print_samples(draws)
+    after_report(target, written, open_report, quiet)
+    report_failed(failures, target)
+
+
+def _run_report(work: Path, result: Any, facts: dict[str, Any]) -> None:
+    from leftshift.report.writers import write_run_report
+
+    write_run_report(work, result, facts)
+
+
+@cli.command()
+@click.argument("baseline", type=click.Path(path_type=Path))
+@click.argument("scenarios", type=click.Path(path_type=Path), nargs=-1, required=True)
+@click.option("--set-scenario", "scenario_overrides", multiple=True, metavar="KEY.PATH=VALUE",
+              help="Override a value in the compared scenarios only, not the baseline (repeatable).")  # fmt: skip
+@scenario_options
+@sampling_options
+@report_options
+@handle_errors
+def compare(
+    baseline: Path, scenarios: tuple[Path, ...], scenario_overrides: tuple[str, ...], overrides: tuple[str, ...],
+    out: Path | None, force: bool, engine: str, replications: int, jobs: int | None, warm_up_years: float,
+    only_replication: int | None, resolution: str, quiet: bool, open_report: bool, no_report: bool, strict: bool,
+    **sampling: Any,
+) -> None:  # fmt: skip
+    """Run a baseline and one or more scenarios, and compare each with the baseline: activity
+    avoided, intervention spend, avoided cost, net savings by payer, return on investment and
+    payback year. --set applies to every file, the baseline too; --set-scenario to the compared
+    scenarios only (e.g. a programme's budget, which the baseline does not have).
+
+    \b
+    Example:
+      leftshift compare scenarios/leeds-baseline.yaml scenarios/leeds-left-shift.yaml --out results/leeds
+      leftshift compare scenarios/leeds-baseline.yaml scenarios/leeds-left-shift.yaml \\
+        --set-scenario interventions[0].budget=2e6
+    """
+    import pandas as pd
+
+    from leftshift.analysis import summary
+    from leftshift.analysis.economics import compare as compare_results
+    from leftshift.cli.experiments import print_samples, write_samples
+    from leftshift.cli.shared import check_dask, check_plausible, check_samples, check_scenarios, load, report_failed
+    from leftshift.cli.shared import try_report as attempt
+    from leftshift.cli.terminal import print_comparison
+    from leftshift.errors import LeftshiftError
+    from leftshift.io.writing import claim_output, slug, write_result, write_table
+
+    options = _engine_options(engine, resolution, replications, jobs, warm_up_years, only_replication)
+    base = load(baseline, overrides)
+    others = [load(path, (*overrides, *scenario_overrides)) for path in scenarios]
+    slugs = [slug(s.name) for s in (base, *others)]
+    if len(set(slugs)) != len(slugs):
+        raise LeftshiftError("two scenarios have the same name; give each a distinct `name:` so outputs do not clash")
+    check_samples(sampling["samples"], engine, others, base)
+    check_dask(sampling["dask"], engine, sampling["samples"])
+    check_scenarios([base, *others], strict, quiet)
+    target = out or Path("results") / f"compare-{slugs[0]}"
+    failures: list[str] = []
+    with claim_output(target, force) as claim:
+        results = [_simulate(s, engine, options, quiet) for s in (base, *others)]
+        comparisons = [compare_results(results[0], r) for r in results[1:]]
+        for result in results:
+            check_plausible("result", result, strict, quiet)
+        for comparison in comparisons:
+            check_plausible("comparison", comparison, strict, quiet)
+        summaries = [summary.build(r) for r in results]
+        with claim.writing() as work:
+            for result, facts, name in zip(results, summaries, slugs, strict=True):
+                (work / name).mkdir()
+                write_result(work / name, result, facts)
+            rows = pd.concat([_comparison_rows(c) for c in comparisons], ignore_index=True)
+            write_table(work / "comparison.csv", rows)
+            draws = write_samples(work, target, others, base, jobs=jobs, quiet=quiet, report=not no_report,
+                                  failures=failures, **sampling)  # fmt: skip
+            written = not no_report and attempt(
+                lambda: _comparison_report(work, results, comparisons, summaries), work, failures
+            )
+    if not quiet:
+        print_comparison(comparisons, target)
+        print_samples(draws)
+    after_report(target, written, open_report, quiet)
+    report_failed(failures, target)
+
+
+def _comparison_report(work: Path, results: Any, comparisons: Any, summaries: Any) -> None:
+    from leftshift.report.writers import write_comparison_report
+
+    write_comparison_report(work, results, comparisons, summaries)
+
+
+def _comparison_rows(comparison: Any) -> Any:
+    """comparison.csv rows: activity metrics with baseline values, then the economic headline figures."""
+    import pandas as pd
+
+    from leftshift.analysis.metrics import GROUP
+
+    metrics = comparison.metrics
+    headline = comparison.headline
+    if GROUP in metrics.columns:  # several replications: report the mean, as summary.json does
+        metrics = metrics.groupby(["metric", "unit"], as_index=False, sort=False)[
+            ["value", "baseline_value", "difference"]
+        ].mean()
+        rule = {c: "median" if c == "payback_year" else "mean" for c in headline.columns if c != GROUP}
+        headline = headline.agg(rule).to_frame().T  # the median payback year, as the terminal shows
+    econ = headline.iloc[0].rename("value").rename_axis("metric").reset_index()
+    econ["baseline_value"] = float("nan")
+    econ["difference"] = econ["value"]
+    econ["unit"] = ["ratio" if m == "roi" else "year" if m == "payback_year" else
+                    "share" if m == "payback_reversed" else
+                    "GBP" if "gbp" in m else "days" if "days" in m else
+                    "person-years" if "years" in m else "people" for m in econ["metric"]]  # fmt: skip
+    rows = pd.concat([metrics, econ], ignore_index=True)
+    rows.insert(0, "scenario", comparison.scenario)
+    rows.insert(1, "baseline", comparison.baseline)
+    return rows
+
+
+@cli.command()
+@click.argument("files", type=click.Path(path_type=Path), nargs=-1, required=True)
+@click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE", help="Override values before checking.")
+def validate(files: tuple[Path, ...], overrides: tuple[str, ...]) -> None:
+    """Check scenario files without running them; report every problem with its file, key and line.
+
+    \b
+    Example:
+      leftshift validate scenarios/*.yaml
+    """
+    from leftshift.cli.shared import load
+    from leftshift.errors import LeftshiftError
+
+    failed = False
+    for path in files:
+        try:
+            scenario = load(path, overrides)  # a --set that does not fit names this file
+            click.echo(f"ok  {path}: {scenario.name}")
+        except LeftshiftError as exc:
+            failed = True
+            click.echo(exc.render(), err=True)
+    if failed:
+        sys.exit(EXIT_USAGE)
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario format (for editor autocompletion and checking).
+
+    \b
+    Example:
+      leftshift schema > leftshift.schema.json
+    """
+    import json
+
+    from leftshift.scenario.schema import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2))
+
+
+cli.add_command(sweep)
+cli.add_command(sensitivity)
+
+
+@cli.command()
+@click.argument("results_dir", type=click.Path(path_type=Path))
+@click.option("--open", "open_report", is_flag=True, help="Open report.html in a browser when done.")
+@handle_errors
+def report(results_dir: Path, open_report: bool) -> None:
+    """Rebuild report.html from the saved outputs of `leftshift run` or `leftshift compare`, without
+    running the model again (e.g. after upgrading leftshift, or if the report was deleted). Only a
+    report.html that leftshift wrote is ever replaced.
+
+    \b
+    Example:
+      leftshift report results/leeds
+      leftshift report results/leeds --open
+    """
+    from leftshift.errors import LeftshiftError
+    from leftshift.io.writing import adding_to
+    from leftshift.report.writers import REPORT, rebuild_report
+
+    if not results_dir.is_dir():
+        raise LeftshiftError(f"{results_dir} is not a directory of results")
+    with adding_to(results_dir, [REPORT], ours=_a_leftshift_report):
+        try:
+            path = rebuild_report(results_dir)
+        except BaseException:
+            (results_dir / f".{REPORT}.partial").unlink(missing_ok=True)
+            raise
+    click.echo(f"Report: {path}")
+    if open_report:
+        click.launch(str(path))
+
+
+def _a_leftshift_report(path: Path) -> bool:
+    """A report.html from a leftshift without manifests: its head names leftshift as the generator."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as file:
+            return '<meta name="generator" content="leftshift' in file.read(4096)
+    except OSError:
+        return False
+
+
+def main() -> None:
+    cli(prog_name="leftshift")

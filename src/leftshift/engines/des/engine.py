@@ -1,0 +1,175 @@
+"""Discrete-event engine: individuals, SimPy resources and queues, replications in parallel.
+
+`run_des` is the entry point; how one replication is simulated (and why it is exact in
+distribution while fast enough for a whole city) is in `des_sim` and docs/des.md. Every table of the
+Result has a `replication` column first; `extra["waits"]` has one row per attempt to enter a
+capacity-limited state and `extra["replications"]` one row per replication (seed, warm-up, events).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+
+import numpy as np
+import pandas as pd
+
+from leftshift.engines.des.plan import build_plan
+from leftshift.engines.des.record import RepOutput
+from leftshift.engines.des.sim import simulate_replication
+from leftshift.engines.des.tables import REP, build_result
+from leftshift.engines.finite import check_tables
+from leftshift.errors import LeftshiftError, Problem
+from leftshift.result import Result
+from leftshift.scenario.model import Scenario
+
+__all__ = ["resource_summary", "run_des"]
+
+
+def run_des(
+    scenario: Scenario,
+    replications: int = 10,
+    jobs: int | None = None,
+    warm_up_years: float = 0.0,
+    only_replication: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Result:
+    """Run `replications` independent replications (or only replication `only_replication`, which
+    reproduces that replication's rows of a full run exactly) on `jobs` processes (default: all
+    cores); results do not depend on `jobs`. Statistics exclude the first `warm_up_years` (rounded to
+    the reporting step). `progress(1)` is called as each replication finishes."""
+    if replications < 1:
+        raise LeftshiftError([Problem(f"replications must be at least 1 (got {replications})", "replications")])
+    if only_replication is not None and only_replication < 0:
+        raise LeftshiftError([Problem(f"a replication number is 0 or more (got {only_replication})", "replication")])
+    if jobs is not None and jobs < 1:
+        raise LeftshiftError([Problem(f"jobs must be at least 1 (got {jobs})", "jobs")])
+    plan = build_plan(scenario)
+    warm = _warm_up(warm_up_years, plan.grid.step_years, scenario.horizon_years)
+    reps = [only_replication] if only_replication is not None else list(range(replications))
+    outs = _run_all(scenario, reps, jobs, progress or (lambda n: None))
+    result = build_result(plan, outs, warm)
+    check_tables(result)  # inf or NaN (a cost of 1e306 a week) is an error, not a table of zeros
+    return result
+
+
+def _warm_up(years: float, step: float, horizon: float) -> float:
+    if not 0 <= years < horizon:
+        raise LeftshiftError([Problem(
+            f"the warm-up must be at least 0 and shorter than the horizon ({horizon:g} years); got {years:g}",
+            "warm_up_years",
+        )])  # fmt: skip
+    return round(years / step) * step
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _replication_job(scenario: Scenario, replication: int) -> RepOutput:
+    """Top level so that spawned worker processes can import it."""
+    return simulate_replication(build_plan(scenario), replication)
+
+
+def _quiet_worker() -> None:
+    """Workers ignore Ctrl-C: the parent stops them, so no half-dead pool is left behind."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run_all(
+    scenario: Scenario, reps: Sequence[int], jobs: int | None, progress: Callable[[int], None]
+) -> list[RepOutput]:
+    jobs = min(jobs or default_jobs(), len(reps))
+    if jobs == 1:
+        plan = build_plan(scenario)
+        outs = []
+        for r in reps:
+            outs.append(simulate_replication(plan, r))
+            progress(1)
+        return outs
+    done: dict[int, RepOutput] = {}
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet_worker)
+    try:
+        pending: dict[Future, int] = {pool.submit(_replication_job, scenario, r): r for r in reps}
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                done[pending.pop(future)] = future.result()
+                progress(1)
+    except BrokenProcessPool:
+        _stop(pool)
+        raise LeftshiftError(
+            "a worker process for the replications stopped before finishing",
+            hint='From a Python script, call run_des under `if __name__ == "__main__":` (workers are started '
+            "with 'spawn' and import the main module), or pass jobs=1.",
+        ) from None
+    except BaseException:
+        _stop(pool)
+        raise
+    pool.shutdown()
+    return [done[r] for r in reps]
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel queued work and end the workers now (Ctrl-C or a failed replication)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+
+
+SUMMARY_COLUMNS = [
+    REP, "resource", "attempts", "admitted", "waited", "turned_away", "overflowed", "died_waiting", "left_waiting",
+    "still_waiting", "mean_wait_days", "p95_wait_days", "max_wait_days", "mean_occupied", "mean_waiting", "capacity",
+]  # fmt: skip
+
+
+def resource_summary(result: Result) -> pd.DataFrame:
+    """Per replication and capacity-limited resource: attempts and their outcomes, waits and occupancy.
+
+    Waits (days) are over admitted attempts, those admitted at once counting 0; people who died,
+    left or were still waiting are counted, not averaged (their waits are cut short). Occupancy and
+    queue length are time averages over the reported period (after any warm-up)."""
+    waits, ts = result.extra["waits"], result.timeseries
+    names = list(result.queues["resource"].unique())
+    reps = sorted(result.queues[REP].unique())
+    span = ts["time"].max() - ts["time"].min()
+    rows = []
+    for rep in reps:
+        w_rep, ts_rep = waits[waits[REP] == rep], ts[ts[REP] == rep]
+        for name in names:
+            w = w_rep[w_rep["resource"] == name]
+            outcome = w["outcome"]
+            admitted = w.loc[outcome == "admitted", "wait_days"].to_numpy()
+            waited = (w["wait_days"] > 0) & outcome.isin(["admitted", "died_waiting", "left_waiting", "still_waiting"])
+            state = ts_rep["state"]
+            inside = (state == name) | state.str.startswith(f"waiting:{name}->")
+            queued = state.str.startswith("waiting:") & state.str.endswith(f"->{name}")
+            cap = result.queues.loc[(result.queues[REP] == rep) & (result.queues["resource"] == name), "capacity"]
+            rows.append({
+                REP: rep, "resource": name, "attempts": len(w), "admitted": int((outcome == "admitted").sum()),
+                "waited": int(waited.sum()), "turned_away": int((outcome == "turned_away").sum()),
+                "overflowed": int((outcome == "overflow").sum()),
+                "died_waiting": int((outcome == "died_waiting").sum()),
+                "left_waiting": int((outcome == "left_waiting").sum()),
+                "still_waiting": int((outcome == "still_waiting").sum()),
+                "mean_wait_days": float(admitted.mean()) if len(admitted) else 0.0,
+                "p95_wait_days": float(np.percentile(admitted, 95)) if len(admitted) else 0.0,
+                "max_wait_days": float(admitted.max()) if len(admitted) else 0.0,
+                "mean_occupied": float(ts_rep.loc[inside, "person_years"].sum() / span) if span > 0 else 0.0,
+                "mean_waiting": float(ts_rep.loc[queued, "person_years"].sum() / span) if span > 0 else 0.0,
+                "capacity": float(cap.mean()) if len(cap) else 0.0,
+            })  # fmt: skip
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)  # the columns even with no capacity-limited state

@@ -1,0 +1,439 @@
+"""One replication of the discrete-event engine: counts, channels, SimPy resources and queues.
+
+People who are interchangeable (same state, age band and programme layer) are a count, not a
+process. Each *channel* (one stock's moves of one kind) keeps one pending SimPy event: the next
+candidate event of a Poisson process at rate (bound on head count) x (per-person rate), accepted
+with probability (head count now) / bound — thinning, so the accepted events have exactly the
+intensity head count x rate however the count changed in between. Only people waiting for a place
+are individuals: each holds a `simpy.Resource` request in the resource's FIFO queue. Capacity-limited
+states are `simpy.Resource`s whose users are the people in them; programme places are a
+`simpy.Container` of free places. docs/des.md explains why this is exact in distribution.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections import deque
+
+import numpy as np
+import simpy
+from simpy.events import Timeout
+
+from leftshift.engines.des.plan import (
+    ADMITTED,
+    DIED_WAITING,
+    LEFT_WAITING,
+    LOST,
+    OVERFLOWED,
+    TURNED_AWAY,
+    WAIT,
+    Plan,
+    bound_grid,
+)
+from leftshift.engines.des.record import Recorder, RepOutput
+from leftshift.rng import Buffered, ReplicationStreams
+
+_GRID = bound_grid()
+
+
+class _Waiter:
+    """A person waiting for a place: the only individuals the engine keeps."""
+
+    __slots__ = ("active", "band", "origin", "pos", "req", "res", "stock", "t_join")
+
+
+class _Replication:
+    def __init__(self, plan: Plan, replication: int) -> None:
+        self.plan = p = plan
+        self.replication = replication
+        s = p.scenario
+        self.env = env = simpy.Environment()
+        streams = ReplicationStreams(s.seed, replication)
+        self.cnt = cnt = []
+        for i, x in enumerate(p.initial):
+            whole = math.floor(x)
+            if x > whole and streams(f"initial|{p.stock_names[i]}").random() < x - whole:
+                whole += 1  # randomised rounding keeps the mean exact
+            cnt.append(int(whole))
+        n_st, n_e, lay = p.n_stocks, len(p.src), p.layout
+        n_res, n_cap, n_prog = p.n_resources, p.n_cap, len(lay.programmes)
+        self.acc = [0.0] * n_st  # sum of (change in head count) x time, for exact person-years
+        self.flow = [0] * n_e
+        self.blocked = [0] * sum(len(r.admissions) for r in lay.resources)
+        self.qadmit = [0] * sum(len(r.queue_stocks) for r in lay.resources)
+        self.entered = [0] * len(lay.bands)
+        self.referrals = [0] * n_prog
+        self.waiters: list[list[_Waiter]] = [[] for _ in range(n_st)]
+        self.rows: tuple[list, ...] = ([], [], [], [], [], [])  # resource, origin, band, time, wait, outcome
+
+        # Capacity-limited states: a Resource whose users are the people counted against it.
+        self.res: list = []
+        self.pool: list[deque] = []
+        self.excess = [0] * n_cap  # people above the places (initially, entrants, overflow)
+        self.over_acc = [0.0] * n_cap
+        for i in range(n_cap):
+            places = p.places[i]
+            res = simpy.Resource(env, capacity=max(1, places))
+            if places == 0:
+                res.request()  # a closed service: its only place is never free
+            occupied = sum(cnt[st] for st in lay.resources[i].occupied.tolist())
+            take = min(occupied, places)
+            self.pool.append(deque(res.request() for _ in range(take)))
+            self.excess[i] = occupied - take
+            self.res.append(res)
+        # Programme places: a Container holding the free places; places follow funding.
+        par = p.params
+        self.places_now = [float(par.initial_places[j, 0]) for j in range(n_prog)]
+        self.built = [math.floor(x + 0.5) for x in self.places_now]
+        for j in range(n_prog):
+            self.res.append(simpy.Container(env, capacity=math.inf, init=self.built[j]))
+        self.funded = [0.0] * n_prog
+        self.cap_of_stock = [-1] * n_st  # the capacity resource an entrant's stock counts against
+        for i, r in enumerate(lay.resources[:n_cap]):
+            for st in r.occupied.tolist():
+                self.cap_of_stock[st] = i
+
+        # Channels: one buffered stream each, keyed by name (common random numbers).
+        self.draws = [Buffered(streams(name)) for name in p.ch_name]
+        self.pending: list = [None] * len(p.ch_name)
+        self.nbar = [0] * len(p.ch_name)
+        self.entry = Buffered(streams("entrants"))
+        self.is_cap = [i < n_cap for i in range(n_res)]
+
+    # -- channel clocks ---------------------------------------------------------------------------
+
+    def _make_clock(self) -> None:
+        """Build the hot functions as closures over local lists (attribute look-ups cost more than
+        the work they guard).
+
+        Each channel runs on its own internal clock (a random time change, as in Anderson's modified
+        next-reaction method): its k-th candidate event is the k-th point of a unit-rate Poisson
+        process on the internal time axis, which advances at rate (bound x per-person rate). A change
+        of bound only changes how fast internal time runs; it never discards a drawn time. So the
+        k-th candidate always uses the k-th exponential and the k-th uniform of the channel's stream,
+        whatever happened before: two scenarios that differ a little stay coupled (common random
+        numbers), and a channel that empties keeps its place on its own clock until it refills.
+        """
+        p, env = self.plan, self.env
+        cnt, acc, flow, nbar, pending = self.cnt, self.acc, self.flow, self.nbar, self.pending
+        ch_stock, ch_rate, ch_edges, ch_cum, ch_queue = p.ch_stock, p.ch_rate, p.ch_edges, p.ch_cum, p.ch_queue
+        plain, dst, stock_channels = p.plain, p.dst, p.stock_channels
+        draws, move, grid = self.draws, self._move, _GRID
+        exps = [d.exps for d in draws]
+        uniforms = [d.uniforms for d in draws]
+        n_ch = len(ch_stock)
+        target = [d.exponential() for d in draws]  # internal time of each channel's next candidate
+        clock = [0.0] * n_ch  # internal time reached at `since`
+        since = [0.0] * n_ch
+        speed = [0.0] * n_ch  # bound x per-person rate: internal time per year (0: no one to move)
+        floor = [0] * n_ch  # the grid value below the bound: the bound holds while floor <= n + n/64
+
+        def schedule(ch: int, n: int) -> None:
+            """Set channel ch's bound for a head count of n and (re)schedule its pending candidate."""
+            now = env._now
+            clock[ch] += speed[ch] * (now - since[ch])
+            since[ch] = now
+            if n == 0:
+                nbar[ch] = 0
+                speed[ch] = 0.0
+                pending[ch] = None
+                return
+            k = bisect_right(grid, n + (n >> 6))
+            nb = nbar[ch] = grid[k]
+            floor[ch] = grid[k - 1]
+            rate = speed[ch] = nb * ch_rate[ch]
+            gap = target[ch] - clock[ch]
+            ev = Timeout(env, gap / rate if gap > 0 else 0.0, ch)
+            ev.callbacks.append(fire)
+            pending[ch] = ev
+
+        def fire(ev: Timeout) -> None:
+            """A channel's candidate: person slot j = floor(u x bound) moves if j < head count."""
+            ch = ev._value
+            if pending[ch] is not ev:
+                return  # superseded by a reschedule
+            now = env._now
+            clock[ch], since[ch] = target[ch], now
+            stack = exps[ch]
+            target[ch] += stack.pop() if stack else draws[ch].exponential()
+            s = ch_stock[ch]
+            n = cnt[s]
+            stack = uniforms[ch]
+            x = (stack.pop() if stack else draws[ch].uniform()) * nbar[ch]
+            pick = (stack.pop() if stack else draws[ch].uniform()) if ch_queue[ch] else 0.0
+            j = int(x)
+            if j < n:
+                edges = ch_edges[ch]  # x - j is uniform on [0, 1) and independent of j: it picks the move
+                e = edges[0] if len(edges) == 1 else edges[bisect_right(ch_cum[ch], x - j)]
+                if plain[e]:
+                    d = dst[e]
+                    cnt[s] = n - 1
+                    acc[s] -= now
+                    acc[d] += now
+                    nd = cnt[d] = cnt[d] + 1
+                    flow[e] += 1
+                    for c in stock_channels[d]:
+                        if nd > nbar[c]:
+                            schedule(c, nd)
+                else:
+                    move(e, s, pick)
+                n = cnt[s]
+            if n == 0:
+                nbar[ch] = 0
+                speed[ch] = 0.0
+                pending[ch] = None
+                return
+            m = n + (n >> 6)
+            if floor[ch] <= m < nbar[ch]:
+                rate = speed[ch]  # same bound as before: the usual case
+            else:
+                k = bisect_right(grid, m)
+                nb = nbar[ch] = grid[k]
+                floor[ch] = grid[k - 1]
+                rate = speed[ch] = nb * ch_rate[ch]
+            nxt = Timeout(env, (target[ch] - clock[ch]) / rate, ch)
+            nxt.callbacks.append(fire)
+            pending[ch] = nxt
+
+        self._schedule = schedule
+
+    def _added(self, stock: int, t: float) -> None:
+        cnt = self.cnt
+        n = cnt[stock] = cnt[stock] + 1
+        self.acc[stock] += t
+        nbar = self.nbar
+        for c in self.plan.stock_channels[stock]:
+            if n > nbar[c]:
+                self._schedule(c, n)
+
+    def _removed(self, stock: int, t: float) -> None:
+        self.cnt[stock] -= 1
+        self.acc[stock] -= t
+
+    # -- moves that involve resources or queues ----------------------------------------------------
+
+    def _move(self, e: int, s: int, pick: float) -> None:
+        p = self.plan
+        t = self.env._now
+        d = p.dst[e]
+        waiter = None
+        if p.is_queue[s]:  # a waiting person: any of the stock's waiters, with equal chance
+            lst = self.waiters[s]
+            waiter = lst[int(pick * len(lst))]
+            if p.compartment_of[d] == p.compartment_of[s]:  # aged or changed programme layer, still waiting
+                self._take(waiter)
+                for r in p.dep_move[e]:
+                    self._depart(r, t)
+                self._put(waiter, d)
+                self._removed(s, t)
+                self._added(d, t)
+                self.flow[e] += 1
+                return
+        final, deps = d, p.dep_move[e]
+        r = p.adm_res[e]
+        if r >= 0:
+            got = self._admit_cap(r, e, s, t) if self.is_cap[r] else self._admit_programme(r, e)
+            if got is None:  # turned away: stays where they are
+                self.blocked[p.blocked_col[e]] += 1
+                return
+            if got is not True:  # refused but can wait: joins the queue holding its request
+                final, deps = p.join_stock[e], p.dep_join[e]
+                self.blocked[p.blocked_col[e]] += 1
+                w = _Waiter()
+                w.req, w.res, w.t_join, w.active = got, r, t, True
+                w.origin, w.band = p.compartment_of[s], p.band_of[s]
+                got.waiter = w
+                got.callbacks.append(self._granted)
+                self._put(w, final)
+            else:
+                self.flow[e] += 1
+        else:
+            self.flow[e] += 1
+        if waiter is not None:  # left the queue for another reason (death, an emergency admission)
+            self._take(waiter)
+            waiter.active = False
+            req = waiter.req
+            if req.triggered:  # granted at this very instant, not yet processed
+                self.res[waiter.res].release(req)
+            else:
+                req.cancel()
+            outcome = DIED_WAITING if p.layout.compartments[p.compartment_of[d]] == "dead" else LEFT_WAITING
+            self._row(waiter.res, waiter.origin, waiter.band, waiter.t_join, t - waiter.t_join, outcome)
+        for r2 in deps:
+            self._depart(r2, t)
+        self._removed(s, t)
+        self._added(final, t)
+
+    def _admit_cap(self, r: int, e: int, s: int, t: float):
+        """True: in now; a Request: must wait (rule `wait` with a queue to wait in); None: turned away."""
+        p = self.plan
+        res = self.res[r]
+        origin, band = p.compartment_of[s], p.band_of[s]
+        rule = p.rule[r]
+        if rule == WAIT:
+            req = res.request()
+            if req.triggered:
+                self.pool[r].append(req)
+                self._row(r, origin, band, t, 0.0, ADMITTED)
+                return True
+            if p.join_stock[e] >= 0:
+                return req
+            req.cancel()
+        elif len(res.users) < res.capacity:
+            self.pool[r].append(res.request())
+            self._row(r, origin, band, t, 0.0, ADMITTED)
+            return True
+        elif rule != LOST:  # overflow: in, above capacity
+            self.excess[r] += 1
+            self.over_acc[r] += t
+            self._row(r, origin, band, t, 0.0, OVERFLOWED)
+            return True
+        self._row(r, origin, band, t, 0.0, TURNED_AWAY)
+        return None
+
+    def _admit_programme(self, r: int, e: int) -> bool | None:
+        places = self.res[r]
+        self.referrals[r - self.plan.n_cap] += 1
+        if places.level >= 1 and not places.get_queue:
+            places.get(1)
+            return True
+        return None
+
+    def _depart(self, r: int, t: float) -> None:
+        if r >= self.plan.n_cap:
+            self.res[r].put(1)  # a programme place is free again
+        elif self.excess[r] > 0:
+            self.excess[r] -= 1
+            self.over_acc[r] -= t
+        else:
+            self.res[r].release(self.pool[r].popleft())  # the Resource hands the place to the queue's head
+
+    def _granted(self, req) -> None:
+        """A place came free for a waiting person (FIFO, by the Resource)."""
+        w = req.waiter
+        if not w.active:
+            return
+        w.active = False
+        p = self.plan
+        t = self.env._now
+        s = w.stock
+        d = p.queue_target[s]
+        self._take(w)
+        self.pool[w.res].append(req)
+        self.qadmit[p.queue_col[s]] += 1
+        self._row(w.res, w.origin, w.band, w.t_join, t - w.t_join, ADMITTED)
+        for r in p.queue_dep[s]:
+            self._depart(r, t)
+        self._removed(s, t)
+        self._added(d, t)
+
+    def _put(self, w: _Waiter, stock: int) -> None:
+        lst = self.waiters[stock]
+        w.stock, w.pos = stock, len(lst)
+        lst.append(w)
+
+    def _take(self, w: _Waiter) -> None:
+        lst = self.waiters[w.stock]
+        last = lst.pop()
+        if last is not w:
+            lst[w.pos] = last
+            last.pos = w.pos
+
+    def _row(self, r: int, origin: int, band: int, t: float, wait: float, outcome: int) -> None:
+        rows = self.rows
+        rows[0].append(r)
+        rows[1].append(origin)
+        rows[2].append(band)
+        rows[3].append(t)
+        rows[4].append(wait)
+        rows[5].append(outcome)
+
+    # -- entrants ----------------------------------------------------------------------------------
+
+    def _next_entrant(self) -> None:
+        """Poisson arrivals at rate E (1+g)^t, by inverting the integrated rate (exact)."""
+        total = self.entry_total
+        if total <= 0:
+            return
+        t, e = self.env._now, self.entry.exponential()
+        g = self.entry_log_growth
+        if g == 0:
+            when = t + e / total
+        else:
+            x = math.exp(g * t) + e * g / total
+            if x <= 0:
+                return  # a shrinking stream that has run dry
+            when = math.log(x) / g
+        ev = Timeout(self.env, when - t)
+        ev.callbacks.append(self._entrant)
+
+    def _entrant(self, ev: Timeout) -> None:
+        p = self.plan
+        t = self.env._now
+        b = bisect_right(self.entry_cum, self.entry.uniform() * self.entry_total)
+        b = min(b, len(self.entry_cum) - 1)
+        d = p.entry_stocks[b]
+        r = self.cap_of_stock[d]
+        if r >= 0:  # entrants are not admissions (as in the stock-flow engine): above capacity if full
+            res = self.res[r]
+            if len(res.users) < res.capacity and not res.put_queue:
+                self.pool[r].append(res.request())
+            else:
+                self.excess[r] += 1
+                self.over_acc[r] += t
+        self.entered[b] += 1
+        self._added(d, t)
+        self._next_entrant()
+
+    # -- programme places --------------------------------------------------------------------------
+
+    def _set_places(self, step: int) -> None:
+        """Places follow funded places by a first-order delay, as in the stock-flow engine."""
+        p = self.plan
+        par, h = p.params, p.grid.step_years
+        year = min(math.floor(step * h + 0.5 * h), par.budget.shape[1] - 1)
+        for j in range(len(self.places_now)):
+            funded = float(par.budget[j, year, 0] / par.cost_per_place[j, 0])
+            now = self.places_now[j]
+            tau = float(par.build_years[j, 0] if funded > now else par.loss_years[j, 0])
+            now = funded + (now - funded) * math.exp(-h / tau) if tau > 0 else funded
+            self.places_now[j], self.funded[j] = now, funded
+            target = math.floor(now + 0.5)
+            self._resize(self.res[p.n_cap + j], target - self.built[j])
+            self.built[j] = target
+
+    @staticmethod
+    def _resize(places: simpy.Container, change: int) -> None:
+        if change > 0:
+            while change > 0 and places.get_queue:  # undo cuts not yet taken effect
+                places.get_queue[-1].cancel()
+                change -= 1
+            if change > 0:
+                places.put(change)
+        for _ in range(-change):  # a cut takes free places now, and others as participants leave
+            places.get(1)
+
+    # -- the run -----------------------------------------------------------------------------------
+
+    def run(self) -> RepOutput:
+        p = self.plan
+        self.entry_cum = np.cumsum(p.entry_band_rates).tolist()
+        self.entry_total = float(sum(p.entry_band_rates))
+        self.entry_log_growth = math.log1p(p.scenario.demography.entrants_growth_per_year)
+        self._make_clock()
+        for ch, st in enumerate(p.ch_stock):
+            if self.cnt[st]:
+                self._schedule(ch, self.cnt[st])
+        self._next_entrant()
+        recorder = Recorder(self)
+        for k, end in enumerate(p.grid.period_end.tolist()):
+            self._set_places(k)
+            self.env.run(until=end)
+            recorder.record(k, end)
+        return recorder.finish()
+
+
+def simulate_replication(plan: Plan, replication: int) -> RepOutput:
+    """Run replication `replication` of the plan's scenario (its random numbers depend on nothing else)."""
+    return _Replication(plan, replication).run()

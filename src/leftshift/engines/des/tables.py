@@ -1,0 +1,204 @@
+"""Replications' records -> the tidy tables of one Result (the same shapes as the stock-flow engine's).
+
+The conventions (names, row at time 0, calendar years, costs at mid-step) are those of
+`leftshift.engines.tables`, with a `replication` column first. A series is kept when it is non-zero
+in any replication, so every replication has the same rows and averages over replications can be
+taken row by row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from leftshift.engines.des.plan import OUTCOMES, Plan
+from leftshift.engines.des.record import RepOutput
+from leftshift.engines.tables import flow_keys, flow_values, grid_frame, obj
+from leftshift.result import (
+    COSTS_COLUMNS,
+    FLOWS_COLUMNS,
+    PROGRAMMES_COLUMNS,
+    QUEUES_COLUMNS,
+    TIMESERIES_COLUMNS,
+    Result,
+)  # fmt: skip
+from leftshift.scenario.model import PAYERS, WEEKS_PER_YEAR
+
+REP = "replication"
+WAITS_COLUMNS = [REP, "resource", "from_state", "age_band", "time", "wait_days", "outcome"]
+DAYS_PER_YEAR = 365.25
+
+
+def _frame(
+    reps: np.ndarray,
+    times: np.ndarray,
+    years: np.ndarray,
+    keys: dict[str, np.ndarray],
+    values: dict[str, np.ndarray],
+    columns: list[str],
+    drop_zero: bool = True,
+) -> pd.DataFrame:
+    """Long table from (replication, time, series) grids; series zero in every replication dropped."""
+    return grid_frame(times, years, keys, values, columns, drop_zero, replications=reps)
+
+
+def step_costs(plan: Plan, out: RepOutput) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Costs per step, service and payer (undiscounted, discounted), priced as the stock-flow engine
+    does: person-weeks by state (queues at their origin's price), moves, over-capacity premium, with
+    real growth and discounting at mid-step; intervention budgets in cash, discounted at mid-step.
+    The only difference: time over capacity is the exact integral here, not end-of-step x step."""
+    lay, par, grid = plan.layout, plan.params, plan.grid
+    h, n_steps = grid.step_years, grid.n_steps
+    n_comp, n_trans, n_cap = len(lay.compartments), len(lay.transitions), lay.n_capacity
+    services = (*lay.compartments, *(f"{f}->{g}" for f, g in lay.transitions),
+                *(f"overflow:{r.name}" for r in lay.resources[:n_cap]),
+                *(f"intervention:{p}" for p in lay.programmes))  # fmt: skip
+    onehot = np.zeros((plan.n_stocks, n_comp))
+    onehot[np.arange(plan.n_stocks), plan.compartment_of] = 1.0
+    by_comp = out.person_years @ onehot
+    cost = np.zeros((n_steps, len(services), len(PAYERS)))
+    cost[:, :n_comp] = by_comp[:, :, None] * par.weekly_cost[None, :, :, 0] * WEEKS_PER_YEAR
+    costed = np.flatnonzero(lay.transition_of >= 0)
+    to_trans = np.zeros((len(lay.src), n_trans))
+    to_trans[costed, lay.transition_of[costed]] = 1.0
+    moves = out.flows @ to_trans
+    queue_stocks = np.concatenate([r.queue_stocks for r in lay.resources] or [np.zeros(0, np.int64)])
+    for j, q in enumerate(queue_stocks.tolist()):
+        pair = tuple(lay.compartments[plan.compartment_of[q]].removeprefix("waiting:").split("->"))
+        moves[:, lay.transitions.index(pair)] += out.queue_admits[:, j]  # type: ignore[arg-type]
+    cost[:, n_comp : n_comp + n_trans] = moves[:, :, None] * par.transition_cost[None, :, :, 0]
+    for i, r in enumerate(lay.resources[:n_cap]):
+        weekly = par.weekly_cost[lay.compartments.index(r.name), :, 0]
+        premium = par.overflow_premium[i, 0]
+        cost[:, n_comp + n_trans + i] = out.over_capacity_person_years[:, i, None] * premium * weekly * WEEKS_PER_YEAR
+    starts = np.arange(n_steps) * h
+    t_mid = starts + 0.5 * h
+    cost *= ((1 + par.cost_growth[0]) ** t_mid)[:, None, None]
+    # Budgets are cash at the price base (no real growth); a step across a year end pays each
+    # year's budget for its share of the step.
+    last = par.budget.shape[1] - 1
+    y0 = np.minimum(np.floor(starts).astype(int), last)
+    y1 = np.minimum(np.floor(starts + h).astype(int), last)
+    split = np.where(y1 != y0, np.clip(np.floor(starts + h) - starts, 0.0, h), h)
+    for p in range(len(lay.programmes)):
+        spend = par.budget[p, y0, 0] * split + par.budget[p, y1, 0] * (h - split)
+        cost[:, n_comp + n_trans + n_cap + p, par.programme_payer[p, 0]] = spend
+    return cost, cost * ((1 + par.discount_rate[0]) ** -t_mid)[:, None, None], services
+
+
+def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0.0) -> Result:
+    """One Result for all replications (sorted by replication number), statistics after the warm-up."""
+    s, lay, grid = plan.scenario, plan.layout, plan.grid
+    reps = np.array([o.replication for o in outs])
+    ends = grid.period_end
+    years = s.start_year + np.floor((np.arange(grid.n_steps) + 0.5) * grid.step_years).astype(int)
+    comp, bands, layers = obj(lay.compartments), obj(lay.bands), obj(lay.layers)
+    c, b, k = lay.unravel(np.arange(lay.n_stocks))
+
+    def stack(name: str) -> np.ndarray:
+        return np.stack([getattr(o, name) for o in outs]).astype(float)
+
+    people = stack("stocks")
+    py = np.concatenate([np.zeros((len(outs), 1, lay.n_stocks)), stack("person_years")], axis=1)
+    timeseries = _frame(
+        reps, np.concatenate([[0.0], ends]), np.concatenate([[s.start_year], years]),
+        {"state": comp[c], "age_band": bands[b], "programme": layers[k]},
+        {"people": people, "person_years": py}, TIMESERIES_COLUMNS,
+    )  # fmt: skip
+    flows = _flows(plan, outs, reps, ends, years)
+
+    priced = [step_costs(plan, o) for o in outs]
+    services = priced[0][2]
+    n_pay = len(PAYERS)
+    costs = _frame(
+        reps, ends, years,
+        {"service": np.repeat(obj(services), n_pay), "payer": np.tile(obj(PAYERS), len(services))},
+        {"cost_gbp": np.stack([p[0].reshape(grid.n_steps, -1) for p in priced]),
+         "cost_gbp_discounted": np.stack([p[1].reshape(grid.n_steps, -1) for p in priced])},
+        COSTS_COLUMNS,
+    )  # fmt: skip
+
+    n_cap, n_res = lay.n_capacity, len(lay.resources)
+    blocked = stack("blocked")
+    turned = np.zeros((len(outs), grid.n_steps, n_res))
+    start = 0
+    for i, r in enumerate(lay.resources):
+        cols = blocked[:, :, start : start + len(r.admissions)]
+        turned[:, :, i] = cols[:, :, r.join_queue < 0].sum(axis=2)
+        start += len(r.admissions)
+    occupied, places = stack("occupied"), stack("places")
+    cap, prog = slice(0, n_cap), slice(n_cap, None)
+    queues = _frame(
+        reps, ends, years, {"resource": obj(r.name for r in lay.resources[cap])},
+        {"occupied": occupied[:, :, cap], "capacity": places[:, :, cap], "waiting": stack("waiting")[:, :, cap],
+         "turned_away": turned[:, :, cap], "over_capacity": stack("over_capacity")[:, :, cap]},
+        QUEUES_COLUMNS, drop_zero=False,
+    )  # fmt: skip
+    n_prog = len(lay.programmes)
+    first = len(lay.compartments) + len(lay.transitions) + n_cap
+    spend = np.stack([p[0][:, first : first + n_prog].sum(axis=2) for p in priced])
+    referrals = stack("referrals")
+    programmes = _frame(
+        reps, ends, years, {"programme": obj(lay.programmes)},
+        {"funded_places": stack("funded_places"), "places": places[:, :, prog], "participants": occupied[:, :, prog],
+         "referrals": referrals, "starts": referrals - turned[:, :, prog], "turned_away": turned[:, :, prog],
+         "spend_gbp": spend},
+        PROGRAMMES_COLUMNS, drop_zero=False,
+    )  # fmt: skip
+    waits = _waits(plan, outs)
+    runs = pd.DataFrame({
+        REP: reps, "seed": s.seed, "warm_up_years": warm_up_years, "horizon_years": s.horizon_years,
+        "events": [o.events for o in outs],
+        "simpy_events": [o.simpy_events for o in outs],
+    })  # fmt: skip
+    tables = {"timeseries": timeseries, "flows": flows, "costs": costs, "queues": queues, "programmes": programmes}
+    if warm_up_years > 0:
+        tables, waits = _after_warm_up(tables, waits, warm_up_years)
+    return Result(scenario=s, engine="des", **tables, extra={"waits": waits, "replications": runs})
+
+
+def _flows(
+    plan: Plan, outs: Sequence[RepOutput], reps: np.ndarray, ends: np.ndarray, years: np.ndarray
+) -> pd.DataFrame:
+    """Moves along every edge, queue joins and admissions, and entrants (the same series as stock-flow)."""
+    lay = plan.layout
+    values = flow_values(lay, *(np.stack([getattr(o, name) for o in outs])
+                                for name in ("flows", "blocked", "queue_admits", "entrants")))  # fmt: skip
+    keys = flow_keys(lay, plan.scenario.demography.entry_state)
+    return _frame(reps, ends, years, keys, {"people": values}, FLOWS_COLUMNS)
+
+
+def _waits(plan: Plan, outs: Sequence[RepOutput]) -> pd.DataFrame:
+    lay = plan.layout
+    parts = []
+    for o in outs:
+        w = o.waits
+        parts.append(pd.DataFrame({
+            REP: np.full(len(w["time"]), o.replication),
+            "resource": obj(r.name for r in lay.resources)[w["resource"]],
+            "from_state": obj(lay.compartments)[w["origin"]],
+            "age_band": obj(lay.bands)[w["band"]],
+            "time": w["time"],
+            "wait_days": w["wait_years"] * DAYS_PER_YEAR,
+            "outcome": obj(OUTCOMES)[w["outcome"]],
+        }))  # fmt: skip
+    return pd.concat(parts, ignore_index=True)[WAITS_COLUMNS]
+
+
+def _after_warm_up(
+    tables: dict[str, pd.DataFrame], waits: pd.DataFrame, warm_up: float
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Drop what happened before the warm-up ends. The timeseries keeps the stocks at the end of the
+    warm-up as its first row, with person-years 0 (as the row at time 0 of a full run)."""
+    eps = 1e-9
+    out = {}
+    for name, frame in tables.items():
+        if name == "timeseries":
+            frame = frame[frame["time"] >= warm_up - eps].reset_index(drop=True)
+            frame.loc[frame["time"] <= warm_up + eps, "person_years"] = 0.0
+        else:
+            frame = frame[frame["time"] > warm_up + eps].reset_index(drop=True)
+        out[name] = frame
+    return out, waits[waits["time"] >= warm_up - eps].reset_index(drop=True)

@@ -1,0 +1,219 @@
+"""Checks across a scenario's keys: names that must exist, age bands that must tile the ages, and
+time grids and growth that must stay within what the engines can compute.
+
+Every problem is (key path as a tuple, message); paths name the file's own items (a split
+transition is `transitions[i]` as written), so errors agree with `--set` and the report.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from leftshift.scenario.keypaths import KeyPathError, Loc, parse_path
+from leftshift.scenario.model import (
+    DEAD,
+    LAST_YEAR,
+    MAX_GROWTH_FACTOR,
+    MAX_STEPS,
+    MAX_VALUE,
+    WEEKS_PER_YEAR,
+    BudgetGrowth,
+    Scenario,
+    SplitTransition,
+    band_bounds,
+    band_width_years,
+    split_key,
+)
+
+Found = Iterator[tuple[Loc, str]]
+
+
+def scenario_problems(s: Scenario) -> Found:
+    yield from _time_problems(s)
+    yield from _band_problems(list(s.age_bands))
+    yield from _reference_problems(s)
+    if s.uncertainty:
+        yield from _uncertainty_problems(s)
+
+
+def _uncertainty_problems(s: Scenario) -> Found:
+    """An uncertain parameter must name a number the scenario has, or sampling would silently skip it."""
+    dump = s.model_dump(by_alias=True, exclude={"uncertainty", "correlations", "sources"})
+    for name in s.uncertainty:
+        try:
+            loc = parse_path(name)
+        except KeyPathError as exc:
+            yield ("uncertainty", name), str(exc)
+            continue
+        node: Any = dump
+        for part in loc:
+            if isinstance(node, dict):
+                node = next((v for k, v in node.items() if str(k) == part), None)
+            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+                node = node[part]
+            else:
+                node = None
+        if isinstance(node, bool) or not isinstance(node, int | float):
+            yield ("uncertainty", name), f"'{name}' is not a number in this scenario, so it cannot be uncertain"
+
+
+def _unknown(kind: str, name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else f"; known {kind}s: {', '.join(known)}"
+    return f"unknown {kind} '{name}'{hint}"
+
+
+def _time_problems(s: Scenario) -> Found:
+    """The run must fit the calendar and a bounded number of steps, and nothing may grow without bound."""
+    end = s.start_year + math.ceil(s.horizon_years)
+    if end > LAST_YEAR:
+        yield ("horizon_years",), (f"the run would end in {end}, after {LAST_YEAR}; shorten horizon_years or start "
+                                   "earlier")  # fmt: skip
+    steps = s.horizon_years * max(1.0, WEEKS_PER_YEAR / s.time_step_weeks)
+    if steps > MAX_STEPS:
+        yield (
+            ("time_step_weeks",),
+            (
+                f"{s.horizon_years:g} years in steps of {s.time_step_weeks:g} weeks is {steps:,.0f} steps; "
+                f"at most {MAX_STEPS:,} are allowed (use a longer step)"
+            ),
+        )
+    growths: list[tuple[Loc, float, float]] = [
+        (("costs", "real_growth_per_year"), s.costs.real_growth_per_year, 1.0),
+        (("demography", "entrants_growth_per_year"), s.demography.entrants_growth_per_year,
+         max(s.demography.entrants_per_year.values(), default=0.0)),
+    ]  # fmt: skip
+    for i, iv in enumerate(s.interventions):
+        if isinstance(iv.budget, BudgetGrowth):
+            growths.append((("interventions", i, "budget", "growth"), iv.budget.growth, iv.budget.start))
+    for loc, growth, start in growths:
+        factor = math.exp(min(700.0, s.horizon_years * math.log1p(growth))) if growth > -1 else 0.0
+        if factor > MAX_GROWTH_FACTOR or start * factor > MAX_VALUE:
+            yield loc, (f"growth of {growth:g} a year multiplies the value {factor:.3g}-fold over "
+                        f"{s.horizon_years:g} years; that is beyond anything the model can describe")  # fmt: skip
+
+
+def _band_problems(bands: list[str]) -> Found:
+    """Bands written as ages ('18-64', '85+') must be in order with no gaps or overlaps; only the last may be open."""
+    bounds = [band_bounds(b) for b in bands]
+    for i, (band, bound) in enumerate(zip(bands, bounds, strict=True)):
+        if bound is None:
+            continue
+        low, high = bound
+        if high < low:
+            yield ("age_bands", i), f"age band '{band}' ends before it starts"
+        elif math.isinf(high) and i < len(bands) - 1:
+            yield ("age_bands", i), f"only the last age band may be open ('{band}'); bands run youngest first"
+        if i == 0 or bounds[i - 1] is None:
+            continue
+        prev_band, (_, prev_high) = bands[i - 1], bounds[i - 1]  # type: ignore[misc]
+        if math.isinf(prev_high) or low < prev_high + 1:
+            what = "out of order" if low <= bounds[i - 1][0] else "overlaps"  # type: ignore[index]
+            yield ("age_bands", i), f"age band '{band}' {what} with '{prev_band}'; list bands youngest first, each once"
+        elif low > prev_high + 1:
+            yield ("age_bands", i), (f"a gap between age bands '{prev_band}' and '{band}' (ages {prev_high + 1:g}"
+                                     f" to {low - 1} are in no band)")  # fmt: skip
+
+
+def _reference_problems(s: Scenario) -> Found:
+    """Every cross-reference that does not resolve, and every name listed twice."""
+    states, bands, all_states = list(s.states), list(s.age_bands), s.all_states
+    for field, names in (("states", states), ("age_bands", bands)):
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            yield (field,), f"listed more than once: {', '.join(dupes)}"
+    if DEAD in states:
+        yield ("states",), "'dead' is implicit (the absorbing state); do not list it"
+
+    def state(loc: Loc, name: str, allow_dead: bool = False) -> Found:
+        if name not in (all_states if allow_dead else states):
+            yield loc, _unknown("state", name, all_states if allow_dead else states)
+
+    def band_keys(loc: Loc, values: Any) -> Found:
+        if isinstance(values, dict):
+            for band in values:
+                if band not in bands:
+                    yield (*loc, band), _unknown("age band", band, bands)
+
+    def transition_key(loc: Loc, key: str) -> Found:
+        pair = split_key(key)
+        if pair is None:
+            yield loc, f"'{key}' is not of the form 'from->to'"
+            return
+        yield from state(loc, pair[0])
+        yield from state(loc, pair[1], allow_dead=True)
+
+    for name, by_band in s.initial.items():
+        yield from state(("initial", name), name)
+        yield from band_keys(("initial", name), by_band)
+    seen = yield from _transition_problems(s, state, band_keys)
+    if s.emergency_state not in states and any(c for c in s.capacity.values() if c.waiting_acute_risk_multiplier != 1):
+        yield ("emergency_state",), _unknown("state", s.emergency_state, states)
+    for name in s.home_states or []:
+        yield from state(("home_states",), name)
+    for name in s.capacity:
+        yield from state(("capacity", name), name)
+    for name in s.costs.per_person_week:
+        yield from state(("costs", "per_person_week", name), name)
+    for key in s.costs.per_transition:
+        yield from transition_key(("costs", "per_transition", key), key)
+        if split_key(key) and key not in seen:
+            yield ("costs", "per_transition", key), f"there is no transition '{key}' for this cost to apply to"
+    yield from _demography_problems(s, state, band_keys)
+    names = [iv.name for iv in s.interventions]
+    for i, iv in enumerate(s.interventions):
+        loc: Loc = ("interventions", i)
+        if names.count(iv.name) > 1:
+            yield (*loc, "name"), f"intervention name '{iv.name}' is used twice"
+        for j, name in enumerate(iv.eligible.states):
+            yield from state((*loc, "eligible", "states", j), name)
+        for j, band in enumerate(iv.eligible.age_bands or []):
+            if band not in bands:
+                yield (*loc, "eligible", "age_bands", j), _unknown("age band", band, bands)
+        for name in iv.referrals:
+            if name not in iv.eligible.states:
+                listed = ", ".join(iv.eligible.states)
+                yield (*loc, "referrals", name), f"referrals come from '{name}' but eligible.states is [{listed}]"
+        for key in iv.effects:
+            yield from transition_key((*loc, "effects", key), key)
+            if split_key(key) and key not in seen:
+                yield (*loc, "effects", key), f"there is no transition '{key}' for this effect to change"
+
+
+def _transition_problems(s: Scenario, state: Any, band_keys: Any) -> Iterator[tuple[Loc, str]]:
+    """Checks on the transitions as written; returns the set of `from->to` keys they define."""
+    seen: set[str] = set()
+    for i, item in enumerate(s.transition_items):
+        yield from state(("transitions", i, "from"), item.from_state)
+        yield from band_keys(("transitions", i, "rate"), item.rate)
+        moves = item.expand() if isinstance(item, SplitTransition) else [item]
+        for t in moves:
+            loc: Loc = ("transitions", i, "split", t.to) if isinstance(item, SplitTransition) else ("transitions", i)
+            yield from state(loc if isinstance(item, SplitTransition) else (*loc, "to"), t.to, allow_dead=True)
+            if t.from_state == t.to:
+                yield loc, f"a transition from '{t.to}' to itself does nothing"
+            if t.key in seen:
+                yield loc, f"'{t.key}' is listed twice; give one rate (by band if needed)"
+            seen.add(t.key)
+    return seen
+
+
+def _demography_problems(s: Scenario, state: Any, band_keys: Any) -> Found:
+    demo = s.demography
+    if demo.entrants_per_year:
+        yield from state(("demography", "entry_state"), demo.entry_state)
+    yield from band_keys(("demography", "entrants_per_year"), demo.entrants_per_year)
+    yield from band_keys(("demography", "ageing"), demo.ageing)
+    if demo.ageing is True:
+        for band in s.age_bands[:-1]:
+            if band_width_years(band) is None:
+                yield (
+                    ("demography", "ageing"),
+                    (
+                        f"cannot read a width from age band '{band}'; give ageing rates by band "
+                        '(e.g. {"18-64": 0.021}) or ageing: false'
+                    ),
+                )

@@ -1,0 +1,258 @@
+"""The validated, frozen description of one scenario.
+
+Engines, metrics and reports read only these models: never YAML, never dicts. Everything a user
+can get wrong is checked here, so that an engine can trust what it is handed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from leftshift.scenario.distributions import Correlation, Distribution
+from leftshift.scenario.values import Real, Whole
+
+DEAD = "dead"
+PAYERS = ("nhs", "council", "self_funder", "other")
+Payer = Literal["nhs", "council", "self_funder", "other"]
+MAX_VALUE = 1e15
+"""No count, rate, cost or budget may exceed this: larger than any real one, and small enough that the
+engines' sums stay finite."""
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+"""Calendar years a scenario may cover (its start_year to its last simulated year, budget years)."""
+MAX_STEPS = 200_000
+"""Steps of the stock-flow engine in one run (200 years of weekly steps are 10,436)."""
+MAX_GROWTH_FACTOR = 1e9
+"""How much a growing budget, cost or number of entrants may multiply over the horizon."""
+NonNegative = Annotated[Real, Field(ge=0, le=MAX_VALUE)]
+Positive = Annotated[Real, Field(gt=0, le=MAX_VALUE)]
+Share = Annotated[Real, Field(ge=0, le=1)]
+Growth = Annotated[Real, Field(gt=-1, le=100)]
+Year = Annotated[Whole, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
+BandValues = NonNegative | dict[str, NonNegative]
+DAYS_PER_YEAR = 365.25
+WEEKS_PER_YEAR = DAYS_PER_YEAR / 7
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Transition(_Frozen):
+    """An annual hazard per person from one state to another, by age band."""
+
+    from_state: str = Field(alias="from")
+    to: str
+    rate: BandValues = Field(description="annual hazard per person; a number applies to every band")
+
+    @property
+    def key(self) -> str:
+        return f"{self.from_state}->{self.to}"
+
+
+class SplitTransition(_Frozen):
+    """Shorthand for one transition per destination with rate x share (e.g. discharge pathways).
+
+    Kept as written, so that `transitions[i]` in errors, `--set` and reports means the file's item i.
+    """
+
+    from_state: str = Field(alias="from")
+    rate: BandValues = Field(description="total annual hazard out of `from` by these routes")
+    split: dict[str, Share] = Field(description="share of the moves going to each state; the shares sum to 1")
+
+    @field_validator("split")
+    @classmethod
+    def _sums_to_one(cls, split: dict[str, float]) -> dict[str, float]:
+        if not split or abs(sum(split.values()) - 1) > 1e-6:
+            raise PydanticCustomError("split_sum", "shares must be numbers >= 0 that sum to 1 (they sum to {total})",
+                                      {"total": f"{sum(split.values()):g}"})  # fmt: skip
+        return split
+
+    def expand(self) -> list[Transition]:
+        rate = self.rate
+        return [
+            Transition(**{"from": self.from_state, "to": to,
+                          "rate": {b: v * share for b, v in rate.items()} if isinstance(rate, dict) else rate * share})
+            for to, share in self.split.items()
+        ]  # fmt: skip
+
+
+def _item_kind(item: Any) -> str:
+    return "(split)" if isinstance(item, dict) and "split" in item else "(move)"
+
+
+TransitionItem = Annotated[
+    Annotated[Transition, Tag("(move)")] | Annotated[SplitTransition, Tag("(split)")], Discriminator(_item_kind)
+]
+
+
+class Capacity(_Frozen):
+    """A limit on the number of people in a state, and what happens to demand when it is full."""
+
+    places: NonNegative
+    when_full: Literal["wait", "overflow", "lost"] = "wait"
+    overflow_premium: NonNegative = Field(
+        0.0, description="extra cost of an over-capacity person-week, as a share of the state's weekly cost"
+    )
+    waiting_acute_risk_multiplier: NonNegative = Field(
+        1.0, description="multiplier on the emergency-admission hazard of people waiting outside hospital"
+    )
+
+
+class Costs(_Frozen):
+    per_person_week: dict[str, dict[Payer, NonNegative]] = {}
+    per_transition: dict[str, dict[Payer, NonNegative]] = {}
+    real_growth_per_year: Growth = 0.0
+
+
+class Demography(_Frozen):
+    """Ageing between bands and new entrants (people turning 18, net migration)."""
+
+    ageing: bool | dict[str, NonNegative] = Field(
+        True, description="true: derive from band widths; or an annual rate of moving up, by band"
+    )
+    entrants_per_year: dict[str, NonNegative] = {}
+    entrants_growth_per_year: Growth = 0.0
+    entry_state: str = "community"
+
+
+class BudgetGrowth(_Frozen):
+    start: NonNegative
+    growth: Growth = 0.0
+
+
+Budget = NonNegative | dict[Year, NonNegative] | BudgetGrowth
+
+
+class Eligibility(_Frozen):
+    states: list[str] = ["community"]
+    age_bands: list[str] | None = Field(None, description="absent = every band")
+
+
+class RampUp(_Frozen):
+    """Capacity follows funding as a first-order delay, faster down than up."""
+
+    build_years: NonNegative = 1.0
+    loss_years: NonNegative = 0.25
+    initial_places: NonNegative = 0.0
+
+
+class Intervention(_Frozen):
+    name: Annotated[str, Field(min_length=1)]
+    sector: Literal["prevention", "vcf"]
+    budget: Budget
+    payer: Payer = "council"
+    cost_per_participant_year: Positive
+    eligible: Eligibility = Eligibility()
+    referrals: dict[str, NonNegative]
+    programme_years: Positive = 1.0
+    ramp_up: RampUp = RampUp()
+    effects: dict[str, NonNegative] = {}
+    effect_years_after: NonNegative = 0.0
+    description: str = ""
+
+
+class Scenario(_Frozen):
+    name: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    start_year: Annotated[Whole, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
+    horizon_years: Annotated[Real, Field(gt=0, le=200)]
+    time_step_weeks: Annotated[Real, Field(gt=0, le=52)] = 1.0
+    seed: Annotated[Whole, Field(ge=0, lt=2**63)] = 0
+    discount_rate: Annotated[Real, Field(ge=0, lt=1)] = 0.035
+    price_base: str = ""
+    age_bands: Annotated[list[str], Field(min_length=1)]
+    states: Annotated[list[str], Field(min_length=1)]
+    emergency_state: str = "acute"
+    home_states: list[str] | None = Field(None, description="states counted as living at home")
+    initial: dict[str, BandValues] = Field(description="people by state and band; a number is that many in every band")
+    transition_items: list[TransitionItem] = Field(alias="transitions", description="as written (split items kept)")
+    capacity: dict[str, Capacity] = {}
+    costs: Costs = Costs()
+    demography: Demography = Demography()
+    interventions: list[Intervention] = []
+    sources: dict[str, str] = Field({}, description="source note per key path")
+    uncertainty: dict[str, Distribution] = Field(
+        {}, description="distribution per key path: ordinary runs use its central value, --samples draws from it"
+    )
+    correlations: list[Correlation] = Field([], description="rank correlations between uncertain parameters")
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Scenario:
+        from leftshift.scenario.checks import scenario_problems
+
+        problems = list(scenario_problems(self))
+        if problems:
+            raise PydanticCustomError(
+                "scenario_reference", "{message}", {"message": problems[0][1], "problems": problems}
+            )
+        return self
+
+    # Derived, read-only views engines use -------------------------------------------------------
+
+    @property
+    def transitions(self) -> list[Transition]:
+        """Every move, with split items expanded into one transition per destination."""
+        return [t for item in self.transition_items for t in (item.expand() if isinstance(item, SplitTransition)
+                                                                else [item])]  # fmt: skip
+
+    @property
+    def all_states(self) -> list[str]:
+        return [*self.states, DEAD]
+
+    @property
+    def at_home(self) -> list[str]:
+        if self.home_states is not None:
+            return list(self.home_states)
+        return [s for s in ("community", "prevention", "home_care") if s in self.states]
+
+    def band_array(self, values: BandValues) -> np.ndarray:
+        """A per-band value (number or mapping) as an array over age bands; missing bands are 0."""
+        if isinstance(values, dict):
+            return np.array([values.get(b, 0.0) for b in self.age_bands], dtype=float)
+        return np.full(len(self.age_bands), float(values))
+
+    def budget_gbp(self, intervention: Intervention, year: int) -> float:
+        """Budget in a calendar year: a listed year holds until the next listed one."""
+        budget = intervention.budget
+        if isinstance(budget, BudgetGrowth):
+            return budget.start * (1 + budget.growth) ** (year - self.start_year)
+        if isinstance(budget, dict):
+            listed = [y for y in sorted(budget) if y <= year]
+            return budget[listed[-1]] if listed else 0.0
+        return float(budget)
+
+
+def split_key(key: str) -> tuple[str, str] | None:
+    """'a->b' -> ('a', 'b'); None if malformed."""
+    parts = key.split("->")
+    if len(parts) != 2 or not all(p.strip() for p in parts):
+        return None
+    return parts[0].strip(), parts[1].strip()
+
+
+_BAND = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
+_OPEN_BAND = re.compile(r"^\s*(\d+)\s*\+\s*$")
+
+
+def band_width_years(band: str) -> float | None:
+    """Width of a band such as '65-74' (10 years); None for an open band such as '85+'."""
+    match = _BAND.match(band)
+    if not match:
+        return None
+    low, high = int(match.group(1)), int(match.group(2))
+    return float(high - low + 1) if high >= low else None
+
+
+def band_bounds(band: str) -> tuple[int, float] | None:
+    """(lowest age, highest age) of '65-74' (65, 74) or '85+' (85, inf); None for other names."""
+    match = _BAND.match(band)
+    if match:
+        return int(match.group(1)), float(match.group(2))
+    match = _OPEN_BAND.match(band)
+    return (int(match.group(1)), math.inf) if match else None
