@@ -17,9 +17,9 @@ from pathlib import Path
 
 import simpy
 
-from leftshift.engines.des_plan import build_plan
-from leftshift.engines.des_sim import simulate_replication
-from leftshift.loading import load_scenario
+from leftshift.engines.des.plan import build_plan
+from leftshift.engines.des.sim import simulate_replication
+from leftshift.scenario.loading import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -65,9 +65,9 @@ def pysd_sweep(anchors: Path, runs: int) -> dict:
 def leftshift_sweep(points: int, horizon: int, compare: bool, path: Path = SCENARIO, vary: list[str] = VARY) -> dict:
     """One engine run per point (like PySD's sweep); with `compare`, each point also runs its baseline
     (the varied places and admission rate apply to both), so a point is two runs plus the comparison."""
-    from leftshift.experiment import sweep
-    from leftshift.experiment_design import parse_vary
-    from leftshift.loading import load_scenario
+    from leftshift.scenario.vary import parse_vary
+    from leftshift.experiments.runs import sweep
+    from leftshift.scenario.loading import load_scenario
 
     overrides = [f"horizon_years={horizon}"]
     scenario = load_scenario(path, overrides)
@@ -77,7 +77,7 @@ def leftshift_sweep(points: int, horizon: int, compare: bool, path: Path = SCENA
     start = time.perf_counter()
     table = sweep(scenario, dims, baseline=baseline, sample="lhs", points=points, seed=1).table
     wall = time.perf_counter() - start
-    from leftshift.engines.layout import build_layout
+    from leftshift.engines.model import build_layout
 
     stocks = build_layout(scenario).n_stocks
     return {"tool": "leftshift", "scenario": path.stem, "stocks": stocks, "horizon_years": horizon,

@@ -27,7 +27,7 @@ SCENARIO = REPO / "scenarios" / "leeds-left-shift.yaml"
 
 def varied_batch(members: int, seed: int = 1):
     """`members` copies of the scenario with every rate, place count and budget scaled by U(0.8, 1.2)."""
-    from leftshift.loading import load_scenario, scenario_from_dict
+    from leftshift.scenario.loading import load_scenario, scenario_from_dict
 
     base = load_scenario(SCENARIO).model_dump(by_alias=True)
     rng = np.random.default_rng(seed)
@@ -53,7 +53,7 @@ def peak_rss_mb() -> float:
 
 def batch_only(members: int) -> None:
     """Child process: run the batch once after warm-up and print its peak RSS."""
-    from leftshift.engines.stockflow import simulate
+    from leftshift.engines.stockflow.engine import simulate
 
     batch = varied_batch(members)
     simulate(batch[:2], record="yearly")
@@ -73,9 +73,9 @@ def main() -> None:
         return
 
     started = time.perf_counter()
-    from leftshift.engines.stockflow import simulate
+    from leftshift.engines.stockflow.engine import simulate
     from leftshift.engines.tables import to_result
-    from leftshift.loading import load_scenario
+    from leftshift.scenario.loading import load_scenario
 
     print(f"import leftshift engine: {time.perf_counter() - started:.2f} s (numba loads its compiled cache)")
     scenario = load_scenario(SCENARIO)

@@ -33,7 +33,7 @@ BASELINE = REPO / "scenarios" / "leeds-baseline.yaml"
 
 def dimensions(points: int) -> list:
     """Both budgets on a square grid of about `points` points (the count is rounded to a square)."""
-    from leftshift.experiment_design import parse_vary
+    from leftshift.scenario.vary import parse_vary
 
     side = max(1, round(points**0.5))
     return [parse_vary(f"interventions[0].budget=0:10e6:{side}"), parse_vary(f"interventions[1].budget=0:2e6:{side}")]
@@ -41,9 +41,9 @@ def dimensions(points: int) -> list:
 
 def child(points: int, executor: str, batch_size: int) -> None:
     """One configuration in this (fresh) process: print a JSON line of time and peak memory."""
-    from leftshift.experiment import sweep
-    from leftshift.experiment_exec import Execution
-    from leftshift.loading import load_scenario
+    from leftshift.experiments.execute import Execution
+    from leftshift.experiments.runs import sweep
+    from leftshift.scenario.loading import load_scenario
 
     scenario, baseline = load_scenario(SCENARIO), load_scenario(BASELINE)
     sweep(scenario, dimensions(4), baseline=baseline)  # warm-up: imports and the cached kernel
@@ -66,10 +66,10 @@ def child(points: int, executor: str, batch_size: int) -> None:
 
 def breakdown(batch_size: int) -> None:
     """Per point: build and validate scenarios, run the engine, compute the batch metrics."""
-    from leftshift.batch_metrics import summarise
-    from leftshift.engines.stockflow import simulate
-    from leftshift.experiment_design import Template, grid_design
-    from leftshift.loading import load_scenario
+    from leftshift.analysis.batch import summarise
+    from leftshift.engines.stockflow.engine import simulate
+    from leftshift.experiments.design import Template, grid_design
+    from leftshift.scenario.loading import load_scenario
 
     scenario = load_scenario(SCENARIO)
     design = grid_design(dimensions(batch_size))
