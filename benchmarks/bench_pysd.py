@@ -65,9 +65,9 @@ def pysd_sweep(anchors: Path, runs: int) -> dict:
 def leftshift_sweep(points: int, horizon: int, compare: bool, path: Path = SCENARIO, vary: list[str] = VARY) -> dict:
     """One engine run per point (like PySD's sweep); with `compare`, each point also runs its baseline
     (the varied places and admission rate apply to both), so a point is two runs plus the comparison."""
-    from leftshift.scenario.vary import parse_vary
     from leftshift.experiments.runs import sweep
     from leftshift.scenario.loading import load_scenario
+    from leftshift.scenario.vary import parse_vary
 
     overrides = [f"horizon_years={horizon}"]
     scenario = load_scenario(path, overrides)
