@@ -6,11 +6,10 @@ replication (and `leftshift.analysis.summary` reports mean, spread and confidenc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
+from leftshift.analysis.measures import RUN_MEASURES
 from leftshift.result import Result
 from leftshift.scenario.model import DAYS_PER_YEAR, DEAD, Scenario
 
@@ -18,33 +17,8 @@ GROUP = "replication"
 INTERVENTION_PREFIX = "intervention:"
 
 
-@dataclass(frozen=True)
-class Metric:
-    name: str
-    unit: str
-    label: str
-
-
-METRICS = {m.name: m for m in [
-    Metric("emergency_admissions", "people", "Emergency admissions"),
-    Metric("care_home_admissions", "people", "Care home admissions"),
-    Metric("home_care_admissions", "people", "Home care starts"),
-    Metric("acute_bed_days", "days", "Acute bed days"),
-    Metric("delayed_discharge_bed_days", "days", "Delayed-discharge bed days"),
-    Metric("waiting_at_home_person_years", "person-years", "Time waiting at home for care"),
-    Metric("person_years_at_home", "person-years", "Person-years lived at home"),
-    Metric("deaths", "people", "Deaths"),
-    Metric("population_end", "people", "Population at the end"),
-    Metric("participant_years", "person-years", "Person-years taking part in programmes"),
-    Metric("programme_starts", "people", "People starting a programme"),
-    Metric("referrals_turned_away", "people", "Referrals turned away (no place)"),
-    Metric("intervention_spend_gbp", "GBP", "Intervention spend"),
-    Metric("intervention_spend_gbp_discounted", "GBP", "Intervention spend (discounted)"),
-    Metric("downstream_cost_gbp", "GBP", "Cost of care and hospital"),
-    Metric("downstream_cost_gbp_discounted", "GBP", "Cost of care and hospital (discounted)"),
-    Metric("total_cost_gbp", "GBP", "Total cost"),
-    Metric("total_cost_gbp_discounted", "GBP", "Total cost (discounted)"),
-]}  # fmt: skip
+METRICS = {m.name: m for m in RUN_MEASURES}
+"""The measures `compute` reports, in its order (labels and units live in `analysis.measures`)."""
 
 
 def _groups(frame: pd.DataFrame) -> list[str]:

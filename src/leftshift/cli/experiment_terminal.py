@@ -1,5 +1,6 @@
 """What the experiment commands print: the best points of a sweep, sensitivity indices and a tornado,
-and the spread of --samples. Rich tables with units, as leftshift.cli.terminal does for single runs."""
+and the spread of --samples. Rich tables with units, as leftshift.cli.terminal does for single runs;
+figures are named and measured by `leftshift.analysis.measures`."""
 
 from __future__ import annotations
 
@@ -8,17 +9,17 @@ from pathlib import Path
 from typing import Any
 
 
-def _unit(name: str) -> str:
-    return "ratio" if name == "roi" else "year" if name == "payback_year" else "GBP" if "gbp" in name else ""
-
-
 def _format(value: float, name: str) -> str:
-    from leftshift.analysis.measures import format_number as number
+    """A figure in its measure's unit (`leftshift.analysis.measures`); a column it does not define as a number."""
+    from leftshift.analysis.measures import MEASURES, format_number
 
-    unit = _unit(name)
-    if unit == "year":
-        return "-" if value != value else f"{value:.0f}"
-    return number(float(value), unit if unit != "year" else "")
+    return format_number(float(value), MEASURES[name].unit if name in MEASURES else "")
+
+
+def _label(name: str) -> str:
+    from leftshift.analysis.measures import MEASURES
+
+    return MEASURES[name].label if name in MEASURES else name
 
 
 def _plain(value: float) -> str:
@@ -88,7 +89,9 @@ def print_samples(results: Sequence[Any]) -> None:
         for name in PRINTED:
             if name in rows.index:
                 r = rows.loc[name]
-                label = name if not r["share_undefined"] else f"{name} ({r['share_undefined']:.0%} of draws: none)"
+                label = _label(name)
+                if r["share_undefined"]:
+                    label += f" ({r['share_undefined']:.0%} of draws: none)"
                 view.add_row(label, *[_format(r[p], name) for p in ("p5", "p50", "p95")])
         console.print(view)
         if draws.probabilities:

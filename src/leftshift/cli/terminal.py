@@ -1,4 +1,7 @@
-"""Short, readable tables for the terminal: the numbers a director asks for, with units."""
+"""Short, readable tables for the terminal: the numbers a director asks for, with units.
+
+Which figures are shown is decided here; what they are called and measured in comes from
+`leftshift.analysis.measures`, so the terminal, the report and the charts name a figure the same way."""
 
 from __future__ import annotations
 
@@ -9,8 +12,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from leftshift.analysis.measures import PAYER_LABELS, comparison_measure, label
 from leftshift.analysis.measures import format_number as number
-from leftshift.analysis.metrics import METRICS
+from leftshift.scenario.model import PAYERS
 
 RUN_METRICS = [
     "emergency_admissions", "care_home_admissions", "home_care_admissions", "acute_bed_days",
@@ -40,29 +44,26 @@ def print_run(summary: dict[str, Any], directory: Path) -> None:
     table.add_column("Unit")
     for name in RUN_METRICS:
         entry = summary["metrics"][name]
-        table.add_row(METRICS[name].label, _estimate(entry), entry["unit"])
+        table.add_row(label(name), _estimate(entry), entry["unit"])
     console.print(table)
     console.print(f"Costs are at {summary['price_base'] or 'scenario'} prices; discounted at "
                   f"{summary['discount_rate']:.1%} a year. Results written to {directory}/")  # fmt: skip
 
 
 HEADLINE = [
-    ("emergency_admissions_avoided", "Emergency admissions avoided", "people"),
-    ("acute_bed_days_avoided", "Acute bed days avoided", "days"),
-    ("care_home_admissions_avoided", "Care home admissions avoided", "people"),
-    ("delayed_discharge_bed_days_avoided", "Delayed-discharge days avoided", "days"),
-    ("person_years_at_home_gained", "Person-years at home gained", "person-years"),
-    ("intervention_spend_gbp_discounted", "Extra intervention spend (discounted)", "GBP"),
-    ("avoided_downstream_cost_gbp_discounted", "Avoided downstream cost (discounted)", "GBP"),
-    ("net_savings_gbp_discounted", "Net savings (discounted)", "GBP"),
-    ("net_savings_gbp_discounted_nhs", "  of which NHS", "GBP"),
-    ("net_savings_gbp_discounted_council", "  of which council", "GBP"),
-    ("net_savings_gbp_discounted_self_funder", "  of which self-funders", "GBP"),
-    ("net_savings_gbp_discounted_other", "  of which other", "GBP"),
-    ("net_savings_gbp", "Net savings (undiscounted)", "GBP"),
-    ("roi", "Return on investment", "ratio"),
-    ("payback_year", "Payback year", "year"),
-]
+    "emergency_admissions_avoided", "acute_bed_days_avoided", "care_home_admissions_avoided",
+    "delayed_discharge_bed_days_avoided", "person_years_at_home_gained", "intervention_spend_gbp_discounted",
+    "avoided_downstream_cost_gbp_discounted", "net_savings_gbp_discounted",
+    *(f"net_savings_gbp_discounted_{payer}" for payer in PAYERS), "net_savings_gbp", "roi", "payback_year",
+]  # fmt: skip
+"""The comparison's rows, in order (columns of `economics.compare(...).headline`)."""
+
+
+def _headline_label(column: str) -> str:
+    """Net savings by payer read as parts of the net savings above them: '  of which NHS'."""
+    if column.startswith("net_savings_gbp_discounted_"):
+        return f"  of which {PAYER_LABELS[column.removeprefix('net_savings_gbp_discounted_')]}"
+    return comparison_measure(column).label
 
 
 def _first_positive_year(comparison: Any) -> float:
@@ -112,8 +113,10 @@ def print_comparison(comparisons: list[Any], directory: Path) -> None:
     table.add_column("Measure (over the horizon)")
     for c in comparisons:
         table.add_column(c.scenario, justify="right")
-    for column, label, unit in HEADLINE:
-        table.add_row(label, *[_headline_cell(c, column, unit) for c in comparisons])
+    for column in HEADLINE:
+        unit = comparison_measure(column).unit
+        table.add_row(_headline_label(column), *[_headline_cell(c, column, unit) for c in comparisons])
     console.print(table)
-    console.print("Net savings = avoided downstream cost - extra intervention spend; ROI = net savings / spend; "
-                  f"discounted at the scenario's rate. Results written to {directory}/")  # fmt: skip
+    console.print("Net savings = avoided cost of care and hospital - extra intervention spend; "
+                  "ROI = net savings / spend; discounted at the scenario's rate. "
+                  f"Results written to {directory}/")  # fmt: skip

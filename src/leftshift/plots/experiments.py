@@ -20,10 +20,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from leftshift.analysis.metrics import METRICS
+from leftshift.analysis.measures import MEASURES
 from leftshift.plots import frames, palette
 from leftshift.plots.style import (
-    HEADLINE_MEASURES,
     Scale,
     base_layout,
     empty,
@@ -221,11 +220,8 @@ def _plain(value: float) -> str:
 
 def sweep_parameters(frame: pd.DataFrame, metric: str) -> list[str]:
     """The varied columns of a sweep frame: numeric columns that are neither outputs nor bookkeeping."""
-    outputs = set(METRICS) | set(HEADLINE_MEASURES) | NOT_PARAMETERS | {metric}
-    return [
-        c for c in frame.columns
-        if c not in outputs and not str(c).startswith("net_savings_gbp") and pd.api.types.is_numeric_dtype(frame[c])
-    ]  # fmt: skip
+    outputs = set(MEASURES) | NOT_PARAMETERS | {metric}
+    return [c for c in frame.columns if c not in outputs and pd.api.types.is_numeric_dtype(frame[c])]
 
 
 def sweep(

@@ -1,4 +1,5 @@
-"""What every leftshift chart shares: plain-English labels, units, escaping, money scaling and the base layout.
+"""What every leftshift chart shares: plain-English names of states and services, escaping, money scaling and
+the base layout. Measures are named and measured by `leftshift.analysis.measures`, as everywhere else.
 
 Plotly renders a small subset of HTML in titles, legends and hover text, so every string that comes
 from a scenario file (names of scenarios, states, programmes) passes through `esc` before it reaches a
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from leftshift.analysis.metrics import METRICS
+from leftshift.analysis.measures import MEASURES, PAYER_LABELS
 from leftshift.plots import palette
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
@@ -42,29 +43,6 @@ _STATE_LABELS = {
 }
 _WHERE = {"acute": "in hospital", "community": "at home", "home_care": "at home with home care"}
 _WHAT = {"residential": "a care home place", "home_care": "home care", "acute": "a hospital bed"}
-PAYER_LABELS = {
-    "nhs": "NHS",
-    "council": "Council",
-    "self_funder": "Self-funders",
-    "other": "Other",
-    "all": "All payers",
-}
-
-HEADLINE_MEASURES = {
-    "net_savings_gbp_discounted": ("Net savings (discounted)", "GBP"),
-    "net_savings_gbp": ("Net savings (undiscounted)", "GBP"),
-    "roi": ("Return on investment", "ratio"),
-    "payback_year": ("Payback year", "year"),
-    "emergency_admissions_avoided": ("Emergency admissions avoided", "people"),
-    "acute_bed_days_avoided": ("Acute bed days avoided", "days"),
-    "care_home_admissions_avoided": ("Care home admissions avoided", "people"),
-    "delayed_discharge_bed_days_avoided": ("Delayed-discharge days avoided", "days"),
-    "person_years_at_home_gained": ("Person-years at home gained", "person-years"),
-    "intervention_spend_gbp_discounted": ("Extra intervention spend (discounted)", "GBP"),
-    "intervention_spend_gbp": ("Extra intervention spend", "GBP"),
-    "avoided_downstream_cost_gbp_discounted": ("Avoided cost of care and hospital (discounted)", "GBP"),
-    "avoided_downstream_cost_gbp": ("Avoided cost of care and hospital", "GBP"),
-}
 
 
 def esc(text: object) -> str:
@@ -110,15 +88,12 @@ def payer_label(name: str) -> str:
 
 
 def measure(name: str) -> tuple[str, str]:
-    """(label, unit) of a metric of analysis.metrics or a headline figure of analysis.economics."""
-    if name in METRICS:
-        return METRICS[name].label, METRICS[name].unit
-    if name in HEADLINE_MEASURES:
-        return HEADLINE_MEASURES[name]
-    if name.startswith("net_savings_gbp_discounted_"):
-        return f"Net savings to {payer_label(name.rsplit('_discounted_', 1)[1])} (discounted)", "GBP"
-    words = name.removesuffix("_discounted").replace("_gbp", "").replace("_", " ").capitalize()
-    return esc(words + (" (discounted)" if name.endswith("_discounted") else "")), ("GBP" if "gbp" in name else "")
+    """(label, unit) of a measure (`leftshift.analysis.measures`); a column leftshift does not define (a
+    series such as `people:home_care`, a user's own column) is shown by its name, without a unit."""
+    if name in MEASURES:
+        found = MEASURES[name]
+        return found.label, found.unit
+    return esc(name), ""
 
 
 def parameter_unit(path: str) -> str:
