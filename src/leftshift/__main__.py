@@ -1,5 +1,5 @@
 """`python -m leftshift` runs the command-line interface."""
 
-from leftshift.cli.commands import main
+from leftshift.cli import main
 
 main()

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 
 from builders import SCENARIOS, small_scenario_dict
 from conftest import ARTIFACTS
-from leftshift.cli.commands import cli
-from leftshift.report.writers import COMPARISON_HEADLINE, PAYER_HEADLINE, RUN_HEADLINE, format_value
+from leftshift.cli import cli
+from leftshift.report.headline import COMPARISON_HEADLINE, PAYER_HEADLINE, RUN_HEADLINE, format_value
 
 NASTY = "<script>alert(1)</script>"
 

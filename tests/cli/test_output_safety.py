@@ -19,8 +19,8 @@ import yaml
 from click.testing import CliRunner
 
 from builders import small_scenario_dict
-from leftshift.cli.commands import cli
-from leftshift.io.writing import MANIFEST, claim_output, lock_path
+from leftshift.cli import cli
+from leftshift.io.outputs import MANIFEST, claim_output, lock_path
 
 UNCERTAIN = {"dist": "triangular", "low": 2400, "mode": 2800, "high": 3500}
 VARY = ["--vary", "capacity.residential.places=360,420"]
@@ -164,7 +164,7 @@ def test_a_read_only_folder_is_a_short_message(tmp_path, files, no_simulation, m
     def read_only(*args, **kwargs):
         raise OSError(errno.EROFS, "Read-only file system", str(tmp_path))
 
-    monkeypatch.setattr("leftshift.io.writing.os.open", read_only)  # root ignores chmod: simulate a read-only disk
+    monkeypatch.setattr("leftshift.io.outputs.os.open", read_only)  # root ignores chmod: simulate a read-only disk
     done = invoke("run", files[1], "--out", tmp_path / "out")
     assert done.exit_code == 2 and "read-only" in done.output and "--out" in done.output
     assert not (tmp_path / "out").exists()

@@ -15,7 +15,7 @@ import yaml
 from click.testing import CliRunner
 
 from builders import small_scenario_dict
-from leftshift.cli.commands import cli
+from leftshift.cli import cli
 
 
 @pytest.fixture
@@ -102,7 +102,7 @@ def test_report_command_documents_itself_with_an_example():
 
 
 def test_help_stays_fast_without_plotly():
-    code = ("import sys, time; t = time.perf_counter(); from leftshift.cli.commands import cli; "
+    code = ("import sys, time; t = time.perf_counter(); from leftshift.cli import cli; "
             "print('plotly' in sys.modules, time.perf_counter() - t)")  # fmt: skip
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -15,7 +15,7 @@ import yaml
 from click.testing import CliRunner
 
 from builders import small_scenario_dict
-from leftshift.cli.commands import cli
+from leftshift.cli import cli
 from leftshift.cli.experiments import parts_dir
 
 TRIANGULAR = {"dist": "triangular", "low": 2400, "mode": 2800, "high": 3500}

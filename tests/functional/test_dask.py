@@ -8,6 +8,7 @@ import pytest
 from builders import small_scenario, small_scenario_dict
 from leftshift.experiments.execute import Execution, connect_dask
 from leftshift.experiments.runs import sweep, uncertainty
+from leftshift.io.parts import PartsFolder
 from leftshift.scenario.loading import scenario_from_dict
 from leftshift.scenario.vary import parse_vary
 
@@ -42,7 +43,7 @@ def cluster():
 
 def test_a_dask_cluster_gives_identical_results(reference, cluster, tmp_path):
     done = []
-    table = _sweep(Execution(batch_size=5, dask=cluster, parts_dir=tmp_path / "parts", progress=done.append))
+    table = _sweep(Execution(batch_size=5, dask=cluster, parts=PartsFolder(tmp_path / "parts"), progress=done.append))
     assert table.equals(reference)
     assert sum(done) == len(reference) == 12
     assert len(list((tmp_path / "parts").glob("part-*.parquet"))) == 3

@@ -19,7 +19,6 @@ KNOWN_TOO_LONG = {
     "engines/model.py build_layout",
     "engines/stockflow/engine.py _integrate",
     "engines/stockflow/kernel.py integrate",
-    "report/writers.py",
 }
 
 

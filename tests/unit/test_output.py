@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from leftshift.errors import LeftshiftError
-from leftshift.io import writing
-from leftshift.io.writing import MANIFEST, atomic_directory, claim_output, lock_path
+from leftshift.io import outputs
+from leftshift.io.outputs import MANIFEST, atomic_directory, claim_output, lock_path
 
 
 def _write(target: Path, files: dict[str, str], force: bool = False) -> None:
@@ -112,11 +112,11 @@ def _dead_pid() -> int:
 def test_the_lock_and_partial_folders_of_a_killed_run_are_cleaned_up(tmp_path):
     target = tmp_path / "out"
     pid = _dead_pid()
-    lock_path(target).write_text(f"{pid} {writing._HOST} abc\n")
-    stale = tmp_path / f".other.{pid}.{writing._HOST_TAG}.0123abcd.partial"
+    lock_path(target).write_text(f"{pid} {outputs._HOST} abc\n")
+    stale = tmp_path / f".other.{pid}.{outputs._HOST_TAG}.0123abcd.partial"
     stale.mkdir()
     (stale / "half.csv").write_text("half")
-    live = tmp_path / f".other.{os.getpid()}.{writing._HOST_TAG}.0123abcd.partial"
+    live = tmp_path / f".other.{os.getpid()}.{outputs._HOST_TAG}.0123abcd.partial"
     live.mkdir()
     _write(target, {"a.csv": "a"})
     assert (target / "a.csv").exists() and not stale.exists() and live.exists()
@@ -177,7 +177,7 @@ def test_a_read_only_parent_is_a_short_error_before_any_work(tmp_path, monkeypat
     def refuse(*args, **kwargs):
         raise OSError(errno.EROFS, "Read-only file system", str(lock_path(tmp_path / "out")))
 
-    monkeypatch.setattr(writing.os, "open", refuse)
+    monkeypatch.setattr(outputs.os, "open", refuse)
     with pytest.raises(LeftshiftError, match="read-only"), claim_output(tmp_path / "out", force=False):
         raise AssertionError("the run must not start")
 

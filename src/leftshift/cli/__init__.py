@@ -1,1 +1,7 @@
-"""cli."""
+"""cli: the `leftshift` command. `shared` holds what every command uses (errors and exit status, options,
+loading, checks), `experiments` the experiment commands, `commands` the group and the other commands; each
+imports only downwards (shared < experiments < commands)."""
+
+from leftshift.cli.commands import cli, main
+
+__all__ = ["cli", "main"]

@@ -6,77 +6,14 @@ Errors the user can fix exit with status 2 and a short message, never a tracebac
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from leftshift.cli.experiments import sampling_options, sensitivity, sweep
-from leftshift.cli.shared import (
-    EXIT_REPORT_FAILED,
-    Group,
-    ReportFailed,
-    after_report,
-    report_options,
-)
-
-EXIT_USAGE = 2
-
-
-def _fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(EXIT_USAGE)
-
-
-def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn the library's user-facing errors into a short message and exit status 2 (1: the report failed)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from leftshift.errors import LeftshiftError
-
-        try:
-            return func(*args, **kwargs)
-        except LeftshiftError as exc:
-            _fail(exc.render())
-        except ReportFailed as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(EXIT_REPORT_FAILED)
-        except KeyboardInterrupt:
-            click.echo("Interrupted: nothing was written.", err=True)
-            sys.exit(130)
-
-    return wrapper
-
-
-def scenario_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Options shared by every command that runs scenarios."""
-    options = [
-        click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE",
-                     help="Override any scenario value, e.g. --set capacity.residential.places=4000 (repeatable)."),
-        click.option("--out", type=click.Path(path_type=Path), default=None,
-                     help="Output directory (default: results/<scenario-name>/)."),
-        click.option("--force", is_flag=True, help="Replace the output directory if it already holds files."),
-        click.option("--engine", type=click.Choice(["stockflow", "des"]), default="stockflow", show_default=True,
-                     help="stockflow: fast deterministic averages; des: individuals, queues and randomness."),
-        click.option("--replications", type=click.IntRange(min=1), default=10, show_default=True,
-                     help="Discrete-event replications."),
-        click.option("--jobs", type=click.IntRange(min=1), default=None,
-                     help="Processes for discrete-event replications (default: all cores)."),
-        click.option("--warm-up-years", type=click.FloatRange(min=0), default=0.0, show_default=True,
-                     help="Discrete-event: leave the first W years out of the statistics."),
-        click.option("--replication", "only_replication", type=click.IntRange(min=0), default=None,
-                     help="Discrete-event: re-run only replication N (numbered from 0); its rows are identical."),
-        click.option("--resolution", type=click.Choice(["step", "month", "year"]), default="step", show_default=True,
-                     help="How often the stock-flow tables report (month or year: smaller files for Excel)."),
-        click.option("--quiet", is_flag=True, help="Print nothing but errors."),
-    ]  # fmt: skip
-    for option in reversed(options):
-        func = option(func)
-    return func
+from leftshift.cli.shared import EXIT_USAGE, Group, after_report, handle_errors, report_options, scenario_options
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -145,7 +82,8 @@ def run(
     from leftshift.cli.shared import check_dask, check_plausible, check_samples, check_scenarios, load, report_failed
     from leftshift.cli.shared import try_report as attempt
     from leftshift.cli.terminal import print_run
-    from leftshift.io.writing import claim_output, slug, write_result
+    from leftshift.io.outputs import claim_output
+    from leftshift.io.writing import slug, write_result
 
     options = _engine_options(engine, resolution, replications, jobs, warm_up_years, only_replication)
     loaded = load(scenario, overrides)
@@ -162,7 +100,7 @@ def run(
             write_result(work, result, facts)
             draws = write_samples(work, target, [loaded], jobs=jobs, quiet=quiet, report=not no_report,
                                   failures=failures, **sampling)  # fmt: skip
-            written = not no_report and attempt(lambda: _run_report(work, result, facts), work, failures)
+            written = not no_report and attempt(lambda: _run_report(work, result, facts), failures)
     if not quiet:
         print_run(facts, target)
         print_samples(draws)
@@ -211,7 +149,8 @@ def compare(
     from leftshift.cli.shared import try_report as attempt
     from leftshift.cli.terminal import print_comparison
     from leftshift.errors import LeftshiftError
-    from leftshift.io.writing import claim_output, slug, write_result, write_table
+    from leftshift.io.outputs import claim_output
+    from leftshift.io.writing import new_folder, slug, write_result, write_table
 
     options = _engine_options(engine, resolution, replications, jobs, warm_up_years, only_replication)
     base = load(baseline, overrides)
@@ -234,14 +173,13 @@ def compare(
         summaries = [summary.build(r) for r in results]
         with claim.writing() as work:
             for result, facts, name in zip(results, summaries, slugs, strict=True):
-                (work / name).mkdir()
-                write_result(work / name, result, facts)
+                write_result(new_folder(work / name), result, facts)
             rows = pd.concat([_comparison_rows(c) for c in comparisons], ignore_index=True)
             write_table(work / "comparison.csv", rows)
             draws = write_samples(work, target, others, base, jobs=jobs, quiet=quiet, report=not no_report,
                                   failures=failures, **sampling)  # fmt: skip
             written = not no_report and attempt(
-                lambda: _comparison_report(work, results, comparisons, summaries), work, failures
+                lambda: _comparison_report(work, results, comparisons, summaries), failures
             )
     if not quiet:
         print_comparison(comparisons, target)
@@ -342,29 +280,18 @@ def report(results_dir: Path, open_report: bool) -> None:
       leftshift report results/leeds --open
     """
     from leftshift.errors import LeftshiftError
-    from leftshift.io.writing import adding_to
-    from leftshift.report.writers import REPORT, rebuild_report
+    from leftshift.io.outputs import adding_to
+    from leftshift.io.writing import written_by_leftshift
+    from leftshift.report.page import REPORT
+    from leftshift.report.writers import rebuild_report
 
     if not results_dir.is_dir():
         raise LeftshiftError(f"{results_dir} is not a directory of results")
-    with adding_to(results_dir, [REPORT], ours=_a_leftshift_report):
-        try:
-            path = rebuild_report(results_dir)
-        except BaseException:
-            (results_dir / f".{REPORT}.partial").unlink(missing_ok=True)
-            raise
+    with adding_to(results_dir, [REPORT], ours=written_by_leftshift):  # a report from before manifests is ours
+        path = rebuild_report(results_dir)
     click.echo(f"Report: {path}")
     if open_report:
         click.launch(str(path))
-
-
-def _a_leftshift_report(path: Path) -> bool:
-    """A report.html from a leftshift without manifests: its head names leftshift as the generator."""
-    try:
-        with path.open(encoding="utf-8", errors="replace") as file:
-            return '<meta name="generator" content="leftshift' in file.read(4096)
-    except OSError:
-        return False
 
 
 def main() -> None:

@@ -1,17 +1,17 @@
 """The experiment commands: `leftshift sweep`, `leftshift sensitivity`, and `--samples` for run/compare.
 
-Kept apart from cli.py so the experiment options live in one place; cli.py registers the commands
-and calls `write_samples` / `print_samples`. Heavy imports happen inside the functions.
+Kept apart from commands.py so the experiment options live in one place; commands.py registers the
+commands and calls `write_samples` / `print_samples`. The library (`leftshift.experiments`) runs the
+points, `leftshift.io` writes the files; this module holds the options, the progress bar and what is
+printed. Heavy imports happen inside the functions.
 
-Long runs write one parquet part per finished batch to a hidden folder beside the output
-(`.<out>.parts/`); the outputs themselves appear all at once when the run ends. After Ctrl-C or a
-killed process, the same command with `--resume` runs only the missing batches.
+Long runs save one parquet part per finished batch to a hidden folder beside the output
+(`.<out>.parts/`, `leftshift.io.parts`); the outputs themselves appear all at once when the run ends.
+After Ctrl-C or a killed process, the same command with `--resume` runs only the missing batches.
 """
 
 from __future__ import annotations
 
-import functools
-import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,25 +21,13 @@ from typing import Any
 import click
 
 from leftshift.cli.experiment_terminal import print_best, print_samples, print_sensitivity
-from leftshift.cli.shared import Command, after_report, report_failed, report_options, try_report
+from leftshift.cli.shared import Command, after_report, handle_errors, report_failed, report_options, try_report
 
 BEST_ROWS = 5
 HIGHER_IS_BETTER = ("avoided", "gained", "net_savings", "roi", "person_years_at_home", "participant_years",
                     "programme_starts", "population_end")  # fmt: skip
 REPORT_SERIES = ("emergency_admissions", "care_home_admissions", "acute_bed_days", "delayed_discharge_bed_days",
                  "total_cost_gbp", "cumulative_net_savings_gbp_discounted")  # fmt: skip
-
-
-def _handled(func: Callable[..., Any]) -> Callable[..., Any]:
-    """cli.handle_errors, looked up at call time (cli.py imports this module)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from leftshift.cli.commands import handle_errors
-
-        return handle_errors(func)(*args, **kwargs)
-
-    return wrapper
 
 
 def _options(func: Callable[..., Any], options: Sequence[Any]) -> Callable[..., Any]:
@@ -127,14 +115,10 @@ def saved_progress(label: str, total: int, parts: Path, quiet: bool) -> Iterator
 def _execution(parts: Path, counter: _Counter, jobs: int | None, dask: str | None, batch_size: int,
                resume: bool) -> Any:  # fmt: skip
     from leftshift.experiments.execute import Execution
+    from leftshift.io.parts import PartsFolder
 
-    return Execution(jobs=jobs, dask=dask, batch_size=batch_size, parts_dir=parts, resume=resume, progress=counter)
-
-
-def _write_table(frame: Any, directory: Path, stem: str, csv: bool = True) -> None:
-    frame.to_parquet(directory / f"{stem}.parquet", index=False)
-    if csv:
-        frame.to_csv(directory / f"{stem}.csv", index=False)
+    return Execution(jobs=jobs, dask=dask, batch_size=batch_size, parts=PartsFolder(parts), resume=resume,
+                     progress=counter)  # fmt: skip
 
 
 def _provenance(scenario: Any, **settings: Any) -> dict[str, Any]:
@@ -180,7 +164,7 @@ def best_direction(metric: str) -> tuple[str, str]:
 @click.option("--top", type=click.IntRange(min=1), default=BEST_ROWS, show_default=True, help="Rows for --best.")
 @experiment_options
 @report_options
-@_handled
+@handle_errors
 def sweep(
     scenario: Path, vary: tuple[str, ...], sample: str | None, points: int | None, best: str | None, top: int,
     baseline: Path | None, overrides: tuple[str, ...], seed: int | None, jobs: int | None, dask: str | None,
@@ -204,7 +188,8 @@ def sweep(
     from leftshift.experiments.design import plan_from_block
     from leftshift.experiments.runs import sweep as run_sweep
     from leftshift.experiments.sensitivity import ALIASES, resolve_metric
-    from leftshift.io.writing import claim_output, slug, write_json
+    from leftshift.io.outputs import claim_output
+    from leftshift.io.writing import remove_folder, slug, write_frame, write_json
     from leftshift.scenario.vary import parse_vary
 
     base = load(scenario, overrides)
@@ -236,15 +221,15 @@ def sweep(
             result = run_sweep(base, dims, baseline=other, sample=plan_sample, points=plan_points, seed=seed,
                                execution=_execution(parts, c, jobs, dask, batch_size, resume))  # fmt: skip
         with claim.writing() as work:
-            _write_table(result.table, work, "sweep")
+            write_frame(work, "sweep", result.table)
             write_json(work / "experiment.json", _provenance(
                 base, command="sweep", vary=[d.path for d in dims], sample=plan_sample, points=len(result.table),
                 baseline=other.name if other else None, metric_aliases=ALIASES,
             ))  # fmt: skip
             written = not no_report and try_report(
-                lambda: _sweep_report(work, result, shown, direction, base), work, failures
+                lambda: _sweep_report(work, result, shown, direction, base), failures
             )
-        shutil.rmtree(parts, ignore_errors=True)
+        remove_folder(parts)
     if not quiet:
         print_best(result.table, list(result.parameters), shown, direction, top, target)
     after_report(target, written, open_report, quiet)
@@ -292,7 +277,7 @@ def _grid_size(dims: Sequence[Any]) -> int:
 )
 @experiment_options
 @report_options
-@_handled
+@handle_errors
 def sensitivity(
     scenario: Path, metric: str, method: str, samples: int | None, baseline: Path | None,
     overrides: tuple[str, ...], seed: int | None, jobs: int | None, dask: str | None, batch_size: int, resume: bool,
@@ -312,7 +297,8 @@ def sensitivity(
     from leftshift.errors import LeftshiftError
     from leftshift.experiments.sensitivity import resolve_metric
     from leftshift.experiments.sensitivity import sensitivity as run_sensitivity
-    from leftshift.io.writing import claim_output, slug, write_json
+    from leftshift.io.outputs import claim_output
+    from leftshift.io.writing import remove_folder, slug, write_frame, write_json, write_table
 
     base = load(scenario, overrides)
     other = load(baseline, overrides) if baseline else None
@@ -334,15 +320,15 @@ def sensitivity(
             result = run_sensitivity(base, column, method, baseline=other, samples=samples, seed=seed,
                                      execution=_execution(parts, c, jobs, dask, batch_size, resume))  # fmt: skip
         with claim.writing() as work:
-            result.indices.to_csv(work / "sensitivity.csv", index=False)
-            result.tornado.to_csv(work / "tornado.csv", index=False)
-            _write_table(result.runs, work, "runs", csv=False)
+            write_table(work / "sensitivity.csv", result.indices, float_format=None)
+            write_table(work / "tornado.csv", result.tornado, float_format=None)
+            write_frame(work, "runs", result.runs, csv=False)
             write_json(work / "experiment.json", _provenance(
                 base, command="sensitivity", metric=column, method=method, samples=samples, runs=len(result.runs),
                 baseline=other.name if other else None, metric_central=result.central,
             ))  # fmt: skip
-            written = not no_report and try_report(lambda: _sensitivity_report(work, result, base), work, failures)
-        shutil.rmtree(parts, ignore_errors=True)
+            written = not no_report and try_report(lambda: _sensitivity_report(work, result, base), failures)
+        remove_folder(parts)
     if not quiet:
         print_sensitivity(result, target)
     after_report(target, written, open_report, quiet)
@@ -374,22 +360,20 @@ def write_samples(
     if not samples:
         return []
     from leftshift.experiments.runs import uncertainty
-    from leftshift.io.writing import slug, write_json
+    from leftshift.io.writing import new_folder, remove_folder, slug, write_frame, write_json, write_table
 
-    root = work / "uncertainty"
-    root.mkdir()
+    root = new_folder(work / "uncertainty")
     results = []
     for scenario in scenarios:
         name = slug(scenario.name)
-        directory = root / name if len(scenarios) > 1 else root
-        directory.mkdir(exist_ok=True)
+        directory = new_folder(root / name, exist_ok=True) if len(scenarios) > 1 else root
         parts = parts_dir(target, f"samples-{name}")
         with saved_progress(f"{scenario.name}: draws", samples, parts, quiet) as counter:
             draws = uncertainty(scenario, samples, baseline=baseline, sampler=sampler,
                                 execution=_execution(parts, counter, jobs, dask, 500, resume))  # fmt: skip
-        _write_table(draws.samples, directory, "samples", csv=False)
-        draws.metrics.to_csv(directory / "percentiles.csv", index=False)
-        draws.series.to_csv(directory / "percentiles_by_year.csv", index=False)
+        write_frame(directory, "samples", draws.samples, csv=False)
+        write_table(directory / "percentiles.csv", draws.metrics, float_format=None)
+        write_table(directory / "percentiles_by_year.csv", draws.series, float_format=None)
         write_json(directory / "uncertainty.json", {
             **_provenance(scenario, samples=samples, sampler=sampler, baseline=baseline.name if baseline else None),
             **draws.probabilities,
@@ -398,9 +382,9 @@ def write_samples(
         })  # fmt: skip
         if report:
             where = directory.relative_to(work).as_posix()
-            try_report(lambda d=directory, r=draws, s=scenario: _samples_report(d, r, s), directory,
+            try_report(lambda d=directory, r=draws, s=scenario: _samples_report(d, r, s),
                        failures if failures is not None else [], f"{where}/report.html")  # fmt: skip
-        shutil.rmtree(parts, ignore_errors=True)
+        remove_folder(parts)
         results.append(draws)
     return results
 

@@ -1,11 +1,14 @@
-"""What every leftshift command shares: --open, --no-report and --strict, loading scenarios so that every
-error names its file, the checks that run before any long work, keeping the results when the report fails,
-and help that ends with an example. Heavy imports happen inside the functions, so --help stays quick.
+"""What every leftshift command shares: errors as a short message and an exit status, the options of the
+commands that run scenarios, --open, --no-report and --strict, loading scenarios so that every error names its
+file, the checks that run before any long work, keeping the results when the report fails, and help that ends
+with an example. Heavy imports happen inside the functions, so --help stays quick.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
+import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -14,6 +17,63 @@ from typing import Any
 import click
 
 EXIT_REPORT_FAILED = 1
+EXIT_USAGE = 2
+
+
+# Errors and options --------------------------------------------------------------------------------
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the library's user-facing errors into a short message and exit status 2 (1: the report failed)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from leftshift.errors import LeftshiftError
+
+        try:
+            return func(*args, **kwargs)
+        except LeftshiftError as exc:
+            _fail(exc.render())
+        except ReportFailed as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(EXIT_REPORT_FAILED)
+        except KeyboardInterrupt:
+            click.echo("Interrupted: nothing was written.", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def scenario_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by every command that runs scenarios."""
+    options = [
+        click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE",
+                     help="Override any scenario value, e.g. --set capacity.residential.places=4000 (repeatable)."),
+        click.option("--out", type=click.Path(path_type=Path), default=None,
+                     help="Output directory (default: results/<scenario-name>/)."),
+        click.option("--force", is_flag=True, help="Replace the output directory if it already holds files."),
+        click.option("--engine", type=click.Choice(["stockflow", "des"]), default="stockflow", show_default=True,
+                     help="stockflow: fast deterministic averages; des: individuals, queues and randomness."),
+        click.option("--replications", type=click.IntRange(min=1), default=10, show_default=True,
+                     help="Discrete-event replications."),
+        click.option("--jobs", type=click.IntRange(min=1), default=None,
+                     help="Processes for discrete-event replications (default: all cores)."),
+        click.option("--warm-up-years", type=click.FloatRange(min=0), default=0.0, show_default=True,
+                     help="Discrete-event: leave the first W years out of the statistics."),
+        click.option("--replication", "only_replication", type=click.IntRange(min=0), default=None,
+                     help="Discrete-event: re-run only replication N (numbered from 0); its rows are identical."),
+        click.option("--resolution", type=click.Choice(["step", "month", "year"]), default="step", show_default=True,
+                     help="How often the stock-flow tables report (month or year: smaller files for Excel)."),
+        click.option("--quiet", is_flag=True, help="Print nothing but errors."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
 def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -138,12 +198,11 @@ class ReportFailed(Exception):
         super().__init__("\n".join([*self.failures, hint]))
 
 
-def try_report(write: Callable[[], Any], directory: Path, failures: list[str], name: str = "report.html") -> bool:
+def try_report(write: Callable[[], Any], failures: list[str], name: str = "report.html") -> bool:
     """Write a report; if it fails, note why in `failures` and leave no half-written file (the tables stay)."""
     try:
         write()
-    except Exception as exc:
-        (directory / ".report.html.partial").unlink(missing_ok=True)
+    except Exception as exc:  # leftshift.io leaves no half-written report behind
         failures.append(f"{name} could not be written ({exc.__class__.__name__}: {exc})")
         return False
     return True

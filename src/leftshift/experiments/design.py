@@ -24,7 +24,7 @@ from leftshift.scenario.distributions import U_EPS, correlation_matrix, impose_r
 from leftshift.scenario.keypaths import Loc, format_path, parse_path
 from leftshift.scenario.loading import scenario_from_dict
 from leftshift.scenario.model import Scenario
-from leftshift.scenario.vary import Dimension, child, dimension, parse_vary, resolves, settable
+from leftshift.scenario.vary import Dimension, child, dimension, resolves
 
 SAMPLERS = ("lhs", "sobol", "random")
 
@@ -290,8 +290,6 @@ def correlation_for(names: Sequence[str], *scenarios: Scenario) -> np.ndarray | 
 
 
 __all__ = [
-    "SAMPLERS", "Design", "Dimension", "SweepPlan", "Template", "baseline_template", "correlation_for",
-    "grid_design", "parse_vary", "plan_from_block", "resolves", "sampled_design", "set_path", "settable",
-    "uncertainty_design",
-    "unit_sample",
+    "SAMPLERS", "Design", "SweepPlan", "Template", "baseline_template", "correlation_for", "grid_design",
+    "plan_from_block", "same_intervention", "sampled_design", "set_path", "uncertainty_design", "unit_sample",
 ]  # fmt: skip

@@ -5,8 +5,8 @@ Each batch of points is one vectorised `stockflow.simulate(record="yearly")` cal
 the same way whichever executor runs them, and every point's values are fixed before any batch
 starts, so the same seed gives the same numbers everywhere.
 
-With a parts folder, every finished batch is written at once as `part-NNNNN.parquet` (written to
-a temporary name, then renamed, so a killed run never leaves half a part). `resume=True` keeps the
+Nothing here touches disk. Given a store of parts (`Execution(parts=...)`, e.g.
+`leftshift.io.parts.PartsFolder`), every finished batch is handed to it at once; `resume=True` keeps the
 parts of an earlier run with the same fingerprint and runs only the batches that are missing.
 """
 
@@ -15,13 +15,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -34,7 +32,6 @@ SPEND_RENAMES = {"intervention_spend_gbp": "extra_intervention_spend_gbp",
                  "intervention_spend_gbp_discounted": "extra_intervention_spend_gbp_discounted"}  # fmt: skip
 """Comparison columns renamed in tables, where the scenario's own spend is a column too."""
 SERIES_SEP = "|"
-MANIFEST = "manifest.json"
 
 
 @dataclass(frozen=True)
@@ -47,9 +44,17 @@ class Job:
     unit: bool = False  # design values are probabilities
     series: bool = False  # keep yearly series (for fan charts)
 
-    @property
-    def compares(self) -> bool:
-        return self.baseline is not None or self.fixed_baseline is not None
+
+class PartStore(Protocol):
+    """Where finished batches are saved as they come (`leftshift.io.parts.PartsFolder` on disk)."""
+
+    def prepare(self, fingerprint: str, n_batches: int, resume: bool) -> set[int]:
+        """Get ready for `n_batches`; return those already saved by an earlier run (when resuming)."""
+        ...
+
+    def save(self, index: int, table: pd.DataFrame, series: pd.DataFrame | None) -> None: ...
+
+    def load(self, n_batches: int, series: bool) -> tuple[pd.DataFrame, pd.DataFrame | None]: ...
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ class Execution:
     jobs: int | None = None
     dask: str | None = None
     batch_size: int = 500
-    parts_dir: Path | None = None
+    parts: PartStore | None = None  # save each batch as it finishes (and resume from them)
     resume: bool = False
     progress: Callable[[int], None] | None = None
 
@@ -130,41 +135,6 @@ def fingerprint(job: Job, design: Design, batch_size: int) -> str:
     h.update(json.dumps([design.names, design.unit, job.series, batch_size]).encode())
     h.update(np.ascontiguousarray(design.values).tobytes())
     return h.hexdigest()[:20]
-
-
-def _part(parts: Path, kind: str, index: int) -> Path:
-    return parts / f"{kind}-{index:05d}.parquet"
-
-
-def _write_atomic(frame: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
-
-
-def prepare_parts(parts: Path, key: str, n_batches: int, resume: bool) -> set[int]:
-    """Make the parts folder ready; return the batches already done (when resuming)."""
-    manifest = parts / MANIFEST
-    if resume:
-        if not manifest.exists():
-            raise LeftshiftError(f"there is no interrupted run to resume in {parts}; run without --resume")
-        saved = json.loads(manifest.read_text())
-        if saved.get("fingerprint") != key:
-            raise LeftshiftError(
-                f"the interrupted run in {parts} had different settings (scenario, parameters, seed or batch "
-                "size); run it with exactly the same command, or start again without --resume"
-            )
-        return {i for i in range(n_batches) if _part(parts, "part", i).exists()}
-    if parts.exists():
-        shutil.rmtree(parts)
-    parts.mkdir(parents=True)
-    manifest.write_text(json.dumps({"fingerprint": key, "batches": n_batches}) + "\n")
-    return set()
-
-
-def read_parts(parts: Path, kind: str, n_batches: int) -> pd.DataFrame:
-    frames = [pd.read_parquet(_part(parts, kind, i)) for i in range(n_batches)]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 # Executors -----------------------------------------------------------------------------------------
@@ -294,10 +264,10 @@ def execute(
     size = max(1, execution.batch_size)
     n_batches = -(-design.n_points // size)
     batches = [(i, i * size, design.values[i * size : (i + 1) * size]) for i in range(n_batches)]
-    parts = execution.parts_dir
+    parts = execution.parts
     done: set[int] = set()
     if parts is not None:
-        done = prepare_parts(parts, fingerprint(job, design, size), n_batches, execution.resume)
+        done = parts.prepare(fingerprint(job, design, size), n_batches, execution.resume)
     advance = execution.progress or (lambda n: None)
     if done:
         advance(sum(len(batches[i][2]) for i in done))
@@ -307,9 +277,7 @@ def execute(
         if parts is None:
             held[index] = output
         else:
-            if output[1] is not None:
-                _write_atomic(output[1], _part(parts, "series", index))
-            _write_atomic(output[0], _part(parts, "part", index))  # last: its presence means the batch is done
+            parts.save(index, *output)
         advance(len(output[0]))
 
     todo = [i for i in range(n_batches) if i not in done]
@@ -324,8 +292,7 @@ def execute(
         table = pd.concat([held[i][0] for i in range(n_batches)], ignore_index=True)
         series = pd.concat([held[i][1] for i in range(n_batches)], ignore_index=True) if job.series else None
         return table, series
-    table = read_parts(parts, "part", n_batches)
-    return table, (read_parts(parts, "series", n_batches) if job.series else None)
+    return parts.load(n_batches, job.series)
 
 
 def _tagged(index: int, job: Job, start: int, rows: np.ndarray) -> tuple[int, Any]:
@@ -376,5 +343,5 @@ def _run_dask(client: Any, job: Job, batches: list, todo: list[int], keep: Calla
         keep(index, output)
 
 
-__all__ = ["SERIES_SEP", "SPEND_RENAMES", "Execution", "Job", "baseline_summary", "check_dask", "connect_dask",
-           "dask_session", "dask_timeout", "execute", "run_batch"]  # fmt: skip
+__all__ = ["SERIES_SEP", "SPEND_RENAMES", "Execution", "Job", "PartStore", "baseline_summary", "check_dask",
+           "connect_dask", "dask_session", "dask_timeout", "execute", "fingerprint", "run_batch"]  # fmt: skip

@@ -7,7 +7,8 @@
 
 Every experiment is a Design (points x parameters) run in vectorised batches by
 `leftshift.experiments.execute`; `leftshift.experiments.sensitivity` adds SALib's Sobol and Morris
-methods and the one-at-a-time tornado. Nothing here writes files unless given a parts folder.
+methods and the one-at-a-time tornado. Nothing here touches disk: finished batches go to the store
+`Execution(parts=...)` is given, if any.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from leftshift.errors import LeftshiftError
 from leftshift.experiments.design import (
     SAMPLERS,
     Design,
-    Dimension,
     Template,
     baseline_template,
     correlation_for,
@@ -33,6 +33,7 @@ from leftshift.experiments.design import (
 from leftshift.experiments.execute import SERIES_SEP, Execution, Job, baseline_summary, dask_session, execute
 from leftshift.rng import generator
 from leftshift.scenario.model import Scenario
+from leftshift.scenario.vary import Dimension
 
 PERCENTILES = (5, 25, 50, 75, 95)
 MAX_GRID_POINTS = 5_000_000
