@@ -1,24 +1,38 @@
-"""The command line end to end, through a real subprocess, as a user would run it."""
+"""The command line end to end, as a user would run it, in this process through click's CliRunner (quick:
+no interpreter start-up per command). test_smoke.py runs each command once in a real process."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from builders import SCENARIOS, small_scenario_dict
+from leftshift.cli import cli
 
 
-def leftshift(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COLUMNS": "120"}
-    return subprocess.run([sys.executable, "-m", "leftshift", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, env=env, timeout=300)  # fmt: skip
+@dataclass(frozen=True)
+class Done:
+    """What a finished command left: its exit status, and what it printed on stdout and stderr."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def leftshift(*args: object, cwd: Path) -> Done:
+    """Run `leftshift ARGS` from `cwd`, as a terminal 120 columns wide would."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(cwd)
+        done = CliRunner(env={"COLUMNS": "120"}).invoke(cli, [str(a) for a in args], prog_name="leftshift")
+    if done.exception is not None and not isinstance(done.exception, SystemExit):
+        raise done.exception
+    return Done(done.exit_code, done.stdout, done.stderr)
 
 
 @pytest.fixture

@@ -1,0 +1,89 @@
+"""Each command once in a real process, as a user runs it (`python -m leftshift ...`): the entry point, the
+exit status and the streams a shell sees. Everything else about the commands is tested in this process through
+click's CliRunner (test_cli.py and the others here), which is far quicker."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from builders import small_scenario_dict
+from leftshift.cli import cli
+
+UNCERTAIN = {"dist": "triangular", "low": 2400, "mode": 2800, "high": 3500}
+
+
+def leftshift(*args: object, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "120"}
+    return subprocess.run([sys.executable, "-m", "leftshift", *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, env=env, timeout=300)  # fmt: skip
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[Path, Path]:
+    """A baseline without programmes, and a scenario with one and an uncertain acute cost."""
+    baseline = tmp_path / "baseline.yaml"
+    baseline.write_text(yaml.safe_dump(small_scenario_dict(name="Small baseline", interventions=[])))
+    data = small_scenario_dict()
+    data["costs"]["per_person_week"]["acute"]["nhs"] = UNCERTAIN
+    scenario = tmp_path / "shift.yaml"
+    scenario.write_text(yaml.safe_dump(data, sort_keys=False))
+    return baseline, scenario
+
+
+def test_run(tmp_path, files):
+    done = leftshift("run", files[1], "--out", tmp_path / "out", "--no-report", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Emergency admissions" in done.stdout
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["scenario"] == "Small town"
+
+
+def test_compare(tmp_path, files):
+    done = leftshift("compare", *files, "--out", tmp_path / "cmp", "--no-report", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Net savings (discounted)" in done.stdout and (tmp_path / "cmp" / "comparison.csv").is_file()
+
+
+def test_validate(tmp_path, files):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(small_scenario_dict(seed=-1)))
+    done = leftshift("validate", files[0], bad, cwd=tmp_path)
+    assert done.returncode == 2 and "ok" in done.stdout and "seed" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_schema(tmp_path):
+    done = leftshift("schema", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "interventions" in json.loads(done.stdout)["properties"]
+
+
+def test_sweep(tmp_path, files):
+    done = leftshift("sweep", files[1], "--baseline", files[0], "--vary", "capacity.residential.places=360,420",
+                     "--best", "net_savings", "--out", tmp_path / "sweep", "--no-report", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Best 2 of 2 points" in done.stdout and (tmp_path / "sweep" / "sweep.csv").is_file()
+
+
+def test_sensitivity(tmp_path, files):
+    done = leftshift("sensitivity", files[1], "--baseline", files[0], "--method", "oat", "--out",
+                     tmp_path / "sens", "--no-report", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "sens" / "tornado.csv").is_file()
+
+
+def test_report(tmp_path, files):
+    out = tmp_path / "out"
+    made = CliRunner().invoke(cli, ["run", str(files[1]), "--out", str(out), "--no-report", "--quiet"])
+    assert made.exit_code == 0, made.output
+    done = leftshift("report", out, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"Report: {out / 'report.html'}"
+    assert '<meta name="generator" content="leftshift' in (out / "report.html").read_text(encoding="utf-8")
