@@ -18,6 +18,7 @@ from pathlib import Path
 import simpy
 
 from leftshift.engines.des.plan import build_plan
+from leftshift.engines.des.record import events_scheduled
 from leftshift.engines.des.sim import simulate_replication
 from leftshift.scenario.loading import load_scenario
 
@@ -35,7 +36,7 @@ def bare_simpy_rate(n_events: int = 1_000_000) -> float:
     env.process(loop())
     start = time.perf_counter()
     env.run(until=n_events)
-    return next(env._eid) / (time.perf_counter() - start)
+    return events_scheduled(env) / (time.perf_counter() - start)
 
 
 def main() -> None:

@@ -1,27 +1,38 @@
-"""The stock-flow engine's index of stocks and flows, built once from a scenario's structure.
+"""What both engines read from a scenario, built once: stocks and flows, the time grid, the numbers.
 
 A stock is (compartment, age band, programme layer); compartments are the scenario's states, `dead`
 and one queue per capacity-limited transition that waits. A flow ("edge") moves people from one
-stock to another at a per-person rate. Keeping this bookkeeping apart keeps the integrator small.
+stock to another at a per-person rate. The stock-flow engine integrates these flows and the
+discrete-event engine draws them one person at a time; keeping the bookkeeping here means both read
+a scenario the same way (same stocks, rates, places and calendar), and each engine stays small.
+The numbers are in `parameters.py`, the prices in `pricing.py`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from leftshift.scenario.model import DEAD, Scenario, band_width_years
+from leftshift.errors import LeftshiftError
+from leftshift.scenario.model import DEAD, WEEKS_PER_YEAR, Scenario
 
 NONE = "none"
 
 # Edge kinds (small ints so arrays can hold them).
 TRANSITION, QUEUE_HAZARD, AGEING, REFERRAL, COMPLETION, FADE = range(6)
 KIND_NAMES = ("transition", "transition", "ageing", "referral", "completion", "fade")
+PERIODS_PER_YEAR = {"full": None, "monthly": 12, "yearly": 1}  # reporting periods: every step, or sums
 
 
 def queue_name(origin: str, target: str) -> str:
     return f"waiting:{origin}->{target}"
+
+
+def queue_pair(compartment: str) -> tuple[str, str]:
+    """(origin, target) of a queue compartment: the inverse of `queue_name`."""
+    origin, target = compartment.removeprefix("waiting:").split("->")
+    return origin, target
 
 
 @dataclass(frozen=True)
@@ -59,6 +70,10 @@ class Layout:
         return np.where(self.kind == REFERRAL, self.unravel(self.dst)[2], src_layer)
 
     @property
+    def shape(self) -> tuple[int, int, int]:
+        return len(self.compartments), len(self.bands), len(self.layers)
+
+    @property
     def n_stocks(self) -> int:
         return len(self.compartments) * len(self.bands) * len(self.layers)
 
@@ -66,15 +81,23 @@ class Layout:
         return (compartment * len(self.bands) + band) * len(self.layers) + layer
 
     def unravel(self, stock: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return np.unravel_index(stock, (len(self.compartments), len(self.bands), len(self.layers)))
+        return np.unravel_index(stock, self.shape)
 
     def stocks_of(self, compartment: int) -> np.ndarray:
         n = len(self.bands) * len(self.layers)
         return np.arange(compartment * n, (compartment + 1) * n)
 
-    def programme_layers(self, p: int) -> tuple[int, int]:
-        """Layer indices of (taking part in, after) programme p."""
-        return 1 + 2 * p, 2 + 2 * p
+    def all_queue_stocks(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every queue stock and the stock it is admitted to, resource by resource (records' order)."""
+        empty = [np.zeros(0, np.int64)]
+        return (np.concatenate([r.queue_stocks for r in self.resources] or empty),
+                np.concatenate([r.queue_targets for r in self.resources] or empty))  # fmt: skip
+
+    def queue_transitions(self) -> np.ndarray:
+        """The transition an admission from each queue stock counts as (for its price), in records' order."""
+        stocks, _ = self.all_queue_stocks()
+        pairs = [queue_pair(self.compartments[c]) for c in self.unravel(stocks)[0]]
+        return np.array([self.transitions.index(pair) for pair in pairs], dtype=np.int64)
 
 
 def structure_key(s: Scenario) -> tuple:
@@ -91,29 +114,42 @@ def structure_key(s: Scenario) -> tuple:
 
 def build_layout(s: Scenario, prune: bool = True) -> Layout:
     """The stocks and flows of a scenario; `prune=False` keeps flows out of unreachable stocks (tests)."""
-    states = [*s.states, DEAD]
     transitions = tuple((t.from_state, t.to) for t in s.transitions)
-    t_index = {pair: i for i, pair in enumerate(transitions)}
     queues = tuple(
         (f, g) for f, g in transitions if g in s.capacity and s.capacity[g].when_full == "wait" and f != DEAD
     )
-    compartments = (*states, *(queue_name(f, g) for f, g in queues))
+    compartments = (*s.states, DEAD, *(queue_name(f, g) for f, g in queues))
     programmes = tuple(iv.name for iv in s.interventions)
     layers = (NONE, *[name for p in programmes for name in (p, f"after:{p}")])
     bands = tuple(s.age_bands)
-    c_index = {name: i for i, name in enumerate(compartments)}
-    nb, nl = len(bands), len(layers)
+    skeleton = Layout(  # no flows yet: its index helpers are what the flows are built with
+        compartments=compartments, bands=bands, layers=layers, transitions=transitions, queues=queues,
+        programmes=programmes, src=np.zeros(0, np.int64), dst=np.zeros(0, np.int64), kind=np.zeros(0, np.int64),
+        transition_of=np.zeros(0, np.int64), resources=(), n_capacity=0,
+    )  # fmt: skip
+    edge_array = _edges(s, skeleton)
+    if prune:
+        edge_array = _reachable_only(edge_array, _queue_moves(skeleton), len(layers))
+    edge_array = edge_array[np.argsort(edge_array[:, 1], kind="stable")]  # by target, for reduceat
+    src, dst, kind, trans = (edge_array[:, i].copy() for i in range(4))
+    wired = replace(skeleton, src=src, dst=dst, kind=kind, transition_of=trans)
+    capacity = _capacity_resources(s, wired)
+    resources = (*capacity, *_programme_resources(wired))
+    return replace(wired, resources=resources, n_capacity=len(capacity))
 
-    def idx(c: int, b: int, k: int) -> int:
-        return (c * nb + b) * nl + k
 
-    edges: list[tuple[int, int, int, int]] = []  # src, dst, kind, transition
-    living = [c for c, name in enumerate(compartments) if name != DEAD]
-    for ti, (f, g) in enumerate(transitions):
+def _edges(s: Scenario, lay: Layout) -> np.ndarray:
+    """Every flow as rows (source stock, target stock, kind, transition), in a fixed order."""
+    idx, (_, nb, nl) = lay.index, lay.shape
+    c_index = {name: i for i, name in enumerate(lay.compartments)}
+    t_index = {pair: i for i, pair in enumerate(lay.transitions)}
+    edges: list[tuple[int, int, int, int]] = []
+    living = [c for c, name in enumerate(lay.compartments) if name != DEAD]
+    for ti, (f, g) in enumerate(lay.transitions):
         for b in range(nb):
             for k in range(nl):
                 edges.append((idx(c_index[f], b, k), idx(c_index[g], b, k), TRANSITION, ti))
-    for f, g in queues:
+    for f, g in lay.queues:
         qc = c_index[queue_name(f, g)]
         for hazard_target in (DEAD, s.emergency_state):
             ti = t_index.get((f, hazard_target))
@@ -129,7 +165,8 @@ def build_layout(s: Scenario, prune: bool = True) -> Layout:
                     edges.append((idx(c, b, k), idx(c, b + 1, k), AGEING, -1))
     for p, iv in enumerate(s.interventions):
         k_in, k_after = 1 + 2 * p, 2 + 2 * p
-        bands_ok = [b for b, name in enumerate(bands) if iv.eligible.age_bands is None or name in iv.eligible.age_bands]
+        bands_ok = [b for b, name in enumerate(lay.bands) if iv.eligible.age_bands is None
+                    or name in iv.eligible.age_bands]  # fmt: skip
         for state in iv.referrals:
             for b in bands_ok:
                 edges.append((idx(c_index[state], b, 0), idx(c_index[state], b, k_in), REFERRAL, -1))
@@ -139,63 +176,68 @@ def build_layout(s: Scenario, prune: bool = True) -> Layout:
                 edges.append((idx(c, b, k_in), idx(c, b, after), COMPLETION, -1))
                 if iv.effect_years_after > 0:
                     edges.append((idx(c, b, k_after), idx(c, b, 0), FADE, -1))
+    return np.array(edges, dtype=np.int64).reshape(-1, 4)
 
-    edge_array = np.array(edges, dtype=np.int64).reshape(-1, 4)
-    if prune:
-        # moves the capacity rules make outside the edges: joining a queue, and leaving it for a place
-        queue_moves = [(idx(c_index[f], b, k), idx(c_index[queue_name(f, g)], b, k)) for f, g in queues
-                       for b in range(nb) for k in range(nl)]  # fmt: skip
-        queue_moves += [(idx(c_index[queue_name(f, g)], b, k), idx(c_index[g], b, k)) for f, g in queues
-                        for b in range(nb) for k in range(nl)]  # fmt: skip
-        edge_array = _reachable_only(edge_array, np.array(queue_moves, dtype=np.int64).reshape(-1, 2), nl)
-    edge_array = edge_array[np.argsort(edge_array[:, 1], kind="stable")]  # by target, for reduceat
-    src, dst, kind, trans = (edge_array[:, i].copy() for i in range(4))
 
-    def stock_mask(stocks: np.ndarray) -> np.ndarray:
-        mask = np.zeros(len(compartments) * nb * nl, dtype=bool)
-        mask[stocks] = True
-        return mask
+def _queue_moves(lay: Layout) -> np.ndarray:
+    """Moves the capacity rules make outside the edges: joining a queue, and leaving it for a place."""
+    idx, (_, nb, nl) = lay.index, lay.shape
+    c_index = {name: i for i, name in enumerate(lay.compartments)}
+    moves = [(idx(c_index[f], b, k), idx(c_index[queue_name(f, g)], b, k)) for f, g in lay.queues
+             for b in range(nb) for k in range(nl)]  # fmt: skip
+    moves += [(idx(c_index[queue_name(f, g)], b, k), idx(c_index[g], b, k)) for f, g in lay.queues
+              for b in range(nb) for k in range(nl)]  # fmt: skip
+    return np.array(moves, dtype=np.int64).reshape(-1, 2)
 
-    def stocks_of(c: int) -> np.ndarray:
-        return np.arange(c * nb * nl, (c + 1) * nb * nl)
 
-    resources: list[Resource] = []
+def _stock_mask(lay: Layout, stocks: np.ndarray) -> np.ndarray:
+    mask = np.zeros(lay.n_stocks, dtype=bool)
+    mask[stocks] = True
+    return mask
+
+
+def _capacity_resources(s: Scenario, lay: Layout) -> list[Resource]:
+    """One Resource per capacity-limited state: who counts against it, who asks in, who waits."""
+    c_index = {name: i for i, name in enumerate(lay.compartments)}
+    src, dst, kind = lay.src, lay.dst, lay.kind
+    resources = []
     for name in s.capacity:
         rule = s.capacity[name].when_full
         c = c_index[name]
-        waiting_here = [c_index[queue_name(f, g)] for f, g in queues if f == name]
-        waiting_for = [(c_index[queue_name(f, g)]) for f, g in queues if g == name]
-        occupied = np.concatenate([stocks_of(c), *[stocks_of(q) for q in waiting_here]])
-        occ = stock_mask(occupied)
-        target_is_state = stock_mask(stocks_of(c))
+        waiting_here = [c_index[queue_name(f, g)] for f, g in lay.queues if f == name]
+        waiting_for = [(c_index[queue_name(f, g)]) for f, g in lay.queues if g == name]
+        occupied = np.concatenate([lay.stocks_of(c), *[lay.stocks_of(q) for q in waiting_here]])
+        occ = _stock_mask(lay, occupied)
+        target_is_state = _stock_mask(lay, lay.stocks_of(c))
         admissions = np.flatnonzero(target_is_state[dst] & ~occ[src] & (kind != AGEING))
         join = np.full(len(admissions), -1, dtype=np.int64)
         if rule == "wait":
             for i, e in enumerate(admissions):
-                origin_c, b, k = np.unravel_index(src[e], (len(compartments), nb, nl))
-                qname = queue_name(compartments[origin_c], name)
+                origin_c, b, k = lay.unravel(src[e])
+                qname = queue_name(lay.compartments[origin_c], name)
                 if qname in c_index:
-                    join[i] = idx(c_index[qname], b, k)
+                    join[i] = lay.index(c_index[qname], b, k)
         departures = np.flatnonzero(occ[src] & ~occ[dst])
-        q_stocks = np.concatenate([stocks_of(q) for q in waiting_for]) if waiting_for else np.zeros(0, np.int64)
-        q_targets = np.array([idx(c, *np.unravel_index(q, (len(compartments), nb, nl))[1:]) for q in q_stocks],
-                             dtype=np.int64)  # fmt: skip
+        q_stocks = np.concatenate([lay.stocks_of(q) for q in waiting_for]) if waiting_for else np.zeros(0, np.int64)
+        q_targets = np.array([lay.index(c, *lay.unravel(q)[1:]) for q in q_stocks], dtype=np.int64)
         resources.append(Resource(name, rule, occupied, admissions, join, departures, q_stocks, q_targets))
-    n_capacity = len(resources)
-    for p, name in enumerate(programmes):
+    return resources
+
+
+def _programme_resources(lay: Layout) -> list[Resource]:
+    """One Resource per programme: its places, taken by referrals, freed as participants leave."""
+    living = [c for c, name in enumerate(lay.compartments) if name != DEAD]
+    resources = []
+    for p, name in enumerate(lay.programmes):
         k_in = 1 + 2 * p
-        occupied = np.array([idx(c, b, k_in) for c in living for b in range(nb)], dtype=np.int64)
-        occ = stock_mask(occupied)
-        admissions = np.flatnonzero((kind == REFERRAL) & occ[dst])
-        departures = np.flatnonzero(occ[src] & ~occ[dst])
+        occupied = np.array([lay.index(c, b, k_in) for c in living for b in range(len(lay.bands))], dtype=np.int64)
+        occ = _stock_mask(lay, occupied)
+        admissions = np.flatnonzero((lay.kind == REFERRAL) & occ[lay.dst])
+        departures = np.flatnonzero(occ[lay.src] & ~occ[lay.dst])
         empty = np.zeros(0, np.int64)
         resources.append(Resource(name, "lost", occupied, admissions, np.full(len(admissions), -1), departures,
                                   empty, empty))  # fmt: skip
-    return Layout(
-        compartments=compartments, bands=bands, layers=layers, transitions=transitions, queues=queues,
-        programmes=programmes, src=src, dst=dst, kind=kind, transition_of=trans,
-        resources=tuple(resources), n_capacity=n_capacity,
-    )  # fmt: skip
+    return resources
 
 
 def _reachable_only(edges: np.ndarray, other_moves: np.ndarray, n_layers: int) -> np.ndarray:
@@ -213,14 +255,62 @@ def _reachable_only(edges: np.ndarray, other_moves: np.ndarray, n_layers: int) -
         reachable = grown
 
 
-def ageing_rates(s: Scenario) -> np.ndarray:
-    """Annual rate of moving up from each band (the last band never ages out)."""
-    ageing = s.demography.ageing
-    if ageing is False:
-        return np.zeros(len(s.age_bands))
-    if isinstance(ageing, dict):
-        rates = s.band_array(ageing)
-    else:
-        rates = np.array([1 / (band_width_years(b) or np.inf) for b in s.age_bands])
-    rates[-1] = 0.0
-    return rates
+def service_names(lay: Layout) -> tuple[str, ...]:
+    """The rows of both engines' costs: person-time by compartment, moves, over-capacity premiums, budgets."""
+    return (*lay.compartments, *(f"{f}->{g}" for f, g in lay.transitions),
+            *(f"overflow:{r.name}" for r in lay.resources[: lay.n_capacity]),
+            *(f"intervention:{p}" for p in lay.programmes))  # fmt: skip
+
+
+def turned_away(lay: Layout, blocked: np.ndarray) -> np.ndarray:
+    """Refused admissions that could not wait, summed per resource: (..., admission edges) -> (..., resources)."""
+    turned = np.zeros((*blocked.shape[:-1], len(lay.resources)))
+    start = 0
+    for i, r in enumerate(lay.resources):
+        cols = blocked[..., start : start + len(r.admissions)]
+        turned[..., i] = cols[..., r.join_queue < 0].sum(axis=-1)
+        start += len(r.admissions)
+    return turned
+
+
+@dataclass(frozen=True)
+class TimeGrid:
+    n_steps: int
+    step_years: float
+    period_of_step: np.ndarray  # reporting period of each step
+    period_end: np.ndarray  # time (years) at the end of each period
+
+    @classmethod
+    def for_scenario(cls, s: Scenario, record: str) -> TimeGrid:
+        # Whole steps per year (52 for a weekly step, each 7.02 days), so that every calendar year
+        # holds the same number of steps and annual totals do not jump when a year gets a 53rd.
+        per_year = max(1, round(WEEKS_PER_YEAR / s.time_step_weeks))
+        n = max(1, round(s.horizon_years * per_year))
+        h = s.horizon_years / n
+        mids = (np.arange(n) + 0.5) * h
+        if record not in PERIODS_PER_YEAR:
+            raise LeftshiftError(f"unknown record '{record}'; choose one of: {', '.join(PERIODS_PER_YEAR)}")
+        per_period = PERIODS_PER_YEAR[record]
+        period = np.arange(n) if per_period is None else np.floor(mids * per_period + 1e-9).astype(int)
+        period = np.unique(period, return_inverse=True)[1]  # periods numbered 0, 1, ... with no gaps
+        last_step = np.searchsorted(period, np.arange(period[-1] + 1), side="right") - 1
+        ends = (last_step + 1) * h
+        return cls(n, h, period, ends)
+
+    def period_last_step(self) -> np.ndarray:
+        return np.searchsorted(self.period_of_step, np.arange(len(self.period_end)), side="right") - 1
+
+    def period_years(self, start_year: int) -> np.ndarray:
+        """Calendar year of each reporting period: the year the middle of its first step falls in."""
+        first_step = np.searchsorted(self.period_of_step, np.arange(len(self.period_end)), side="left")
+        return start_year + np.floor((first_step + 0.5) * self.step_years).astype(int)
+
+    def step_years_index(self, n_years: int) -> np.ndarray:
+        """Simulated year (0, 1, ..., capped at n_years - 1) the middle of each step falls in."""
+        h = self.step_years
+        return np.minimum(np.floor(np.arange(self.n_steps) * h + 0.5 * h).astype(int), n_years - 1)
+
+
+def simulated_years(s: Scenario) -> int:
+    """Years that budgets are looked up for: every year a step can start in, and one more."""
+    return int(np.ceil(s.horizon_years)) + 1

@@ -1,7 +1,8 @@
 """Discrete-event engine: individuals, SimPy resources and queues, replications in parallel.
 
-`run_des` is the entry point; how one replication is simulated (and why it is exact in
-distribution while fast enough for a whole city) is in `des_sim` and docs/des.md. Every table of the
+`run` is the engine's front door (`leftshift.engines.ENGINES["des"]`) and `run_des` does the work;
+how one replication is simulated (and why it is exact in distribution while fast enough for a whole
+city) is in `sim.py` and docs/des.md. Every table of the
 Result has a `replication` column first; `extra["waits"]` has one row per attempt to enter a
 capacity-limited state and `extra["replications"]` one row per replication (seed, warm-up, events).
 """
@@ -14,6 +15,7 @@ import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,7 +29,15 @@ from leftshift.errors import LeftshiftError, Problem
 from leftshift.result import Result
 from leftshift.scenario.model import Scenario
 
-__all__ = ["resource_summary", "run_des"]
+__all__ = ["resource_summary", "run", "run_des"]
+
+
+def run(scenario: Scenario, resolution: str = "step", **options: Any) -> Result:
+    """The engine's front door: `options` are `run_des`'s (replications, jobs, warm_up_years,
+    only_replication, progress). Its tables report every step, so `resolution` must be "step"."""
+    if resolution != "step":
+        raise LeftshiftError("the discrete-event engine reports every step; leave out --resolution")
+    return run_des(scenario, **options)
 
 
 def run_des(

@@ -1,7 +1,8 @@
 """The discrete-event engine's static plan: what every replication of a scenario shares.
 
-It reuses the stock-flow engine's layout and parameters, so that both engines read a scenario the
-same way (same stocks, same per-person rates, same costs); what it adds is the event structure:
+It builds on the layout, parameters and prices both engines share (`engines/model.py`,
+`parameters.py`, `pricing.py`), so that both read a scenario the same way (same stocks, per-person
+rates, places and costs); what it adds is the event structure:
 which moves need a capacity check, which resources a move leaves, and the *channels* — groups of
 identical people whose next event is drawn as one clock (see docs/des.md).
 """
@@ -21,9 +22,11 @@ from leftshift.engines.model import (
     REFERRAL,
     TRANSITION,
     Layout,
+    TimeGrid,
     build_layout,
 )  # fmt: skip
-from leftshift.engines.stockflow.engine import Parameters, TimeGrid, build_parameters
+from leftshift.engines.parameters import Parameters, build_parameters, programme_places
+from leftshift.engines.pricing import Prices, build_prices
 from leftshift.errors import LeftshiftError, Problem
 from leftshift.scenario.model import Scenario
 
@@ -39,7 +42,10 @@ class Plan:
     scenario: Scenario
     layout: Layout
     params: Parameters
+    prices: Prices
     grid: TimeGrid
+    programme_places: np.ndarray  # (steps, programmes) places during each step, before rounding
+    funded_places: np.ndarray  # (steps, programmes)
     stock_names: tuple[str, ...]  # "compartment|band|layer": the key of every random stream
     initial: tuple[float, ...]
     is_queue: tuple[bool, ...]
@@ -119,6 +125,8 @@ def build_plan(s: Scenario) -> Plan:
     layout = build_layout(s)
     params = build_parameters([s], layout)
     grid = TimeGrid.for_scenario(s, "full")
+    prices = build_prices([s], layout)
+    places, funded = programme_places(params, prices.budget, grid)
     comp, bands, layers = layout.compartments, layout.bands, layout.layers
     n_stocks = layout.n_stocks
     c_of, b_of, k_of = (a.tolist() for a in layout.unravel(np.arange(n_stocks)))
@@ -186,7 +194,8 @@ def build_plan(s: Scenario) -> Plan:
     expected = s.horizon_years * (float(params.out_rate[:, 0] @ initial) + params.entrants[:, 0].sum() * growth)
     check_representable(s, expected)
     return Plan(
-        scenario=s, layout=layout, params=params, grid=grid, stock_names=names,
+        scenario=s, layout=layout, params=params, prices=prices, grid=grid, programme_places=places[:, :, 0],
+        funded_places=funded[:, :, 0], stock_names=names,
         initial=tuple(initial.tolist()), is_queue=is_queue, band_of=tuple(b_of), compartment_of=tuple(c_of),
         src=tuple(src), dst=tuple(dst), plain=plain, adm_res=tuple(adm_res), join_stock=tuple(join_stock),
         blocked_col=tuple(blocked_col), dep_move=dep_move, dep_join=dep_join,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections import deque
+from collections.abc import Callable
 
 import numpy as np
 import simpy
@@ -104,8 +105,7 @@ class _Replication:
     # -- channel clocks ---------------------------------------------------------------------------
 
     def _make_clock(self) -> None:
-        """Build the hot functions as closures over local lists (attribute look-ups cost more than
-        the work they guard).
+        """Build the hot functions (`_channel_clocks`).
 
         Each channel runs on its own internal clock (a random time change, as in Anderson's modified
         next-reaction method): its k-th candidate event is the k-th point of a unit-rate Poisson
@@ -115,88 +115,7 @@ class _Replication:
         whatever happened before: two scenarios that differ a little stay coupled (common random
         numbers), and a channel that empties keeps its place on its own clock until it refills.
         """
-        p, env = self.plan, self.env
-        cnt, acc, flow, nbar, pending = self.cnt, self.acc, self.flow, self.nbar, self.pending
-        ch_stock, ch_rate, ch_edges, ch_cum, ch_queue = p.ch_stock, p.ch_rate, p.ch_edges, p.ch_cum, p.ch_queue
-        plain, dst, stock_channels = p.plain, p.dst, p.stock_channels
-        draws, move, grid = self.draws, self._move, _GRID
-        exps = [d.exps for d in draws]
-        uniforms = [d.uniforms for d in draws]
-        n_ch = len(ch_stock)
-        target = [d.exponential() for d in draws]  # internal time of each channel's next candidate
-        clock = [0.0] * n_ch  # internal time reached at `since`
-        since = [0.0] * n_ch
-        speed = [0.0] * n_ch  # bound x per-person rate: internal time per year (0: no one to move)
-        floor = [0] * n_ch  # the grid value below the bound: the bound holds while floor <= n + n/64
-
-        def schedule(ch: int, n: int) -> None:
-            """Set channel ch's bound for a head count of n and (re)schedule its pending candidate."""
-            now = env._now
-            clock[ch] += speed[ch] * (now - since[ch])
-            since[ch] = now
-            if n == 0:
-                nbar[ch] = 0
-                speed[ch] = 0.0
-                pending[ch] = None
-                return
-            k = bisect_right(grid, n + (n >> 6))
-            nb = nbar[ch] = grid[k]
-            floor[ch] = grid[k - 1]
-            rate = speed[ch] = nb * ch_rate[ch]
-            gap = target[ch] - clock[ch]
-            ev = Timeout(env, gap / rate if gap > 0 else 0.0, ch)
-            ev.callbacks.append(fire)
-            pending[ch] = ev
-
-        def fire(ev: Timeout) -> None:
-            """A channel's candidate: person slot j = floor(u x bound) moves if j < head count."""
-            ch = ev._value
-            if pending[ch] is not ev:
-                return  # superseded by a reschedule
-            now = env._now
-            clock[ch], since[ch] = target[ch], now
-            stack = exps[ch]
-            target[ch] += stack.pop() if stack else draws[ch].exponential()
-            s = ch_stock[ch]
-            n = cnt[s]
-            stack = uniforms[ch]
-            x = (stack.pop() if stack else draws[ch].uniform()) * nbar[ch]
-            pick = (stack.pop() if stack else draws[ch].uniform()) if ch_queue[ch] else 0.0
-            j = int(x)
-            if j < n:
-                edges = ch_edges[ch]  # x - j is uniform on [0, 1) and independent of j: it picks the move
-                e = edges[0] if len(edges) == 1 else edges[bisect_right(ch_cum[ch], x - j)]
-                if plain[e]:
-                    d = dst[e]
-                    cnt[s] = n - 1
-                    acc[s] -= now
-                    acc[d] += now
-                    nd = cnt[d] = cnt[d] + 1
-                    flow[e] += 1
-                    for c in stock_channels[d]:
-                        if nd > nbar[c]:
-                            schedule(c, nd)
-                else:
-                    move(e, s, pick)
-                n = cnt[s]
-            if n == 0:
-                nbar[ch] = 0
-                speed[ch] = 0.0
-                pending[ch] = None
-                return
-            m = n + (n >> 6)
-            if floor[ch] <= m < nbar[ch]:
-                rate = speed[ch]  # same bound as before: the usual case
-            else:
-                k = bisect_right(grid, m)
-                nb = nbar[ch] = grid[k]
-                floor[ch] = grid[k - 1]
-                rate = speed[ch] = nb * ch_rate[ch]
-            nxt = Timeout(env, (target[ch] - clock[ch]) / rate, ch)
-            nxt.callbacks.append(fire)
-            pending[ch] = nxt
-
-        self._schedule = schedule
+        self._schedule = _channel_clocks(self)
 
     def _added(self, stock: int, t: float) -> None:
         cnt = self.cnt
@@ -213,9 +132,9 @@ class _Replication:
 
     # -- moves that involve resources or queues ----------------------------------------------------
 
-    def _move(self, e: int, s: int, pick: float) -> None:
+    def _move(self, e: int, s: int, pick: float, t: float) -> None:
+        """Move one person along edge e from stock s at time t, through any resource's admission rule."""
         p = self.plan
-        t = self.env._now
         d = p.dst[e]
         waiter = None
         if p.is_queue[s]:  # a waiting person: any of the stock's waiters, with equal chance
@@ -316,7 +235,7 @@ class _Replication:
             return
         w.active = False
         p = self.plan
-        t = self.env._now
+        t = self.env.now
         s = w.stock
         d = p.queue_target[s]
         self._take(w)
@@ -356,7 +275,7 @@ class _Replication:
         total = self.entry_total
         if total <= 0:
             return
-        t, e = self.env._now, self.entry.exponential()
+        t, e = self.env.now, self.entry.exponential()
         g = self.entry_log_growth
         if g == 0:
             when = t + e / total
@@ -370,7 +289,7 @@ class _Replication:
 
     def _entrant(self, ev: Timeout) -> None:
         p = self.plan
-        t = self.env._now
+        t = self.env.now
         b = bisect_right(self.entry_cum, self.entry.uniform() * self.entry_total)
         b = min(b, len(self.entry_cum) - 1)
         d = p.entry_stocks[b]
@@ -389,16 +308,12 @@ class _Replication:
     # -- programme places --------------------------------------------------------------------------
 
     def _set_places(self, step: int) -> None:
-        """Places follow funded places by a first-order delay, as in the stock-flow engine."""
+        """Places follow funded places by a first-order delay (`programme_places`, shared with the
+        stock-flow engine); a whole number of them is open at a time."""
         p = self.plan
-        par, h = p.params, p.grid.step_years
-        year = min(math.floor(step * h + 0.5 * h), par.budget.shape[1] - 1)
         for j in range(len(self.places_now)):
-            funded = float(par.budget[j, year, 0] / par.cost_per_place[j, 0])
-            now = self.places_now[j]
-            tau = float(par.build_years[j, 0] if funded > now else par.loss_years[j, 0])
-            now = funded + (now - funded) * math.exp(-h / tau) if tau > 0 else funded
-            self.places_now[j], self.funded[j] = now, funded
+            now = float(p.programme_places[step, j])
+            self.places_now[j], self.funded[j] = now, float(p.funded_places[step, j])
             target = math.floor(now + 0.5)
             self._resize(self.res[p.n_cap + j], target - self.built[j])
             self.built[j] = target
@@ -432,6 +347,102 @@ class _Replication:
             self.env.run(until=end)
             recorder.record(k, end)
         return recorder.finish()
+
+
+def _channel_clocks(sim: _Replication) -> Callable[[int, int], None]:
+    """`schedule(ch, n)` sets channel ch's bound for a head count of n and (re)schedules its pending
+    candidate; `fire` handles a candidate. Closures over local lists, because attribute look-ups cost
+    more than the work they guard.
+
+    `schedule` and `fire` run once or twice per event, so they read two SimPy internals directly:
+    `env._now` and `event._value`, for the `env.now` and `event.value` properties, which cost about
+    0.1 microseconds each, 5-10% of a replication (benchmarks/bench_des.py). These two closures are
+    the only places that do (record.py reads SimPy's event counter once, at the end); simpy is
+    pinned to the minor version they were checked against (pyproject.toml), and
+    tests/unit/test_engines.py fails if either changes meaning.
+    """
+    p, env = sim.plan, sim.env
+    cnt, acc, flow, nbar, pending = sim.cnt, sim.acc, sim.flow, sim.nbar, sim.pending
+    ch_stock, ch_rate, ch_edges, ch_cum, ch_queue = p.ch_stock, p.ch_rate, p.ch_edges, p.ch_cum, p.ch_queue
+    plain, dst, stock_channels = p.plain, p.dst, p.stock_channels
+    draws, move, grid = sim.draws, sim._move, _GRID
+    exps = [d.exps for d in draws]
+    uniforms = [d.uniforms for d in draws]
+    n_ch = len(ch_stock)
+    target = [d.exponential() for d in draws]  # internal time of each channel's next candidate
+    clock = [0.0] * n_ch  # internal time reached at `since`
+    since = [0.0] * n_ch
+    speed = [0.0] * n_ch  # bound x per-person rate: internal time per year (0: no one to move)
+    floor = [0] * n_ch  # the grid value below the bound: the bound holds while floor <= n + n/64
+
+    def schedule(ch: int, n: int) -> None:
+        """Set channel ch's bound for a head count of n and (re)schedule its pending candidate."""
+        now = env._now
+        clock[ch] += speed[ch] * (now - since[ch])
+        since[ch] = now
+        if n == 0:
+            nbar[ch] = 0
+            speed[ch] = 0.0
+            pending[ch] = None
+            return
+        k = bisect_right(grid, n + (n >> 6))
+        nb = nbar[ch] = grid[k]
+        floor[ch] = grid[k - 1]
+        rate = speed[ch] = nb * ch_rate[ch]
+        gap = target[ch] - clock[ch]
+        ev = Timeout(env, gap / rate if gap > 0 else 0.0, ch)
+        ev.callbacks.append(fire)
+        pending[ch] = ev
+
+    def fire(ev: Timeout) -> None:
+        """A channel's candidate: person slot j = floor(u x bound) moves if j < head count."""
+        ch = ev._value
+        if pending[ch] is not ev:
+            return  # superseded by a reschedule
+        now = env._now
+        clock[ch], since[ch] = target[ch], now
+        stack = exps[ch]
+        target[ch] += stack.pop() if stack else draws[ch].exponential()
+        s = ch_stock[ch]
+        n = cnt[s]
+        stack = uniforms[ch]
+        x = (stack.pop() if stack else draws[ch].uniform()) * nbar[ch]
+        pick = (stack.pop() if stack else draws[ch].uniform()) if ch_queue[ch] else 0.0
+        j = int(x)
+        if j < n:
+            edges = ch_edges[ch]  # x - j is uniform on [0, 1) and independent of j: it picks the move
+            e = edges[0] if len(edges) == 1 else edges[bisect_right(ch_cum[ch], x - j)]
+            if plain[e]:
+                d = dst[e]
+                cnt[s] = n - 1
+                acc[s] -= now
+                acc[d] += now
+                nd = cnt[d] = cnt[d] + 1
+                flow[e] += 1
+                for c in stock_channels[d]:
+                    if nd > nbar[c]:
+                        schedule(c, nd)
+            else:
+                move(e, s, pick, now)
+            n = cnt[s]
+        if n == 0:
+            nbar[ch] = 0
+            speed[ch] = 0.0
+            pending[ch] = None
+            return
+        m = n + (n >> 6)
+        if floor[ch] <= m < nbar[ch]:
+            rate = speed[ch]  # same bound as before: the usual case
+        else:
+            k = bisect_right(grid, m)
+            nb = nbar[ch] = grid[k]
+            floor[ch] = grid[k - 1]
+            rate = speed[ch] = nb * ch_rate[ch]
+        nxt = Timeout(env, (target[ch] - clock[ch]) / rate, ch)
+        nxt.callbacks.append(fire)
+        pending[ch] = nxt
+
+    return schedule
 
 
 def simulate_replication(plan: Plan, replication: int) -> RepOutput:

@@ -15,6 +15,8 @@ import pandas as pd
 
 from leftshift.engines.des.plan import OUTCOMES, Plan
 from leftshift.engines.des.record import RepOutput
+from leftshift.engines.model import turned_away
+from leftshift.engines.pricing import price_steps
 from leftshift.engines.tables import flow_keys, flow_values, grid_frame, obj
 from leftshift.result import (
     COSTS_COLUMNS,
@@ -24,7 +26,7 @@ from leftshift.result import (
     TIMESERIES_COLUMNS,
     Result,
 )  # fmt: skip
-from leftshift.scenario.model import PAYERS, WEEKS_PER_YEAR
+from leftshift.scenario.model import PAYERS
 
 REP = "replication"
 WAITS_COLUMNS = [REP, "resource", "from_state", "age_band", "time", "wait_days", "outcome"]
@@ -44,48 +46,23 @@ def _frame(
     return grid_frame(times, years, keys, values, columns, drop_zero, replications=reps)
 
 
-def step_costs(plan: Plan, out: RepOutput) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
-    """Costs per step, service and payer (undiscounted, discounted), priced as the stock-flow engine
-    does: person-weeks by state (queues at their origin's price), moves, over-capacity premium, with
-    real growth and discounting at mid-step; intervention budgets in cash, discounted at mid-step.
-    The only difference: time over capacity is the exact integral here, not end-of-step x step."""
-    lay, par, grid = plan.layout, plan.params, plan.grid
-    h, n_steps = grid.step_years, grid.n_steps
+def step_costs(plan: Plan, out: RepOutput) -> tuple[np.ndarray, np.ndarray]:
+    """Costs per step, service and payer (undiscounted, discounted), priced by `pricing.price_steps`
+    from the replication's person-years by state, moves (admissions from a queue as its transition)
+    and time over capacity. The only difference from the stock-flow engine: time over capacity is the
+    exact integral here, not end-of-step x step."""
+    lay = plan.layout
     n_comp, n_trans, n_cap = len(lay.compartments), len(lay.transitions), lay.n_capacity
-    services = (*lay.compartments, *(f"{f}->{g}" for f, g in lay.transitions),
-                *(f"overflow:{r.name}" for r in lay.resources[:n_cap]),
-                *(f"intervention:{p}" for p in lay.programmes))  # fmt: skip
     onehot = np.zeros((plan.n_stocks, n_comp))
     onehot[np.arange(plan.n_stocks), plan.compartment_of] = 1.0
     by_comp = out.person_years @ onehot
-    cost = np.zeros((n_steps, len(services), len(PAYERS)))
-    cost[:, :n_comp] = by_comp[:, :, None] * par.weekly_cost[None, :, :, 0] * WEEKS_PER_YEAR
     costed = np.flatnonzero(lay.transition_of >= 0)
     to_trans = np.zeros((len(lay.src), n_trans))
     to_trans[costed, lay.transition_of[costed]] = 1.0
     moves = out.flows @ to_trans
-    queue_stocks = np.concatenate([r.queue_stocks for r in lay.resources] or [np.zeros(0, np.int64)])
-    for j, q in enumerate(queue_stocks.tolist()):
-        pair = tuple(lay.compartments[plan.compartment_of[q]].removeprefix("waiting:").split("->"))
-        moves[:, lay.transitions.index(pair)] += out.queue_admits[:, j]  # type: ignore[arg-type]
-    cost[:, n_comp : n_comp + n_trans] = moves[:, :, None] * par.transition_cost[None, :, :, 0]
-    for i, r in enumerate(lay.resources[:n_cap]):
-        weekly = par.weekly_cost[lay.compartments.index(r.name), :, 0]
-        premium = par.overflow_premium[i, 0]
-        cost[:, n_comp + n_trans + i] = out.over_capacity_person_years[:, i, None] * premium * weekly * WEEKS_PER_YEAR
-    starts = np.arange(n_steps) * h
-    t_mid = starts + 0.5 * h
-    cost *= ((1 + par.cost_growth[0]) ** t_mid)[:, None, None]
-    # Budgets are cash at the price base (no real growth); a step across a year end pays each
-    # year's budget for its share of the step.
-    last = par.budget.shape[1] - 1
-    y0 = np.minimum(np.floor(starts).astype(int), last)
-    y1 = np.minimum(np.floor(starts + h).astype(int), last)
-    split = np.where(y1 != y0, np.clip(np.floor(starts + h) - starts, 0.0, h), h)
-    for p in range(len(lay.programmes)):
-        spend = par.budget[p, y0, 0] * split + par.budget[p, y1, 0] * (h - split)
-        cost[:, n_comp + n_trans + n_cap + p, par.programme_payer[p, 0]] = spend
-    return cost, cost * ((1 + par.discount_rate[0]) ** -t_mid)[:, None, None], services
+    for j, ti in enumerate(plan.prices.queue_transition.tolist()):
+        moves[:, ti] += out.queue_admits[:, j]
+    return price_steps(plan.prices, plan.grid, by_comp, moves, out.over_capacity_person_years[:, :n_cap])
 
 
 def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0.0) -> Result:
@@ -93,7 +70,7 @@ def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0
     s, lay, grid = plan.scenario, plan.layout, plan.grid
     reps = np.array([o.replication for o in outs])
     ends = grid.period_end
-    years = s.start_year + np.floor((np.arange(grid.n_steps) + 0.5) * grid.step_years).astype(int)
+    years = grid.period_years(s.start_year)
     comp, bands, layers = obj(lay.compartments), obj(lay.bands), obj(lay.layers)
     c, b, k = lay.unravel(np.arange(lay.n_stocks))
 
@@ -110,7 +87,7 @@ def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0
     flows = _flows(plan, outs, reps, ends, years)
 
     priced = [step_costs(plan, o) for o in outs]
-    services = priced[0][2]
+    services = plan.prices.services
     n_pay = len(PAYERS)
     costs = _frame(
         reps, ends, years,
@@ -120,14 +97,8 @@ def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0
         COSTS_COLUMNS,
     )  # fmt: skip
 
-    n_cap, n_res = lay.n_capacity, len(lay.resources)
-    blocked = stack("blocked")
-    turned = np.zeros((len(outs), grid.n_steps, n_res))
-    start = 0
-    for i, r in enumerate(lay.resources):
-        cols = blocked[:, :, start : start + len(r.admissions)]
-        turned[:, :, i] = cols[:, :, r.join_queue < 0].sum(axis=2)
-        start += len(r.admissions)
+    n_cap = lay.n_capacity
+    turned = turned_away(lay, stack("blocked"))
     occupied, places = stack("occupied"), stack("places")
     cap, prog = slice(0, n_cap), slice(n_cap, None)
     queues = _frame(
@@ -136,9 +107,8 @@ def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0
          "turned_away": turned[:, :, cap], "over_capacity": stack("over_capacity")[:, :, cap]},
         QUEUES_COLUMNS, drop_zero=False,
     )  # fmt: skip
-    n_prog = len(lay.programmes)
-    first = len(lay.compartments) + len(lay.transitions) + n_cap
-    spend = np.stack([p[0][:, first : first + n_prog].sum(axis=2) for p in priced])
+    budgets = slice(len(services) - len(lay.programmes), None)  # the last rows of the costs
+    spend = np.stack([p[0][:, budgets].sum(axis=2) for p in priced])
     referrals = stack("referrals")
     programmes = _frame(
         reps, ends, years, {"programme": obj(lay.programmes)},

@@ -18,78 +18,27 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
+from leftshift.engines import RESOLUTIONS, check_resolution
 from leftshift.engines.finite import check_trajectory
-from leftshift.engines.model import (
-    AGEING,
-    COMPLETION,
-    FADE,
-    QUEUE_HAZARD,
-    REFERRAL,
-    TRANSITION,
-    Layout,
-    ageing_rates,
-    build_layout,
-    structure_key,
-)  # fmt: skip
+from leftshift.engines.model import Layout, TimeGrid, build_layout, structure_key
+from leftshift.engines.parameters import Parameters, build_parameters, programme_places
+from leftshift.engines.pricing import Prices, budget_spend, build_prices
+from leftshift.engines.stockflow.arrays import Clock, Inputs, Network, Pricing, Record, Resources
 from leftshift.errors import LeftshiftError, Problem
-from leftshift.scenario.model import DEAD, PAYERS, WEEKS_PER_YEAR, Scenario, split_key
+from leftshift.scenario.model import DEAD, PAYERS, WEEKS_PER_YEAR, Scenario
 
-PERIODS_PER_YEAR = {"full": None, "monthly": 12, "yearly": 1}  # reporting periods: every step, or sums
+if TYPE_CHECKING:
+    from leftshift.result import Result
+
+T = TypeVar("T", Inputs, Pricing)
+
 RK4_STABLE_STEP = 2.5  # RK4 is stable and positive for rate x step below ~2.78; keep a margin
 THREADS_VARIABLE = "LEFTSHIFT_THREADS"  # threads per engine call; process pools set it to 1
 CHUNK_MEMBERS = 64  # parameter sets per kernel call: ~1 MB of working set for the Leeds scenario
-
-
-@dataclass(frozen=True)
-class TimeGrid:
-    n_steps: int
-    step_years: float
-    period_of_step: np.ndarray  # reporting period of each step
-    period_end: np.ndarray  # time (years) at the end of each period
-
-    @classmethod
-    def for_scenario(cls, s: Scenario, record: str) -> TimeGrid:
-        # Whole steps per year (52 for a weekly step, each 7.02 days), so that every calendar year
-        # holds the same number of steps and annual totals do not jump when a year gets a 53rd.
-        per_year = max(1, round(WEEKS_PER_YEAR / s.time_step_weeks))
-        n = max(1, round(s.horizon_years * per_year))
-        h = s.horizon_years / n
-        mids = (np.arange(n) + 0.5) * h
-        if record not in PERIODS_PER_YEAR:
-            raise LeftshiftError(f"unknown record '{record}'; choose one of: {', '.join(PERIODS_PER_YEAR)}")
-        per_period = PERIODS_PER_YEAR[record]
-        period = np.arange(n) if per_period is None else np.floor(mids * per_period + 1e-9).astype(int)
-        period = np.unique(period, return_inverse=True)[1]  # periods numbered 0, 1, ... with no gaps
-        last_step = np.searchsorted(period, np.arange(period[-1] + 1), side="right") - 1
-        ends = (last_step + 1) * h
-        return cls(n, h, period, ends)
-
-
-@dataclass(frozen=True)
-class Parameters:
-    """Everything numeric, as arrays with the batch on the last axis."""
-
-    rate: np.ndarray  # (E, N) per-person rate of each edge, per year
-    out_rate: np.ndarray  # (M, N) total rate out of each stock
-    initial: np.ndarray  # (M, N)
-    entry_stocks: np.ndarray  # (B,) stocks entrants join
-    entrants: np.ndarray  # (B, N) per year at time 0
-    entrants_growth: np.ndarray  # (N,)
-    capacity: np.ndarray  # (R_cap, N)
-    overflow_premium: np.ndarray  # (R_cap, N)
-    budget: np.ndarray  # (P, Y, N) GBP per year, by simulated year
-    cost_per_place: np.ndarray  # (P, N)
-    build_years: np.ndarray  # (P, N)
-    loss_years: np.ndarray  # (P, N)
-    initial_places: np.ndarray  # (P, N)
-    programme_payer: np.ndarray  # (P, N) payer index
-    weekly_cost: np.ndarray  # (C, 4, N) GBP per person-week, queues at their origin's cost
-    transition_cost: np.ndarray  # (T, 4, N) GBP per move
-    cost_growth: np.ndarray  # (N,)
-    discount_rate: np.ndarray  # (N,)
 
 
 @dataclass(frozen=True)
@@ -128,103 +77,6 @@ def _check_batch(scenarios: Sequence[Scenario]) -> None:
             )
 
 
-def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameters:
-    n_members = len(scenarios)
-    comp = layout.compartments
-    nb, nl = len(layout.bands), len(layout.layers)
-    c_index = {c: i for i, c in enumerate(comp)}
-    src_c, src_b, src_k = layout.unravel(layout.src)
-    dst_c, _, dst_k = layout.unravel(layout.dst)
-    first = scenarios[0]
-    n_years = int(np.ceil(first.horizon_years)) + 1
-    n_prog, n_trans = len(layout.programmes), len(layout.transitions)
-    cap_names = [r.name for r in layout.resources[: layout.n_capacity]]
-    emergency = c_index.get(first.emergency_state, -1)
-    queue_target = {c_index[f"waiting:{f}->{g}"]: g for f, g in layout.queues}
-    payer_index = {p: i for i, p in enumerate(PAYERS)}
-
-    rate = np.zeros((len(layout.src), n_members))
-    initial = np.zeros((layout.n_stocks, n_members))
-    arrays: dict[str, np.ndarray] = {
-        "entrants": np.zeros((nb, n_members)),
-        "entrants_growth": np.zeros(n_members),
-        "capacity": np.zeros((len(cap_names), n_members)),
-        "overflow_premium": np.zeros((len(cap_names), n_members)),
-        "budget": np.zeros((n_prog, n_years, n_members)),
-        "cost_per_place": np.ones((n_prog, n_members)),
-        "build_years": np.zeros((n_prog, n_members)),
-        "loss_years": np.zeros((n_prog, n_members)),
-        "initial_places": np.zeros((n_prog, n_members)),
-        "programme_payer": np.zeros((n_prog, n_members), dtype=np.int64),
-        "weekly_cost": np.zeros((len(comp), len(PAYERS), n_members)),
-        "transition_cost": np.zeros((n_trans, len(PAYERS), n_members)),
-        "cost_growth": np.zeros(n_members),
-        "discount_rate": np.zeros(n_members),
-    }
-    # which edges take which parameter: the same for every member, so worked out once
-    trans = layout.transition_of
-    is_move = (layout.kind == TRANSITION) | (layout.kind == QUEUE_HAZARD)
-    move_t, move_b, move_k = trans[is_move], src_b[is_move], src_k[is_move]
-    to_emergency = (layout.kind == QUEUE_HAZARD) & (dst_c == emergency)
-    ageing, ageing_b = layout.kind == AGEING, src_b[layout.kind == AGEING]
-    referral = [(layout.kind == REFERRAL) & (dst_k == 1 + 2 * p) for p in range(n_prog)]
-    referral_state = [[comp[c] for c in src_c[mask]] for mask in referral]
-    completion = [(layout.kind == COMPLETION) & (src_k == 1 + 2 * p) for p in range(n_prog)]
-    fade = [(layout.kind == FADE) & (src_k == 2 + 2 * p) for p in range(n_prog)]
-    for n, s in enumerate(scenarios):
-        base = np.array([s.band_array(t.rate) for t in s.transitions]).reshape(n_trans, nb)
-        mult = np.ones((n_trans, nl))
-        for p, iv in enumerate(s.interventions):
-            for key, rr in iv.effects.items():
-                ti = layout.transitions.index(split_key(key))  # type: ignore[arg-type]
-                mult[ti, 1 + 2 * p] = mult[ti, 2 + 2 * p] = rr
-        wait_mult = np.ones(len(comp))
-        for qc, g in queue_target.items():
-            wait_mult[qc] = s.capacity[g].waiting_acute_risk_multiplier
-        r = np.zeros(len(layout.src))
-        r[is_move] = base[move_t, move_b] * mult[move_t, move_k]
-        r[to_emergency] *= wait_mult[src_c[to_emergency]]
-        r[ageing] = ageing_rates(s)[ageing_b]
-        for p, iv in enumerate(s.interventions):
-            r[referral[p]] = [iv.referrals[state] for state in referral_state[p]]
-            r[completion[p]] = 1 / iv.programme_years
-            if iv.effect_years_after > 0:
-                r[fade[p]] = 1 / iv.effect_years_after
-            arrays["budget"][p, :, n] = [s.budget_gbp(iv, s.start_year + y) for y in range(n_years)]
-            arrays["cost_per_place"][p, n] = iv.cost_per_participant_year
-            arrays["build_years"][p, n] = iv.ramp_up.build_years
-            arrays["loss_years"][p, n] = iv.ramp_up.loss_years
-            arrays["initial_places"][p, n] = iv.ramp_up.initial_places
-            arrays["programme_payer"][p, n] = payer_index[iv.payer]
-        rate[:, n] = r
-        for state, by_band in s.initial.items():
-            initial[[layout.index(c_index[state], b, 0) for b in range(nb)], n] = s.band_array(by_band)
-        arrays["entrants"][:, n] = s.band_array(s.demography.entrants_per_year)
-        arrays["entrants_growth"][n] = s.demography.entrants_growth_per_year
-        for i, name in enumerate(cap_names):
-            arrays["capacity"][i, n] = s.capacity[name].places
-            arrays["overflow_premium"][i, n] = s.capacity[name].overflow_premium
-        for state, by_payer in s.costs.per_person_week.items():
-            for payer, gbp in by_payer.items():
-                arrays["weekly_cost"][c_index[state], payer_index[payer], n] = gbp
-        for qc in queue_target:
-            origin = comp[qc].removeprefix("waiting:").split("->")[0]
-            arrays["weekly_cost"][qc, :, n] = arrays["weekly_cost"][c_index[origin], :, n]
-        for key, by_payer in s.costs.per_transition.items():
-            pair = split_key(key)
-            if pair in layout.transitions:
-                ti = layout.transitions.index(pair)  # type: ignore[arg-type]
-                for payer, gbp in by_payer.items():
-                    arrays["transition_cost"][ti, payer_index[payer], n] = gbp
-        arrays["cost_growth"][n] = s.costs.real_growth_per_year
-        arrays["discount_rate"][n] = s.discount_rate
-    out_rate = np.zeros((layout.n_stocks, n_members))
-    np.add.at(out_rate, layout.src, rate)
-    entry = c_index.get(first.demography.entry_state, 0)  # with no entrants, any stock will do
-    entry_stocks = np.array([layout.index(entry, b, 0) for b in range(nb)])
-    return Parameters(rate=rate, out_rate=out_rate, initial=initial, entry_stocks=entry_stocks, **arrays)
-
-
 def _check_step(params: Parameters, layout: Layout, step_years: float) -> None:
     """Refuse a step so long that RK4 would be unstable for the fastest flow, and say what will do."""
     fastest = float(params.out_rate.max()) if params.out_rate.size else 0.0
@@ -260,109 +112,53 @@ def simulate(
     params = build_parameters(batch, layout)
     grid = TimeGrid.for_scenario(first, record)
     _check_step(params, layout, grid.step_years)
-    traj = _integrate(batch, layout, params, grid, progress, threads)
+    traj = _integrate(batch, layout, params, build_prices(batch, layout), grid, progress, threads)
     check_trajectory(traj)  # inf or NaN (an input of 1e308, growth that overflows) is an error, not zeros
     return traj
 
 
-def _csr(groups: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Index arrays in compressed form (pointer, indices) for the compiled kernel."""
-    ptr = np.zeros(len(groups) + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum([len(g) for g in groups])
-    idx = np.concatenate([np.asarray(g, dtype=np.int64) for g in groups]) if groups else np.zeros(0, np.int64)
-    return ptr, idx.astype(np.int64)
+def run(
+    scenario: Scenario, resolution: str = "step", progress: Callable[[int], None] | None = None, **options: object
+) -> Result:
+    """The engine's front door (`leftshift.engines.ENGINES["stockflow"]`): one scenario, the tidy tables
+    of a Result, reported every `resolution` (step, month or year). Batches call `simulate` instead and
+    keep the Trajectory, which holds every member's arrays at once."""
+    check_resolution(resolution)
+    if options:
+        raise LeftshiftError(f"the stock-flow engine takes no options ({', '.join(options)} given)")
+    from leftshift.engines.tables import to_result  # the tables build on this module's Trajectory
+
+    return to_result(simulate(scenario, record=RESOLUTIONS[resolution], progress=progress))
 
 
 def _integrate(
     batch: tuple[Scenario, ...],
     layout: Layout,
     params: Parameters,
+    prices: Prices,
     grid: TimeGrid,
     progress: Callable[[int], None] | None,
     threads: int | None,
 ) -> Trajectory:
-    from leftshift.engines.stockflow import kernel
+    """Run the compiled kernel over the batch in slices, on threads, and gather what they record."""
+    from leftshift.engines.stockflow import kernel  # numba: imported when a run needs it
 
     n_members = len(batch)
-    n_periods = len(grid.period_end)
-    resources = layout.resources
-    n_res, n_cap = len(resources), layout.n_capacity
-    n_prog = len(layout.programmes)
-    comp = layout.compartments
-    services = (*comp, *(f"{f}->{g}" for f, g in layout.transitions),
-                *(f"overflow:{r.name}" for r in resources[:n_cap]),
-                *(f"intervention:{p}" for p in layout.programmes))  # fmt: skip
-    occ_ptr, occ_idx = _csr([r.occupied for r in resources])
-    adm_ptr, adm_idx = _csr([r.admissions for r in resources])
-    _, adm_join = _csr([r.join_queue for r in resources])
-    adm_sources = np.unique(layout.src[adm_idx])
-    dep_ptr, dep_idx = _csr([r.departures for r in resources])
-    q_ptr, q_idx = _csr([r.queue_stocks for r in resources])
-    _, q_target = _csr([r.queue_targets for r in resources])
-    q_trans = np.array(
-        [layout.transitions.index(tuple(comp[c].removeprefix("waiting:").split("->")))
-         for c in layout.unravel(q_idx)[0]], dtype=np.int64,
-    )  # fmt: skip
-    by_source = np.argsort(layout.src, kind="stable")
-    src_ptr = np.searchsorted(layout.src[by_source], np.arange(layout.n_stocks + 1)).astype(np.int64)
-    rule = np.array([("wait", "overflow", "lost").index(r.rule) for r in resources], dtype=np.int64)
-    period_last_step = np.searchsorted(grid.period_of_step, np.arange(n_periods), side="right") - 1
-    res_comp = np.array([comp.index(r.name) for r in resources[:n_cap]], dtype=np.int64)
-
-    def zeros(*shape: int) -> np.ndarray:
-        return np.zeros((*shape, n_members))
-
-    rec = {
-        "stocks": zeros(n_periods + 1, layout.n_stocks),
-        "person_years": zeros(n_periods, layout.n_stocks),
-        "flows": zeros(n_periods, len(layout.src)),
-        "blocked": zeros(n_periods, len(adm_idx)),
-        "queue_admits": zeros(n_periods, len(q_idx)),
-        "entrants": zeros(n_periods, len(layout.bands)),
-        "occupied": zeros(n_periods, n_res),
-        "places": zeros(n_periods, n_res),
-        "waiting": zeros(n_periods, n_res),
-        "over_capacity": zeros(n_periods, n_res),
-        "over_capacity_person_years": zeros(n_periods, n_res),
-        "funded_places": zeros(n_periods, n_prog),
-        "referrals": zeros(n_periods, n_prog),
-        "costs": zeros(n_periods, len(services), len(PAYERS)),
-        "costs_discounted": zeros(n_periods, len(services), len(PAYERS)),
-    }
-    comp_of_stock = layout.unravel(np.arange(layout.n_stocks))[0].astype(np.int64)
-    # (service, payer) pairs with a price for some member: the only ones worth a loop each step
-    overflow_price = (params.weekly_cost[res_comp] * (params.overflow_premium[:, None, :] > 0)).reshape(
-        n_cap, len(PAYERS), n_members
-    )
-    priced = np.concatenate([params.weekly_cost, params.transition_cost, overflow_price]).any(axis=2)
-    per_member = [
-        params.initial, params.rate, params.out_rate, params.entrants, params.entrants_growth, params.capacity,
-        params.budget, params.cost_per_place, params.build_years, params.loss_years, params.initial_places,
-        params.weekly_cost, params.transition_cost, params.overflow_premium, params.programme_payer,
-        params.cost_growth, params.discount_rate,
-    ]  # fmt: skip
+    net, res = _network(layout, params), _resources(layout, prices)
+    clock = Clock(grid.n_steps, grid.step_years, grid.period_of_step, grid.period_last_step())
+    places, funded = programme_places(params, prices.budget, grid)
+    inputs = Inputs(params.initial, params.rate, params.out_rate, params.entrants, np.log1p(params.entrants_growth),
+                    params.capacity, places)  # fmt: skip
+    pricing = Pricing(prices.weekly_cost, prices.transition_cost, prices.overflow_premium, budget_spend(prices, grid),
+                      prices.programme_payer, prices.cost_growth, prices.discount_rate, prices.priced())  # fmt: skip
+    rec = _record_arrays(layout, prices, grid, n_members)
 
     def run_slice(cols: slice) -> None:
         """Integrate members `cols`; arrays are copied so each slice is contiguous for the kernel."""
-        (initial, rate, out_rate, entrants, growth, capacity, budget, cost_per_place, build, loss, places0,
-         weekly, trans_cost, premium, payer, cost_growth, discount) = [
-            np.ascontiguousarray(a[..., cols]) for a in per_member]  # fmt: skip
-        outs = {k: np.zeros(v[..., cols].shape) for k, v in rec.items()}
-        kernel.integrate(
-            initial, rate, out_rate, layout.src, layout.dst, src_ptr, by_source, params.entry_stocks, entrants,
-            np.log1p(growth), grid.n_steps, grid.step_years, grid.period_of_step, period_last_step,
-            rule, n_cap, capacity, budget, cost_per_place, build, loss, places0,
-            occ_ptr, occ_idx, adm_ptr, adm_idx, adm_join, adm_sources, dep_ptr, dep_idx,
-            q_ptr, q_idx, q_target, q_trans,
-            comp_of_stock, weekly, layout.transition_of, trans_cost, premium, res_comp, payer, cost_growth, discount,
-            priced,
-            outs["stocks"], outs["person_years"], outs["flows"], outs["blocked"], outs["queue_admits"],
-            outs["entrants"], outs["occupied"], outs["places"], outs["waiting"], outs["over_capacity"],
-            outs["over_capacity_person_years"], outs["funded_places"], outs["referrals"], outs["costs"],
-            outs["costs_discounted"],
-        )  # fmt: skip
-        for k, v in outs.items():
-            rec[k][..., cols] = v
+        outs = Record(*(np.zeros(v[..., cols].shape) for v in rec.values()))
+        kernel.integrate(net, res, _columns(inputs, cols), _columns(pricing, cols, shared=("priced",)), clock, outs)
+        for name, v in zip(Record._fields, outs, strict=True):
+            rec[name][..., cols] = v
         if progress is not None:
             progress(cols.stop - cols.start)
 
@@ -374,7 +170,15 @@ def _integrate(
     else:  # the kernel releases the GIL: threads share the batch's slices across cores
         with ThreadPoolExecutor(workers) as pool:
             list(pool.map(run_slice, chunks))
-    return Trajectory(scenarios=batch, layout=layout, grid=grid, services=services, **rec)
+    return Trajectory(scenarios=batch, layout=layout, grid=grid, services=prices.services,
+                      funded_places=funded[clock.period_last_step], **rec)  # fmt: skip
+
+
+def _columns(arrays: T, cols: slice, shared: tuple[str, ...] = ()) -> T:
+    """Members `cols` of every per-member array (all but `shared`), contiguous for the kernel's loops."""
+    sliced = {name: np.ascontiguousarray(getattr(arrays, name)[..., cols]) for name in arrays._fields
+              if name not in shared}  # fmt: skip
+    return arrays._replace(**sliced)
 
 
 def _member_chunks(n_members: int, size: int = CHUNK_MEMBERS) -> list[slice]:
@@ -382,4 +186,59 @@ def _member_chunks(n_members: int, size: int = CHUNK_MEMBERS) -> list[slice]:
     return [slice(i, min(i + size, n_members)) for i in range(0, n_members, size)]
 
 
-__all__ = ["DEAD", "Trajectory", "simulate"]
+def _record_arrays(layout: Layout, prices: Prices, grid: TimeGrid, n_members: int) -> dict[str, np.ndarray]:
+    """Zeroed outputs for the whole batch, in the order of the kernel's `Record`."""
+    n_periods, n_stocks, n_res = len(grid.period_end), layout.n_stocks, len(layout.resources)
+    per_resource = (n_periods, n_res)
+    shapes = {
+        "stocks": (n_periods + 1, n_stocks),
+        "person_years": (n_periods, n_stocks),
+        "flows": (n_periods, len(layout.src)),
+        "blocked": (n_periods, sum(len(r.admissions) for r in layout.resources)),
+        "queue_admits": (n_periods, sum(len(r.queue_stocks) for r in layout.resources)),
+        "entrants": (n_periods, len(layout.bands)),
+        "occupied": per_resource,
+        "places": per_resource,
+        "waiting": per_resource,
+        "over_capacity": per_resource,
+        "over_capacity_person_years": per_resource,
+        "referrals": (n_periods, len(layout.programmes)),
+        "costs": (n_periods, len(prices.services), len(PAYERS)),
+        "costs_discounted": (n_periods, len(prices.services), len(PAYERS)),
+    }
+    return {name: np.zeros((*shapes[name], n_members)) for name in Record._fields}
+
+
+def _csr(groups: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Index arrays in compressed form (pointer, indices) for the compiled kernel."""
+    ptr = np.zeros(len(groups) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(g) for g in groups])
+    idx = np.concatenate([np.asarray(g, dtype=np.int64) for g in groups]) if groups else np.zeros(0, np.int64)
+    return ptr, idx.astype(np.int64)
+
+
+def _network(layout: Layout, params: Parameters) -> Network:
+    by_source = np.argsort(layout.src, kind="stable")
+    src_ptr = np.searchsorted(layout.src[by_source], np.arange(layout.n_stocks + 1)).astype(np.int64)
+    comp_of_stock = layout.unravel(np.arange(layout.n_stocks))[0].astype(np.int64)
+    return Network(layout.src, layout.dst, src_ptr, by_source, params.entry_stocks, comp_of_stock, layout.transition_of)
+
+
+def _resources(layout: Layout, prices: Prices) -> Resources:
+    resources = layout.resources
+    occ_ptr, occ_idx = _csr([r.occupied for r in resources])
+    adm_ptr, adm_idx = _csr([r.admissions for r in resources])
+    _, adm_join = _csr([r.join_queue for r in resources])
+    dep_ptr, dep_idx = _csr([r.departures for r in resources])
+    q_ptr, q_idx = _csr([r.queue_stocks for r in resources])
+    _, q_target = _csr([r.queue_targets for r in resources])
+    return Resources(
+        rule=np.array([("wait", "overflow", "lost").index(r.rule) for r in resources], dtype=np.int64),
+        n_cap=layout.n_capacity, occ_ptr=occ_ptr, occ_idx=occ_idx, adm_ptr=adm_ptr, adm_idx=adm_idx,
+        adm_join=adm_join, adm_sources=np.unique(layout.src[adm_idx]), dep_ptr=dep_ptr, dep_idx=dep_idx,
+        q_ptr=q_ptr, q_idx=q_idx, q_target=q_target, q_trans=prices.queue_transition,
+        res_comp=prices.capacity_compartment,
+    )  # fmt: skip
+
+
+__all__ = ["DEAD", "Parameters", "TimeGrid", "Trajectory", "build_parameters", "run", "simulate"]

@@ -1,0 +1,183 @@
+"""The numbers of a batch of scenarios that share a layout, as arrays with the batch on the last axis.
+
+Both engines read these: the stock-flow engine integrates the whole batch at once, the discrete-event
+engine takes member 0. Prices are apart, in `pricing.py`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from leftshift.engines.model import (
+    AGEING,
+    COMPLETION,
+    FADE,
+    QUEUE_HAZARD,
+    REFERRAL,
+    TRANSITION,
+    Layout,
+    TimeGrid,
+    queue_name,
+)  # fmt: skip
+from leftshift.scenario.model import Scenario, band_width_years, split_key
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """Everything numeric about people and places, as arrays with the batch on the last axis (prices
+    are in `pricing.Prices`)."""
+
+    rate: np.ndarray  # (E, N) per-person rate of each edge, per year
+    out_rate: np.ndarray  # (M, N) total rate out of each stock
+    initial: np.ndarray  # (M, N)
+    entry_stocks: np.ndarray  # (B,) stocks entrants join
+    entrants: np.ndarray  # (B, N) per year at time 0
+    entrants_growth: np.ndarray  # (N,)
+    capacity: np.ndarray  # (R_cap, N)
+    cost_per_place: np.ndarray  # (P, N)
+    build_years: np.ndarray  # (P, N)
+    loss_years: np.ndarray  # (P, N)
+    initial_places: np.ndarray  # (P, N)
+
+
+@dataclass(frozen=True)
+class _EdgeRoles:
+    """Which edges take which parameter: the same for every member of a batch, so worked out once."""
+
+    is_move: np.ndarray
+    move_t: np.ndarray
+    move_b: np.ndarray
+    move_k: np.ndarray
+    to_emergency: np.ndarray
+    ageing: np.ndarray
+    ageing_b: np.ndarray
+    referral: list[np.ndarray]
+    referral_state: list[list[str]]
+    completion: list[np.ndarray]
+    fade: list[np.ndarray]
+    src_c: np.ndarray
+    queue_target: dict[int, str]
+
+
+def _edge_roles(lay: Layout, emergency_state: str) -> _EdgeRoles:
+    c_index = {c: i for i, c in enumerate(lay.compartments)}
+    src_c, src_b, src_k = lay.unravel(lay.src)
+    dst_c, _, dst_k = lay.unravel(lay.dst)
+    is_move = (lay.kind == TRANSITION) | (lay.kind == QUEUE_HAZARD)
+    referral = [(lay.kind == REFERRAL) & (dst_k == 1 + 2 * p) for p in range(len(lay.programmes))]
+    return _EdgeRoles(
+        is_move=is_move, move_t=lay.transition_of[is_move], move_b=src_b[is_move], move_k=src_k[is_move],
+        to_emergency=(lay.kind == QUEUE_HAZARD) & (dst_c == c_index.get(emergency_state, -1)),
+        ageing=lay.kind == AGEING, ageing_b=src_b[lay.kind == AGEING], referral=referral,
+        referral_state=[[lay.compartments[c] for c in src_c[mask]] for mask in referral],
+        completion=[(lay.kind == COMPLETION) & (src_k == 1 + 2 * p) for p in range(len(lay.programmes))],
+        fade=[(lay.kind == FADE) & (src_k == 2 + 2 * p) for p in range(len(lay.programmes))],
+        src_c=src_c, queue_target={c_index[queue_name(f, g)]: g for f, g in lay.queues},
+    )  # fmt: skip
+
+
+def _edge_rates(s: Scenario, lay: Layout, roles: _EdgeRoles) -> np.ndarray:
+    """Per-person rate of every edge for one scenario: transitions (times effects and the waiting
+    risk), ageing, referrals, programme completion and fading."""
+    nb, nl, n_trans = len(lay.bands), len(lay.layers), len(lay.transitions)
+    base = np.array([s.band_array(t.rate) for t in s.transitions]).reshape(n_trans, nb)
+    mult = np.ones((n_trans, nl))
+    for p, iv in enumerate(s.interventions):
+        for key, rr in iv.effects.items():
+            ti = lay.transitions.index(split_key(key))  # type: ignore[arg-type]
+            mult[ti, 1 + 2 * p] = mult[ti, 2 + 2 * p] = rr
+    wait_mult = np.ones(len(lay.compartments))
+    for qc, g in roles.queue_target.items():
+        wait_mult[qc] = s.capacity[g].waiting_acute_risk_multiplier
+    r = np.zeros(len(lay.src))
+    r[roles.is_move] = base[roles.move_t, roles.move_b] * mult[roles.move_t, roles.move_k]
+    r[roles.to_emergency] *= wait_mult[roles.src_c[roles.to_emergency]]
+    r[roles.ageing] = ageing_rates(s)[roles.ageing_b]
+    for p, iv in enumerate(s.interventions):
+        r[roles.referral[p]] = [iv.referrals[state] for state in roles.referral_state[p]]
+        r[roles.completion[p]] = 1 / iv.programme_years
+        if iv.effect_years_after > 0:
+            r[roles.fade[p]] = 1 / iv.effect_years_after
+    return r
+
+
+def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameters:
+    """The numbers of a batch of scenarios that share `layout`, member by member."""
+    n_members, nb, n_prog = len(scenarios), len(layout.bands), len(layout.programmes)
+    c_index = {c: i for i, c in enumerate(layout.compartments)}
+    cap_names = [r.name for r in layout.resources[: layout.n_capacity]]
+    roles = _edge_roles(layout, scenarios[0].emergency_state)
+    rate = np.zeros((len(layout.src), n_members))
+    initial = np.zeros((layout.n_stocks, n_members))
+    arrays: dict[str, np.ndarray] = {
+        "entrants": np.zeros((nb, n_members)),
+        "entrants_growth": np.zeros(n_members),
+        "capacity": np.zeros((len(cap_names), n_members)),
+        "cost_per_place": np.ones((n_prog, n_members)),
+        "build_years": np.zeros((n_prog, n_members)),
+        "loss_years": np.zeros((n_prog, n_members)),
+        "initial_places": np.zeros((n_prog, n_members)),
+    }
+    for n, s in enumerate(scenarios):
+        rate[:, n] = _edge_rates(s, layout, roles)
+        for p, iv in enumerate(s.interventions):
+            arrays["cost_per_place"][p, n] = iv.cost_per_participant_year
+            arrays["build_years"][p, n] = iv.ramp_up.build_years
+            arrays["loss_years"][p, n] = iv.ramp_up.loss_years
+            arrays["initial_places"][p, n] = iv.ramp_up.initial_places
+        for state, by_band in s.initial.items():
+            initial[[layout.index(c_index[state], b, 0) for b in range(nb)], n] = s.band_array(by_band)
+        arrays["entrants"][:, n] = s.band_array(s.demography.entrants_per_year)
+        arrays["entrants_growth"][n] = s.demography.entrants_growth_per_year
+        for i, name in enumerate(cap_names):
+            arrays["capacity"][i, n] = s.capacity[name].places
+    out_rate = np.zeros((layout.n_stocks, n_members))
+    np.add.at(out_rate, layout.src, rate)
+    entry = c_index.get(scenarios[0].demography.entry_state, 0)  # with no entrants, any stock will do
+    entry_stocks = np.array([layout.index(entry, b, 0) for b in range(nb)])
+    return Parameters(rate=rate, out_rate=out_rate, initial=initial, entry_stocks=entry_stocks, **arrays)
+
+
+def programme_places(params: Parameters, budget: np.ndarray, grid: TimeGrid) -> tuple[np.ndarray, np.ndarray]:
+    """Places each step and the places funded, both (steps, P, N): places follow funding (budget /
+    cost per place-year, by simulated year) as a first-order delay, `build_years` up and `loss_years`
+    down, so a cut takes capacity away slowly and building it back is slow too.
+
+    Worked out once for both engines. The decay factors use `math.exp` (as compiled code and the
+    discrete-event engine always have), not numpy's vectorised exp, whose last bit can differ."""
+    h = grid.step_years
+    funded = budget[:, grid.step_years_index(budget.shape[1]), :].transpose(1, 0, 2) / params.cost_per_place
+    up_timed, down_timed = params.build_years > 0, params.loss_years > 0
+    up = _decay(h, params.build_years)
+    down = _decay(h, params.loss_years)
+    places = np.empty_like(funded)
+    now = params.initial_places.astype(float)
+    for step in range(grid.n_steps):
+        target = funded[step]
+        rising = target > now
+        timed = np.where(rising, up_timed, down_timed)
+        now = np.where(timed, target + (now - target) * np.where(rising, up, down), target)
+        places[step] = now
+    return places, funded
+
+
+def _decay(h: float, years: np.ndarray) -> np.ndarray:
+    """exp(-h / years) where years > 0 (0 elsewhere: those places jump to their target)."""
+    return np.array([math.exp(-h / y) if y > 0 else 0.0 for y in years.ravel().tolist()]).reshape(years.shape)
+
+
+def ageing_rates(s: Scenario) -> np.ndarray:
+    """Annual rate of moving up from each band (the last band never ages out)."""
+    ageing = s.demography.ageing
+    if ageing is False:
+        return np.zeros(len(s.age_bands))
+    if isinstance(ageing, dict):
+        rates = s.band_array(ageing)
+    else:
+        rates = np.array([1 / (band_width_years(b) or np.inf) for b in s.age_bands])
+    rates[-1] = 0.0
+    return rates

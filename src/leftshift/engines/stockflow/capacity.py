@@ -1,0 +1,214 @@
+"""The end of a stock-flow step for one resource, compiled with numba (called from `kernel.py`).
+
+Operator splitting: the RK4 stages admitted only the share of new demand expected to fit, so at the
+end of the step the refused demand joins the queue (`wait`) or is turned away (`lost`); then the
+places actually free are filled, first from the queue (a fluid first come, first served), then
+(`lost`) from the refused, and any admissions beyond the places are undone (the estimate overshot).
+`overflow` admits everyone and only records the time over capacity.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from leftshift.engines.stockflow.arrays import JIT, LOST, OVERFLOW
+
+
+@njit(**JIT)
+def end_of_step(r, net, res, inp, h, step, per, rec, w):  # pragma: no cover
+    """End of the step for resource r: refused demand joins the queue (`wait`) or is turned away
+    (`lost`); then the places actually free are filled, first from the queue, then (`lost`) from the
+    refused, and any admissions beyond the places are undone (the estimate overshot)."""
+    cap, space = w.work[0], w.work[1]
+    places_of(r, res, inp, step, cap)
+    _refuse(r, net, res, inp, w)
+    if r >= res.n_cap:
+        for n in range(len(cap)):
+            rec.referrals[per, r - res.n_cap, n] += w.work[3, n]
+    for n in range(len(cap)):
+        space[n] = cap[n]
+    for i in range(res.occ_ptr[r], res.occ_ptr[r + 1]):
+        for n in range(len(cap)):
+            space[n] -= w.xn[res.occ_idx[i], n]
+    if res.rule[r] != OVERFLOW and _any_below(space, 0.0):
+        _undo_admissions(r, net, res, w)
+        _undo_queue_admissions(r, res, w)
+    _admit_from_queue(r, res, w)
+    if res.rule[r] == LOST and _any_above(space, 0.0):
+        _admit_refused(r, net, res, w)
+    _record_resource(r, res, h, per, rec, w)
+
+
+@njit(**JIT)
+def _refuse(r, net, res, inp, w):  # pragma: no cover
+    """People refused along each admission edge (moved to their queue if they can wait); w.work[3]
+    becomes the demand for places (admitted plus refused)."""
+    wanted, xn, n_members = w.work[3], w.xn, w.xn.shape[1]
+    for n in range(n_members):
+        wanted[n] = 0.0
+    everyone_fits = not _any_below(w.psi[r], 1.0)
+    for i in range(res.adm_ptr[r], res.adm_ptr[r + 1]):
+        e, origin, back = res.adm_idx[i], net.src[res.adm_idx[i]], res.adm_join[i]
+        if everyone_fits:
+            for n in range(n_members):
+                w.refused[i, n] = 0.0
+                wanted[n] += w.f[e, n]
+            continue
+        for n in range(n_members):
+            # (never more than are left where they wait: a guard for extreme rates)
+            w.refused[i, n] = min(inp.rate[e, n] * (1.0 - w.psi[r, n]) * w.pacc[origin, n], max(xn[origin, n], 0.0))
+            wanted[n] += w.f[e, n] + w.refused[i, n]
+        if back >= 0:
+            for n in range(n_members):
+                xn[origin, n] -= w.refused[i, n]
+                xn[back, n] += w.refused[i, n]
+
+
+@njit(**JIT)
+def _undo_admissions(r, net, res, w):  # pragma: no cover
+    """Over the places (w.work[1] < 0): undo this step's admissions in proportion, back to where the
+    people came from (or their queue)."""
+    space, total, xn, f = w.work[1], w.work[4], w.xn, w.f
+    n_members = xn.shape[1]
+    for n in range(n_members):
+        total[n] = 0.0
+    for i in range(res.adm_ptr[r], res.adm_ptr[r + 1]):
+        for n in range(n_members):
+            total[n] += f[res.adm_idx[i], n]
+    for i in range(res.adm_ptr[r], res.adm_ptr[r + 1]):
+        e = res.adm_idx[i]
+        back = res.adm_join[i] if res.adm_join[i] >= 0 else net.src[e]
+        for n in range(n_members):
+            if space[n] < 0.0 and total[n] > 0.0:
+                moved = min(f[e, n] * min(-space[n] / total[n], 1.0), max(xn[net.dst[e], n], 0.0))
+                f[e, n] -= moved
+                xn[net.dst[e], n] -= moved
+                xn[back, n] += moved
+                w.refused[i, n] += moved
+    for n in range(n_members):
+        if space[n] < 0.0:
+            space[n] = min(space[n] + total[n], 0.0)
+
+
+@njit(**JIT)
+def _undo_queue_admissions(r, res, w):  # pragma: no cover
+    """Still over the places: people admitted from the queue this step go back to it."""
+    space, total, xn = w.work[1], w.work[4], w.xn
+    n_members = xn.shape[1]
+    for n in range(n_members):
+        total[n] = 0.0
+    for i in range(res.q_ptr[r], res.q_ptr[r + 1]):
+        for n in range(n_members):
+            total[n] += w.step_admit[i, n]
+    for i in range(res.q_ptr[r], res.q_ptr[r + 1]):
+        for n in range(n_members):
+            if space[n] < 0.0 and total[n] > 0.0:
+                moved = min(w.step_admit[i, n] * min(-space[n] / total[n], 1.0), max(xn[res.q_target[i], n], 0.0))
+                w.step_admit[i, n] -= moved
+                xn[res.q_target[i], n] -= moved
+                xn[res.q_idx[i], n] += moved
+    for n in range(n_members):
+        if space[n] < 0.0:
+            space[n] = min(space[n] + total[n], 0.0)
+
+
+@njit(**JIT)
+def _admit_from_queue(r, res, w):  # pragma: no cover
+    """Fill free places from the queue, in proportion across origins and bands (fluid first come,
+    first served)."""
+    space, queued, total, xn = w.work[1], w.work[2], w.work[4], w.xn
+    n_members = xn.shape[1]
+    for n in range(n_members):
+        queued[n] = 0.0
+    for i in range(res.q_ptr[r], res.q_ptr[r + 1]):
+        for n in range(n_members):
+            queued[n] += xn[res.q_idx[i], n]
+    for n in range(n_members):
+        admit = min(queued[n], max(space[n], 0.0))
+        total[n] = admit / queued[n] if queued[n] > 0.0 else 0.0
+        space[n] -= admit
+    if res.q_ptr[r + 1] > res.q_ptr[r] and not _all_zero(total):
+        for i in range(res.q_ptr[r], res.q_ptr[r + 1]):
+            for n in range(n_members):
+                moved = xn[res.q_idx[i], n] * total[n]
+                xn[res.q_idx[i], n] -= moved
+                xn[res.q_target[i], n] += moved
+                w.step_admit[i, n] += moved
+
+
+@njit(**JIT)
+def _admit_refused(r, net, res, w):  # pragma: no cover
+    """`lost`: refused people who would have fitted after all are admitted, in proportion."""
+    space, total, xn, f = w.work[1], w.work[4], w.xn, w.f
+    n_members = xn.shape[1]
+    for n in range(n_members):
+        total[n] = 0.0
+    for i in range(res.adm_ptr[r], res.adm_ptr[r + 1]):
+        for n in range(n_members):
+            total[n] += w.refused[i, n]
+    for i in range(res.adm_ptr[r], res.adm_ptr[r + 1]):
+        e = res.adm_idx[i]
+        for n in range(n_members):
+            if space[n] > 0.0 and total[n] > 0.0:
+                moved = min(w.refused[i, n] * min(space[n] / total[n], 1.0), max(xn[net.src[e], n], 0.0))
+                w.refused[i, n] -= moved
+                f[e, n] += moved
+                xn[net.src[e], n] -= moved
+                xn[net.dst[e], n] += moved
+
+
+@njit(**JIT)
+def _record_resource(r, res, h, per, rec, w):  # pragma: no cover
+    """Refused, occupied, places, waiting and over capacity of resource r at the end of the step."""
+    cap, occupied, queued, xn = w.work[0], w.work[1], w.work[2], w.xn
+    n_members = xn.shape[1]
+    for i in range(res.adm_ptr[r], res.adm_ptr[r + 1]):
+        for n in range(n_members):
+            rec.blocked[per, i, n] += w.refused[i, n]
+    for n in range(n_members):
+        occupied[n] = 0.0
+        queued[n] = 0.0
+    for i in range(res.occ_ptr[r], res.occ_ptr[r + 1]):
+        for n in range(n_members):
+            occupied[n] += xn[res.occ_idx[i], n]
+    for i in range(res.q_ptr[r], res.q_ptr[r + 1]):
+        for n in range(n_members):
+            queued[n] += xn[res.q_idx[i], n]
+    for n in range(n_members):
+        over = max(occupied[n] - cap[n], 0.0)
+        rec.occupied[per, r, n] = occupied[n]
+        rec.places[per, r, n] = cap[n]
+        rec.waiting[per, r, n] = queued[n]
+        rec.over_capacity[per, r, n] = over
+        rec.over_capacity_person_years[per, r, n] += over * h
+
+
+@njit(**JIT)
+def _any_below(values, limit):  # pragma: no cover
+    for v in values:  # noqa: SIM110  (a plain loop: numba compiles it without a generator)
+        if v < limit:
+            return True
+    return False
+
+
+@njit(**JIT)
+def _any_above(values, limit):  # pragma: no cover
+    for v in values:  # noqa: SIM110
+        if v > limit:
+            return True
+    return False
+
+
+@njit(**JIT)
+def _all_zero(values):  # pragma: no cover
+    for v in values:  # noqa: SIM110
+        if v != 0.0:
+            return False
+    return True
+
+
+@njit(**JIT)
+def places_of(r, res, inp, step, cap):  # pragma: no cover
+    """Places of resource r during the step: fixed for a state, following funding for a programme."""
+    for n in range(len(cap)):
+        cap[n] = inp.capacity[r, n] if r < res.n_cap else inp.places[step, r - res.n_cap, n]
