@@ -43,13 +43,14 @@ def child(points: int, executor: str, batch_size: int) -> None:
     """One configuration in this (fresh) process: print a JSON line of time and peak memory."""
     from leftshift.experiments.execute import Execution
     from leftshift.experiments.runs import sweep
+    from leftshift.io.parts import PartsFolder
     from leftshift.scenario.loading import load_scenario
 
     scenario, baseline = load_scenario(SCENARIO), load_scenario(BASELINE)
     sweep(scenario, dimensions(4), baseline=baseline)  # warm-up: imports and the cached kernel
     warm_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with tempfile.TemporaryDirectory() as tmp:
-        execution = Execution(batch_size=batch_size, parts_dir=Path(tmp) / "parts",
+        execution = Execution(batch_size=batch_size, parts=PartsFolder(Path(tmp) / "parts"),
                               jobs=2 if executor in ("jobs", "dask") else None,
                               dask="local" if executor == "dask" else None)  # fmt: skip
         start = time.perf_counter()
