@@ -2,8 +2,12 @@
 
 Engines fill the tables; only `leftshift.io.writing` writes them to disk, and `leftshift.analysis.metrics`
 turns them into headline numbers. Every table is long ("tidy"): dimension columns, then values.
-Tables of the discrete-event engine carry a `replication` column first (even for one replication);
-the stock-flow engine's have none.
+
+Every table carries a `replication` column first, whichever engine filled it: the discrete-event engine
+numbers its replications from 0; the stock-flow engine's one deterministic run is replication 0. So
+every consumer computes per replication and none asks which engine ran. Files keep their old shape:
+`Result.tables()` leaves the constant column out of a stock-flow run's files and
+`leftshift.io.reading` puts it back.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from typing import Any
 import pandas as pd
 
 from leftshift.scenario.model import Scenario
+
+REPLICATION = "replication"
+"""The first column of every table: which replication a row belongs to (0 for a stock-flow run)."""
 
 TIMESERIES_COLUMNS = ["time", "year", "state", "age_band", "programme", "people", "person_years"]
 """`people` at the end of the step ending at `time` (years from start; a row at 0 holds the initial
@@ -69,13 +76,28 @@ class Result:
     def seed(self) -> int:
         return self.scenario.seed
 
+    @property
+    def replicated(self) -> bool:
+        """Whether the tables hold replications of a stochastic engine, whose statistics are reported as a
+        mean with a spread, rather than the one deterministic run of the stock-flow engine."""
+        return self.engine != "stockflow"
+
+    @property
+    def replications(self) -> pd.Index:
+        """The replication numbers in the tables, in order ([0] for a stock-flow run)."""
+        return pd.Index(sorted(self.timeseries[REPLICATION].unique()), name=REPLICATION)
+
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table by its file stem, in the order they are written."""
-        return {
+        """Every table by its file stem, in the order they are written, as files hold it: a stock-flow run's
+        files have no `replication` column (it is always 0, and files written before it existed must keep
+        reading the same), so it is left out here and `leftshift.io.reading` adds it back."""
+        tables = {
             "timeseries": self.timeseries,
             "flows": self.flows,
             "costs": self.costs,
             "queues": self.queues,
             "programmes": self.programmes,
-            **self.extra,
         }
+        if not self.replicated:
+            tables = {stem: frame.drop(columns=REPLICATION) for stem, frame in tables.items()}
+        return {**tables, **self.extra}

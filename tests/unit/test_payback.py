@@ -16,7 +16,7 @@ from rich.console import Console
 from builders import small_scenario
 from leftshift.analysis import batch
 from leftshift.analysis.batch import BatchSummary
-from leftshift.analysis.economics import compare, payback
+from leftshift.analysis.economics import compare, payback, payback_years
 from leftshift.analysis.metrics import METRICS
 from leftshift.api import run
 from leftshift.cli import terminal
@@ -51,7 +51,7 @@ def test_batch_payback_agrees_with_economics_for_every_path():
     """The vectorised rule, for all paths at once as a batch, equals the one-at-a-time rule."""
     paths = np.array([p for p, _, _ in PATHS.values()], dtype=float).T  # (P, N)
     years = np.arange(START, START + paths.shape[0])
-    years_b, flags_b = batch._payback(years, paths)
+    years_b, flags_b = payback_years(years, paths)
     for i, name in enumerate(PATHS):
         year, flag = payback(years, paths[:, i])
         assert (np.isnan(year) and np.isnan(years_b[i])) or year == years_b[i], name
@@ -62,7 +62,7 @@ def test_random_paths_agree():
     rng = np.random.default_rng(3)
     paths = np.cumsum(rng.normal(0.2, 1.0, size=(12, 400)), axis=0)
     years = np.arange(START, START + 12)
-    years_b, flags_b = batch._payback(years, paths)
+    years_b, flags_b = payback_years(years, paths)
     for i in range(paths.shape[1]):
         year, flag = payback(years, paths[:, i])
         assert (np.isnan(year) and np.isnan(years_b[i])) or year == years_b[i]
@@ -79,8 +79,8 @@ def small_run():
 def _with_costs(result, rows: list[tuple[int, str, float]]):
     """The run with its cost table replaced by (year, service, cost) rows (paid by the NHS, no discounting)."""
     costs = pd.DataFrame(
-        [{"time": y - START + 1.0, "year": y, "service": svc, "payer": "nhs", "cost_gbp": c, "cost_gbp_discounted": c}
-         for y, svc, c in rows]
+        [{"replication": 0, "time": y - START + 1.0, "year": y, "service": svc, "payer": "nhs", "cost_gbp": c,
+          "cost_gbp_discounted": c} for y, svc, c in rows]
     )  # fmt: skip
     return dataclasses.replace(result, costs=costs)
 
@@ -107,7 +107,8 @@ def test_economics_compare_reports_payback_and_reversal(small_run, name):
     expected = np.nan if index is None else START + index
     assert (np.isnan(head["payback_year"]) and np.isnan(expected)) or head["payback_year"] == expected, name
     assert head["payback_reversed"] == reversed_, name
-    assert list(compare(base, scen).headline.columns) == list(batch.COMPARISON_COLUMNS)
+    figures = [c for c in compare(base, scen).headline.columns if c != "replication"]
+    assert figures == list(batch.COMPARISON_COLUMNS)
 
 
 def _summary(annual: np.ndarray, years: np.ndarray) -> BatchSummary:

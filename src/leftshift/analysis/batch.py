@@ -1,9 +1,11 @@
 """Headline metrics for every member of a stock-flow batch at once, straight from a Trajectory.
 
-A 10,000-point sweep cannot afford a tidy pandas table per point, so this module computes the
-same numbers as `leftshift.analysis.metrics.compute` and `leftshift.analysis.economics.compare`, with the same
-definitions, as numpy reductions over the batch axis. tests/unit/test_batch_metrics.py checks that
-the two agree; change both together.
+A 10,000-point sweep cannot afford a tidy pandas table per point, so this module adds up the rows that
+`leftshift.analysis.metrics.DEFINITIONS` names, chosen by the same row-set functions (`stock_rows`,
+`flow_rows`, `cost_rows`) applied to the layout's stocks, flow series and cost lines, as numpy reductions
+over the batch axis; the comparison's rules are `leftshift.analysis.economics.headline_figures`. So a metric
+is defined once; only the order of adding up differs (kept as it was, so files keep every bit).
+tests/unit/test_batch_metrics.py checks that the tidy and the batch numbers agree.
 """
 
 from __future__ import annotations
@@ -12,58 +14,53 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from leftshift.analysis.economics import AVOIDED
-from leftshift.analysis.metrics import INTERVENTION_PREFIX, METRICS
-from leftshift.engines.model import QUEUE_HAZARD, TRANSITION
+from leftshift.analysis.economics import AVOIDED, COMPARISON_COLUMNS, SUFFIXES, headline_figures
+from leftshift.analysis.metrics import DEFINITIONS, METRICS, Definition, cost_rows, flow_rows, stock_rows
 from leftshift.engines.stockflow.engine import Trajectory
-from leftshift.scenario.model import DAYS_PER_YEAR, DEAD, PAYERS
+from leftshift.engines.tables import flow_keys
+from leftshift.scenario.model import DEAD, PAYERS
 
 DOWNSTREAM, INTERVENTION = 0, 1
-COMPARISON_COLUMNS = (
-    *(name for name, _ in AVOIDED.values()),
-    "intervention_spend_gbp", "avoided_downstream_cost_gbp", "net_savings_gbp",
-    "intervention_spend_gbp_discounted", "avoided_downstream_cost_gbp_discounted", "net_savings_gbp_discounted",
-    *(f"net_savings_gbp_discounted_{p}" for p in PAYERS), "roi", "payback_year", "payback_reversed",
-)  # fmt: skip
-"""The names (and order) of `economics.compare(...).headline`."""
+COST_KINDS = {"downstream": (DOWNSTREAM,), "intervention": (INTERVENTION,), "all": (INTERVENTION, DOWNSTREAM)}
+"""The cost row sets as kinds of the batch's (year, payer, kind, member) cost arrays."""
 
 
 class _Index:
-    """Which stocks, edges and services each metric adds up, for one layout."""
+    """The row sets of `metrics` over one layout's stocks, flow series and cost lines."""
 
     def __init__(self, traj: Trajectory) -> None:
         layout, s = traj.layout, traj.scenarios[0]
-        comp = np.array(layout.compartments, dtype=object)
+        comp, layers = np.array(layout.compartments, dtype=object), np.array(layout.layers, dtype=object)
         c_stock, _, k_stock = layout.unravel(np.arange(layout.n_stocks))
-        waiting = np.array([c.startswith("waiting:") for c in comp])
-        origin = np.array([c.removeprefix("waiting:").split("->")[0] if c.startswith("waiting:") else "" for c in comp])
-        home = set(s.at_home)
-        emergency = s.emergency_state
         self.state_of_stock = comp[c_stock]
-        self.bed = (comp == emergency)[c_stock] | (waiting & (origin == emergency))[c_stock]
-        self.delayed = (waiting & (origin == emergency))[c_stock]
-        self.waiting_home = (waiting & np.isin(origin, list(home)))[c_stock]
-        self.at_home = (np.isin(comp, list(home)) | (waiting & np.isin(origin, list(home))))[c_stock]
-        self.alive = comp[c_stock] != DEAD
-        programmes = {iv.name for iv in s.interventions}
-        self.in_programme = np.isin(np.array(layout.layers, dtype=object)[k_stock], list(programmes)) & self.alive
-        moves = (layout.kind == TRANSITION) | (layout.kind == QUEUE_HAZARD)
-        self.edge_target = comp[layout.unravel(layout.dst)[0]]
-        self.moves = moves
-        targets = [r.queue_targets for r in layout.resources]
-        self.queue_target = (comp[layout.unravel(np.concatenate(targets))[0]] if sum(map(len, targets))
-                             else np.zeros(0, dtype=object))  # fmt: skip
+        self.stocks = stock_rows(s, comp[c_stock], layers[k_stock])
+        keys = flow_keys(layout, s.demography.entry_state)
+        self.flows = flow_rows(s, keys["kind"], keys["target"])
+        n_join = int(sum((r.join_queue >= 0).sum() for r in layout.resources))
+        n_admit = sum(len(r.queue_stocks) for r in layout.resources)
+        ends = np.cumsum([len(layout.src), n_join, n_admit, len(layout.bands)])
+        self.flow_parts = [slice(a, b) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+        """Where each array of the Trajectory sits among the flow series: edges, queue joins, queue
+        admissions, entrants (the order of `flow_keys`)."""
+        self.join = np.concatenate([r.join_queue for r in layout.resources] or [np.zeros(0, np.int64)]) >= 0
         turned, start = [], 0
         for i, r in enumerate(layout.resources):
             if i >= layout.n_capacity:
                 turned.extend(start + np.flatnonzero(r.join_queue < 0))
             start += len(r.admissions)
         self.programme_turned = np.array(turned, dtype=np.int64)
-        self.intervention_service = np.array([svc.startswith(INTERVENTION_PREFIX) for svc in traj.services])
-        self.emergency = emergency
+        self.intervention_service = cost_rows(np.array(traj.services, dtype=object))["intervention"]
 
-    def admissions_edges(self, state: str) -> tuple[np.ndarray, np.ndarray]:
-        return self.moves & (self.edge_target == state), self.queue_target == state
+
+def _flow_sum(traj: Trajectory, ix: _Index, mask: np.ndarray) -> np.ndarray:
+    """(year, member) people moved along the flow series in `mask`: the edges' sum, plus each other part's
+    sum where the mask reaches into it."""
+    parts = [traj.flows, traj.blocked[:, ix.join], traj.queue_admits, traj.entrants]
+    total = traj.flows[:, mask[ix.flow_parts[0]]].sum(axis=1)
+    for part, where in zip(parts[1:], ix.flow_parts[1:], strict=True):
+        if mask[where].any():
+            total = total + part[:, mask[where]].sum(axis=1)
+    return total
 
 
 @dataclass(frozen=True)
@@ -98,48 +95,32 @@ def _years(traj: Trajectory) -> np.ndarray:
 def summarise(traj: Trajectory) -> BatchSummary:
     """Every metric of `metrics.compute`, and the yearly costs `economics.compare` needs, for all members."""
     ix = _Index(traj)
-    flows, py = traj.flows, traj.person_years
-
-    def admissions(state: str) -> np.ndarray:
-        edges, queues = ix.admissions_edges(state)
-        yearly = flows[:, edges].sum(axis=1)
-        if queues.any():
-            yearly = yearly + traj.queue_admits[:, queues].sum(axis=1)
-        return yearly
-
-    referrals = traj.referrals.sum(axis=1)
-    turned = traj.blocked[:, ix.programme_turned].sum(axis=1)
     costs, costs_d = traj.costs, traj.costs_discounted
     iv = ix.intervention_service
     annual = np.stack([costs[:, ~iv].sum(axis=1), costs[:, iv].sum(axis=1)], axis=2)  # (P, payer, kind, N)
     annual_d = np.stack([costs_d[:, ~iv].sum(axis=1), costs_d[:, iv].sum(axis=1)], axis=2)
-    yearly = {
-        "emergency_admissions": admissions(ix.emergency),
-        "care_home_admissions": admissions("residential"),
-        "home_care_admissions": admissions("home_care"),
-        "acute_bed_days": py[:, ix.bed].sum(axis=1) * DAYS_PER_YEAR,
-        "delayed_discharge_bed_days": py[:, ix.delayed].sum(axis=1) * DAYS_PER_YEAR,
-        "waiting_at_home_person_years": py[:, ix.waiting_home].sum(axis=1),
-        "person_years_at_home": py[:, ix.at_home].sum(axis=1),
-        "deaths": flows[:, ix.moves & (ix.edge_target == DEAD)].sum(axis=1),
-        "participant_years": py[:, ix.in_programme].sum(axis=1),
-        "programme_starts": referrals - turned,
-        "referrals_turned_away": turned,
-        "intervention_spend_gbp": annual[:, :, INTERVENTION].sum(axis=1),
-        "intervention_spend_gbp_discounted": annual_d[:, :, INTERVENTION].sum(axis=1),
-        "downstream_cost_gbp": annual[:, :, DOWNSTREAM].sum(axis=1),
-        "downstream_cost_gbp_discounted": annual_d[:, :, DOWNSTREAM].sum(axis=1),
-    }
-    yearly["total_cost_gbp"] = yearly["intervention_spend_gbp"] + yearly["downstream_cost_gbp"]
-    yearly["total_cost_gbp_discounted"] = (
-        yearly["intervention_spend_gbp_discounted"] + yearly["downstream_cost_gbp_discounted"]
-    )
-    metrics = {name: yearly[name].sum(axis=0) for name in yearly}
-    metrics["population_end"] = traj.stocks[-1][ix.alive].sum(axis=0)
+    turned = traj.blocked[:, ix.programme_turned].sum(axis=1)
+    programmes = {"starts": traj.referrals.sum(axis=1) - turned, "turned_away": turned}  # every programme
+
+    def yearly(d: Definition) -> np.ndarray:
+        """(year, member) sums of one metric."""
+        if d.table == "timeseries":
+            return traj.person_years[:, ix.stocks[d.rows]].sum(axis=1) * d.factor
+        if d.table == "flows":
+            return _flow_sum(traj, ix, ix.flows[d.rows]) * d.factor
+        if d.table == "programmes":
+            return programmes[d.column] * d.factor
+        by_kind = annual if d.column == "cost_gbp" else annual_d
+        kinds = [by_kind[:, :, k].sum(axis=1) for k in COST_KINDS[d.rows]]
+        return (kinds[0] if len(kinds) == 1 else kinds[0] + kinds[1]) * d.factor
+
+    series = {name: yearly(d) for name, d in DEFINITIONS.items() if not d.at_end}
+    metrics = {name: series[name].sum(axis=0) for name in series}
+    for name, d in DEFINITIONS.items():
+        if d.at_end:  # people at the horizon: the last stocks, not a sum over the years
+            metrics[name] = traj.stocks[-1][ix.stocks[d.rows]].sum(axis=0) * d.factor
     metrics = {name: metrics[name] for name in METRICS}  # the order of metrics.compute
-    series = dict(yearly)
-    states = [c for c in traj.layout.compartments if c != DEAD]
-    for state in states:
+    for state in (c for c in traj.layout.compartments if c != DEAD):
         series[f"people:{state}"] = traj.stocks[1:, ix.state_of_stock == state].sum(axis=1)
     return BatchSummary(metrics, _years(traj), annual, annual_d, series)
 
@@ -148,44 +129,20 @@ def compare(baseline: BatchSummary, scenario: BatchSummary) -> dict[str, np.ndar
     """`economics.compare(...).headline` for every member: the baseline has one member or as many as the scenario."""
     if len(baseline.years) != len(scenario.years) or (baseline.years != scenario.years).any():
         raise ValueError("the baseline and the scenario must cover the same years (start_year and horizon_years)")
-    out: dict[str, np.ndarray] = {}
-    for metric, (name, sign) in AVOIDED.items():
-        out[name] = -sign * (scenario.metrics[metric] - baseline.metrics[metric])
-    delta = scenario.annual - baseline.annual  # (P, payer, kind, N)
-    delta_d = scenario.annual_discounted - baseline.annual_discounted
-    for suffix, d in (("", delta), ("_discounted", delta_d)):
-        spend = d[:, :, INTERVENTION].sum(axis=(0, 1))
-        avoided = -d[:, :, DOWNSTREAM].sum(axis=(0, 1))
-        out[f"intervention_spend_gbp{suffix}"] = spend
-        out[f"avoided_downstream_cost_gbp{suffix}"] = avoided
-        out[f"net_savings_gbp{suffix}"] = avoided - spend
-    for p, payer in enumerate(PAYERS):
-        out[f"net_savings_gbp_discounted_{payer}"] = -delta_d[:, p, DOWNSTREAM].sum(axis=0) - delta_d[
-            :, p, INTERVENTION
-        ].sum(axis=0)
-    spend = out["intervention_spend_gbp_discounted"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["roi"] = np.where(spend > 0, out["net_savings_gbp_discounted"] / np.where(spend > 0, spend, 1), np.nan)
-    cumulative = np.cumsum(-delta_d[:, :, DOWNSTREAM].sum(axis=1) - delta_d[:, :, INTERVENTION].sum(axis=1), axis=0)
-    payback, reversed_ = _payback(scenario.years, cumulative)
-    out["payback_year"] = np.where(spend > 0, payback, np.nan)
-    out["payback_reversed"] = np.where(spend > 0, reversed_, np.nan)
-    return {name: np.asarray(out[name], dtype=float) for name in COMPARISON_COLUMNS}
-
-
-def _payback(years: np.ndarray, cumulative: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`economics.payback` for every member of (P, N) cumulative savings: the first year from which they
-    stay at or above zero (NaN if they end below), and 1.0 where they were at or above zero and later fell
-    below it."""
-    paid = cumulative >= 0
-    n_years = paid.shape[0]
-    short = ~paid
-    first_paid = paid.argmax(axis=0)
-    last_short = n_years - 1 - short[::-1].argmax(axis=0)  # meaningful where short.any(axis=0)
-    start = np.where(short.any(axis=0), last_short + 1, 0)
-    payback = np.where(paid[-1], years[np.minimum(start, n_years - 1)].astype(float), np.nan)
-    reversed_ = paid.any(axis=0) & short.any(axis=0) & (last_short > first_paid)
-    return payback, reversed_.astype(float)
+    delta = {
+        "": scenario.annual - baseline.annual,
+        "_discounted": scenario.annual_discounted - baseline.annual_discounted,
+    }
+    delta_d = delta["_discounted"]  # (P, payer, kind, N)
+    return headline_figures(
+        {metric: scenario.metrics[metric] - baseline.metrics[metric] for metric in AVOIDED},
+        {s: delta[s][:, :, INTERVENTION].sum(axis=(0, 1)) for s in SUFFIXES},
+        {s: -delta[s][:, :, DOWNSTREAM].sum(axis=(0, 1)) for s in SUFFIXES},
+        {payer: -delta_d[:, p, DOWNSTREAM].sum(axis=0) - delta_d[:, p, INTERVENTION].sum(axis=0)
+         for p, payer in enumerate(PAYERS)},
+        scenario.years,
+        np.cumsum(-delta_d[:, :, DOWNSTREAM].sum(axis=1) - delta_d[:, :, INTERVENTION].sum(axis=1), axis=0),
+    )  # fmt: skip
 
 
 def net_savings_by_year(baseline: BatchSummary, scenario: BatchSummary) -> dict[str, np.ndarray]:

@@ -5,16 +5,21 @@ ROI = (avoided downstream cost - extra intervention spend) / extra intervention 
 = the first simulated year from which cumulative discounted net savings stay at or above zero to the
 horizon (NaN if they end below zero); `payback_reversed` = 1 when they were at or above zero in some
 year and below zero in a later one (they paid back, then fell back), else 0.
+
+Those rules are written once, in `headline_figures` and `payback_years`, for arrays with one value per
+replication (here) or per member of a batch (`leftshift.analysis.batch`); each caller only adds up its own
+tables or arrays into the totals the rules need.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from leftshift.analysis.metrics import GROUP, annual_costs, compute
+from leftshift.analysis.metrics import REPLICATION, annual_costs, compute
 from leftshift.result import Result
 from leftshift.scenario.model import PAYERS
 
@@ -25,83 +30,181 @@ AVOIDED = {  # metric -> (comparison name, sign: +1 when a fall is good)
     "delayed_discharge_bed_days": ("delayed_discharge_bed_days_avoided", 1),
     "person_years_at_home": ("person_years_at_home_gained", -1),
 }
+SUFFIXES = ("", "_discounted")
+COMPARISON_COLUMNS = (
+    *(name for name, _ in AVOIDED.values()),
+    *(f"{what}{suffix}" for suffix in SUFFIXES
+      for what in ("intervention_spend_gbp", "avoided_downstream_cost_gbp", "net_savings_gbp")),
+    *(f"net_savings_gbp_discounted_{p}" for p in PAYERS), "roi", "payback_year", "payback_reversed",
+)  # fmt: skip
+"""The names (and order) of the figures of `Comparison.headline` (after `replication`)."""
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """One scenario against the baseline. `metrics`: metric, value, baseline_value, difference, unit
-    (difference = scenario - baseline); `headline`: the figures a director asks for (per replication
-    when the engine ran several)."""
+    """One scenario against the baseline, per replication (a stock-flow comparison is replication 0).
+    `metrics`: replication, metric, value, baseline_value, difference, unit (difference = scenario -
+    baseline); `headline`: replication and the figures a director asks for (`COMPARISON_COLUMNS`)."""
 
     scenario: str
     baseline: str
     metrics: pd.DataFrame
     headline: pd.DataFrame
-    cumulative_net_savings: pd.DataFrame  # year, payer (incl. 'all'), net_savings_gbp_discounted (cumulative)
+    cumulative_net_savings: pd.DataFrame  # replication, year, payer (incl. 'all'), net_savings_gbp_discounted
+    replicated: bool = False
+    """Whether the rows are replications of a stochastic engine (see `Result.replicated`)."""
 
 
-def _by_group(frame: pd.DataFrame) -> list[str]:
-    return [GROUP] if GROUP in frame.columns else []
+def over_replications(comparison: Comparison) -> tuple[pd.DataFrame, pd.Series]:
+    """The comparison as comparison.csv and the terminal report it: each metric's mean over replications
+    (metric, value, baseline_value, difference, unit; a discrete-event comparison's files have always put
+    `unit` second), and each headline figure's mean, the payback year's median."""
+    values = ["value", "baseline_value", "difference"]
+    metrics = comparison.metrics.groupby(["metric", "unit"], as_index=False, sort=False)[values].mean()
+    if not comparison.replicated:
+        metrics = metrics[["metric", *values, "unit"]]
+    figures = [c for c in comparison.headline.columns if c != REPLICATION]
+    rule = {c: "median" if c == "payback_year" else "mean" for c in figures}
+    return metrics, comparison.headline[figures].agg(rule).astype(float)
+
+
+def headline_figures(
+    differences: Mapping[str, np.ndarray],
+    spend: Mapping[str, np.ndarray],
+    avoided: Mapping[str, np.ndarray],
+    net_by_payer: Mapping[str, np.ndarray],
+    years: np.ndarray,
+    cumulative: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Every figure of a comparison's headline, one value per replication or batch member (the last axis).
+
+    `differences`: scenario - baseline for each metric of `AVOIDED`; `spend` and `avoided`, by suffix ('' and
+    '_discounted'): extra intervention spend and avoided downstream cost over the horizon; `net_by_payer`:
+    discounted net savings landing with each payer; `cumulative`: (year, member) cumulative discounted net
+    savings at the end of each of `years`."""
+    out: dict[str, np.ndarray] = {}
+    for metric, (name, sign) in AVOIDED.items():
+        out[name] = -sign * np.asarray(differences[metric])
+    for suffix in SUFFIXES:
+        out[f"intervention_spend_gbp{suffix}"] = spend[suffix]
+        out[f"avoided_downstream_cost_gbp{suffix}"] = avoided[suffix]
+        out[f"net_savings_gbp{suffix}"] = avoided[suffix] - spend[suffix]
+    for payer in PAYERS:
+        out[f"net_savings_gbp_discounted_{payer}"] = net_by_payer[payer]
+    paying = np.asarray(spend["_discounted"]) > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        net, cost = out["net_savings_gbp_discounted"], np.where(paying, spend["_discounted"], 1)
+        out["roi"] = np.where(paying, net / cost, np.nan)
+    year, reversed_ = payback_years(years, cumulative)
+    out["payback_year"] = np.where(paying, year, np.nan)  # no extra spend: nothing to pay back
+    out["payback_reversed"] = np.where(paying, reversed_, np.nan)
+    return {name: np.asarray(out[name], dtype=float) for name in COMPARISON_COLUMNS}
+
+
+def payback_years(years: np.ndarray, cumulative: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(payback year, reversed) for every column of (year, member) cumulative discounted net savings.
+
+    The payback year is the first year from which the cumulative stays at or above zero to the horizon
+    (NaN if it ends below zero): a year in which it touches zero and then falls back is not a payback.
+    `reversed` is 1.0 when it was at or above zero in some year and below zero in a later one."""
+    paid = np.asarray(cumulative) >= 0
+    n_years = paid.shape[0]
+    if not n_years:
+        return np.full(paid.shape[1:], np.nan), np.zeros(paid.shape[1:])
+    short = ~paid
+    first_paid = paid.argmax(axis=0)
+    last_short = n_years - 1 - short[::-1].argmax(axis=0)  # meaningful where short.any(axis=0)
+    start = np.where(short.any(axis=0), last_short + 1, 0)
+    payback = np.where(paid[-1], np.asarray(years)[np.minimum(start, n_years - 1)].astype(float), np.nan)
+    reversed_ = paid.any(axis=0) & short.any(axis=0) & (last_short > first_paid)
+    return payback, reversed_.astype(float)
+
+
+def payback(years: np.ndarray, cumulative: np.ndarray) -> tuple[float, float]:
+    """`payback_years` for one series of cumulative discounted net savings by year."""
+    year, reversed_ = payback_years(np.asarray(years), np.asarray(cumulative, dtype=float)[:, None])
+    return float(year[0]), float(reversed_[0])
 
 
 def compare(baseline: Result, scenario: Result) -> Comparison:
     base_m, scen_m = compute(baseline), compute(scenario)
-    keys = [*_by_group(scen_m), "metric", "unit"]
+    keys = [REPLICATION, "metric", "unit"]
     merged = scen_m.merge(base_m, on=keys, suffixes=("", "_baseline"))
     merged = merged.rename(columns={"value_baseline": "baseline_value"})
     merged["difference"] = merged["value"] - merged["baseline_value"]
-    metrics = merged[[*_by_group(merged), "metric", "value", "baseline_value", "difference", "unit"]]
-
+    metrics = merged[[REPLICATION, "metric", "value", "baseline_value", "difference", "unit"]]
     yearly = _net_by_year(baseline, scenario)
-    headline_rows = []
     # one row per replication even when a replication has no costs at all (no costs in the scenario)
-    keys = sorted(scen_m[GROUP].unique()) if _by_group(scen_m) else [None]
-    for group_key in keys:
-        frame = yearly[yearly[GROUP] == group_key] if group_key is not None and _by_group(yearly) else yearly
-        diff = metrics if group_key is None else metrics[metrics[GROUP] == group_key]
-        by_metric = diff.set_index("metric")["difference"]
-        row: dict[str, object] = {} if group_key is None else {GROUP: group_key}
-        for metric, (name, sign) in AVOIDED.items():
-            row[name] = -sign * float(by_metric[metric])
-        for suffix in ("", "_discounted"):
-            spend = float(frame[f"extra_spend_gbp{suffix}"].sum())
-            avoided = float(frame[f"avoided_gbp{suffix}"].sum())
-            row[f"intervention_spend_gbp{suffix}"] = spend
-            row[f"avoided_downstream_cost_gbp{suffix}"] = avoided
-            row[f"net_savings_gbp{suffix}"] = avoided - spend
-        for payer in PAYERS:
-            mine = frame[frame["payer"] == payer]
-            row[f"net_savings_gbp_discounted_{payer}"] = float(
-                mine["avoided_gbp_discounted"].sum() - mine["extra_spend_gbp_discounted"].sum()
-            )
-        spend = row["intervention_spend_gbp_discounted"]
-        row["roi"] = (row["avoided_downstream_cost_gbp_discounted"] - spend) / spend if spend > 0 else np.nan
-        year, reversed_ = _payback(frame)
-        row["payback_year"] = year if spend > 0 else np.nan
-        row["payback_reversed"] = reversed_ if spend > 0 else np.nan
-        headline_rows.append(row)
-    cumulative = _cumulative(yearly)
-    return Comparison(
+    reps = sorted(scen_m[REPLICATION].unique())
+    totals = [_totals(yearly[yearly[REPLICATION] == r], metrics[metrics[REPLICATION] == r]) for r in reps]
+    years, cumulative = _cumulative_by_replication(yearly, reps)
+    figures = headline_figures(
+        {m: np.array([t["differences"][m] for t in totals]) for m in AVOIDED},
+        {s: np.array([t["spend"][s] for t in totals]) for s in SUFFIXES},
+        {s: np.array([t["avoided"][s] for t in totals]) for s in SUFFIXES},
+        {p: np.array([t["payers"][p] for t in totals]) for p in PAYERS},
+        years,
+        cumulative,
+    )
+    comparison = Comparison(
         scenario=scenario.scenario.name,
         baseline=baseline.scenario.name,
         metrics=metrics.reset_index(drop=True),
-        headline=pd.DataFrame(headline_rows),
-        cumulative_net_savings=cumulative,
+        headline=pd.DataFrame({REPLICATION: np.asarray(reps, dtype=np.int64), **figures}),
+        cumulative_net_savings=_cumulative(yearly),
+        replicated=scenario.replicated,
     )
+    return comparison if comparison.replicated else _without_replication(comparison)
+
+
+def _without_replication(comparison: Comparison) -> Comparison:
+    """A stock-flow comparison without its `replication` column, for cli/commands.py's `_comparison_rows`,
+    which still tells one run from replications by that column. Temporary: delete this function (and its call
+    above) once `_comparison_rows` reads `over_replications`."""
+    return replace(comparison, metrics=comparison.metrics.drop(columns=REPLICATION),
+                   headline=comparison.headline.drop(columns=REPLICATION),
+                   cumulative_net_savings=comparison.cumulative_net_savings.drop(columns=REPLICATION))  # fmt: skip
+
+
+def _totals(frame: pd.DataFrame, diff: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """One replication's totals over the horizon, added up from its yearly rows as they always were."""
+    by_metric = diff.set_index("metric")["difference"]
+    payers = {}
+    for payer in PAYERS:
+        mine = frame[frame["payer"] == payer]
+        payers[payer] = float(mine["avoided_gbp_discounted"].sum() - mine["extra_spend_gbp_discounted"].sum())
+    return {
+        "differences": {m: float(by_metric[m]) for m in AVOIDED},
+        "spend": {s: float(frame[f"extra_spend_gbp{s}"].sum()) for s in SUFFIXES},
+        "avoided": {s: float(frame[f"avoided_gbp{s}"].sum()) for s in SUFFIXES},
+        "payers": payers,
+    }
+
+
+def _cumulative_by_replication(yearly: pd.DataFrame, reps: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(years, (year, replication) cumulative discounted net savings of the whole system)."""
+    years = np.array(sorted(yearly["year"].unique()))
+    cumulative = np.zeros((len(years), len(reps)))
+    for j, rep in enumerate(reps):
+        mine = yearly[yearly[REPLICATION] == rep]
+        per_year = mine.groupby("year")[["avoided_gbp_discounted", "extra_spend_gbp_discounted"]].sum()
+        net = (per_year["avoided_gbp_discounted"] - per_year["extra_spend_gbp_discounted"]).cumsum()
+        cumulative[:, j] = net.reindex(years).ffill().fillna(0.0).to_numpy()
+    return years, cumulative
 
 
 def _net_by_year(baseline: Result, scenario: Result) -> pd.DataFrame:
-    """Per year and payer: avoided downstream cost and extra intervention spend (scenario - baseline)."""
+    """Per replication, year and payer: avoided downstream cost and extra intervention spend (scenario - baseline)."""
     base, scen = _plain_keys(annual_costs(baseline)), _plain_keys(annual_costs(scenario))
-    keys = [*_by_group(scen), "year", "payer", "kind"]
+    keys = [REPLICATION, "year", "payer", "kind"]
     both = scen.merge(base, on=keys, how="outer", suffixes=("", "_baseline")).fillna(0.0)
     out = []
-    for suffix in ("", "_discounted"):
+    for suffix in SUFFIXES:
         delta = both[f"cost_gbp{suffix}"] - both[f"cost_gbp{suffix}_baseline"]
         both[f"avoided_gbp{suffix}"] = np.where(both["kind"] == "downstream", -delta, 0.0)
         both[f"extra_spend_gbp{suffix}"] = np.where(both["kind"] == "intervention", delta, 0.0)
         out += [f"avoided_gbp{suffix}", f"extra_spend_gbp{suffix}"]
-    return both.groupby([*_by_group(both), "year", "payer"], as_index=False)[out].sum()
+    return both.groupby([REPLICATION, "year", "payer"], as_index=False)[out].sum()
 
 
 def _plain_keys(frame: pd.DataFrame) -> pd.DataFrame:
@@ -110,35 +213,10 @@ def _plain_keys(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype({"payer": object, "kind": object})
 
 
-def payback(years: np.ndarray, cumulative: np.ndarray) -> tuple[float, float]:
-    """(payback year, reversed) from cumulative discounted net savings by year.
-
-    The payback year is the first year from which the cumulative stays at or above zero to the horizon
-    (NaN if it ends below zero): a year in which it touches zero and then falls back is not a payback.
-    `reversed` is 1.0 when it was at or above zero in some year and below zero in a later one."""
-    paid = np.asarray(cumulative) >= 0
-    if not len(paid):
-        return np.nan, 0.0
-    short = np.flatnonzero(~paid)
-    first_paid = int(np.argmax(paid)) if paid.any() else None
-    reversed_ = float(first_paid is not None and len(short) > 0 and short[-1] > first_paid)
-    if not paid[-1]:
-        return np.nan, reversed_
-    start = 0 if not len(short) else int(short[-1]) + 1
-    return float(years[start]), reversed_
-
-
-def _payback(frame: pd.DataFrame) -> tuple[float, float]:
-    per_year = frame.groupby("year")[["avoided_gbp_discounted", "extra_spend_gbp_discounted"]].sum()
-    cumulative = (per_year["avoided_gbp_discounted"] - per_year["extra_spend_gbp_discounted"]).cumsum()
-    return payback(cumulative.index.to_numpy(), cumulative.to_numpy())
-
-
 def _cumulative(yearly: pd.DataFrame) -> pd.DataFrame:
-    groups = _by_group(yearly)
     net = yearly.assign(net=yearly["avoided_gbp_discounted"] - yearly["extra_spend_gbp_discounted"])
-    every = net.groupby([*groups, "year"], as_index=False)["net"].sum().assign(payer="all")
-    frame = pd.concat([net[[*groups, "year", "payer", "net"]], every], ignore_index=True)
-    frame = frame.sort_values([*groups, "payer", "year"])
-    frame["net_savings_gbp_discounted"] = frame.groupby([*groups, "payer"])["net"].cumsum()
+    every = net.groupby([REPLICATION, "year"], as_index=False)["net"].sum().assign(payer="all")
+    frame = pd.concat([net[[REPLICATION, "year", "payer", "net"]], every], ignore_index=True)
+    frame = frame.sort_values([REPLICATION, "payer", "year"])
+    frame["net_savings_gbp_discounted"] = frame.groupby([REPLICATION, "payer"])["net"].cumsum()
     return frame.drop(columns="net").reset_index(drop=True)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leftshift.analysis.metrics import GROUP
+from leftshift.analysis.metrics import REPLICATION
 from leftshift.result import Result
 from leftshift.scenario.model import DEAD, Scenario
 
@@ -98,9 +98,7 @@ def check_result(result: Result) -> list[str]:
 
 def _mean_by_time(frame: pd.DataFrame, column: str) -> pd.Series:
     """`column` summed per time, averaged over replications."""
-    if GROUP in frame.columns:
-        return frame.groupby([GROUP, "time"])[column].sum().groupby("time").mean()
-    return frame.groupby("time")[column].sum()
+    return frame.groupby([REPLICATION, "time"])[column].sum().groupby("time").mean()
 
 
 def _collapse(result: Result) -> list[str]:
@@ -121,10 +119,8 @@ def _collapse(result: Result) -> list[str]:
 def yearly_mean(frame: pd.DataFrame, column: str) -> pd.Series:
     """`column` summed per reported time, averaged over each calendar year and over replications. An
     average over the year, not its last value, so that one replication's noise does not decide."""
-    keys = [GROUP] if GROUP in frame.columns else []
-    per_time = frame.groupby([*keys, "year", "time"])[column].sum()
-    per_year = per_time.groupby([*keys, "year"]).mean()
-    return per_year.groupby("year").mean() if keys else per_year
+    per_time = frame.groupby([REPLICATION, "year", "time"])[column].sum()
+    return per_time.groupby([REPLICATION, "year"]).mean().groupby("year").mean()
 
 
 def _runaway_queues(result: Result) -> list[str]:

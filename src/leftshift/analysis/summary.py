@@ -1,4 +1,8 @@
-"""summary.json: totals over the horizon with provenance, for one Result of any engine."""
+"""summary.json: totals over the horizon with provenance, for one Result of any engine.
+
+A stock-flow run is one deterministic answer, so each figure is a `value`; a discrete-event run's
+replications are a sample, so each figure is its mean, standard deviation and 95% confidence interval.
+Everything is computed per replication the same way for both; only that last step differs."""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leftshift.analysis.metrics import GROUP, compute, costs_by
+from leftshift.analysis.metrics import REPLICATION, compute, costs_by
+from leftshift.analysis.resources import resource_summary
 from leftshift.result import Result
 from leftshift.scenario.loading import scenario_hash
 
@@ -33,10 +38,14 @@ def spread(values: pd.Series | np.ndarray) -> dict[str, float]:
     return {"mean": mean, "sd": sd, "ci95_low": mean - half, "ci95_high": mean + half}
 
 
-def _value(frame: pd.DataFrame, column: str) -> float | dict[str, float]:
-    if GROUP in frame.columns:
-        return spread(frame[column])
-    return float(frame[column].sum())
+def _value(result: Result, values: pd.Series) -> float | dict[str, float]:
+    """A figure per replication as summary.json gives it: the run's value, or the replications' spread."""
+    return spread(values) if result.replicated else float(values.sum())
+
+
+def _figure(result: Result, values: pd.Series) -> dict[str, float]:
+    """A metric per replication as summary.json gives it: {"value": ...}, or the replications' spread."""
+    return spread(values) if result.replicated else {"value": float(values.sum())}
 
 
 def provenance(result: Result) -> dict[str, Any]:
@@ -58,27 +67,27 @@ def provenance(result: Result) -> dict[str, Any]:
 def build(result: Result) -> dict[str, Any]:
     metrics = compute(result)
     out = provenance(result)
-    if GROUP in metrics.columns:
-        out["replications"] = int(metrics[GROUP].nunique())
+    if result.replicated:
+        out["replications"] = len(result.replications)
     out["metrics"] = {
-        name: {"unit": frame["unit"].iloc[0], **({"value": float(frame["value"].sum())} if GROUP not in frame
-                                                 else spread(frame["value"]))}
+        name: {"unit": frame["unit"].iloc[0], **_figure(result, frame["value"])}
         for name, frame in metrics.groupby("metric", sort=False)
-    }  # fmt: skip
+    }
     out["costs"] = {}
     for column in ("service", "payer"):
         totals = costs_by(result, column)
         out["costs"][f"by_{column}"] = {
-            key: {"gbp": _value(frame, "cost_gbp"), "gbp_discounted": _value(frame, "cost_gbp_discounted")}
+            key: {
+                "gbp": _value(result, frame["cost_gbp"]),
+                "gbp_discounted": _value(result, frame["cost_gbp_discounted"]),
+            }
             for key, frame in totals.groupby(column, sort=False)
         }
     out["interventions"] = _interventions(result)
-    if "waits" in result.extra:  # discrete-event: per-resource queue statistics across replications
-        from leftshift.engines.des.engine import resource_summary
-
+    if "waits" in result.extra:  # who waited for a place, and how long: only an engine of individuals records it
         per_rep = resource_summary(result)
         out["resources"] = {
-            str(name): {c: spread(frame[c]) for c in frame.columns if c not in (GROUP, "resource")}
+            str(name): {c: spread(frame[c]) for c in frame.columns if c not in (REPLICATION, "resource")}
             for name, frame in per_rep.groupby("resource", sort=False)
         }
     if "replications" in result.extra:
@@ -98,7 +107,7 @@ def _interventions(result: Result) -> dict[str, Any]:
     progs = result.programmes
     out: dict[str, Any] = {}
     for name, frame in progs.groupby("programme", sort=False):
-        per_rep = frame.groupby(GROUP) if GROUP in frame.columns else [(None, frame)]
+        per_rep = frame.groupby(REPLICATION)
         rows = [
             {
                 "spend_gbp": float(f["spend_gbp"].sum()),

@@ -1,4 +1,8 @@
-"""Turn one member of a stock-flow Trajectory into the tidy tables of a Result."""
+"""Turn one member of a stock-flow Trajectory into the tidy tables of a Result.
+
+Both engines build their long tables with `grid_frame`, so every table has the same shape: a `replication`
+column first (0 for the stock-flow engine's one deterministic run), then the columns of `leftshift.result`.
+Consumers never need to ask whether the column is there."""
 
 from __future__ import annotations
 
@@ -15,12 +19,11 @@ from leftshift.result import (
     FLOWS_COLUMNS,
     PROGRAMMES_COLUMNS,
     QUEUES_COLUMNS,
+    REPLICATION,
     TIMESERIES_COLUMNS,
     Result,
 )  # fmt: skip
 from leftshift.scenario.model import PAYERS
-
-REPLICATION = "replication"
 
 
 def _times(traj: Trajectory) -> tuple[np.ndarray, np.ndarray]:
@@ -40,19 +43,20 @@ def grid_frame(
     drop_zero: bool = True,
     replications: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """A long table from (time x series) value grids, or (replication x time x series) grids when
-    `replications` is given (then a `replication` column comes first); series that are zero at every
-    time (and in every replication) are dropped, since they only make files larger."""
+    """A long table, `replication` first, from (replication x time x series) value grids, or from (time x
+    series) grids of one run when `replications` is None (it is then replication 0). Series that are zero
+    at every time (and in every replication) are dropped, since they only make files larger."""
     grids = {k: v if replications is not None else v[None] for k, v in values.items()}
     first = next(iter(grids.values()))
     keep = np.abs(first).max(axis=(0, 1)) > 0 if drop_zero else np.ones(first.shape[2], dtype=bool)
     n_r, n_t, n_s = first.shape[0], len(times), int(keep.sum())
-    data = {} if replications is None else {REPLICATION: np.repeat(replications, n_t * n_s)}
+    numbers = np.zeros(1, dtype=np.int64) if replications is None else np.asarray(replications)
+    data = {REPLICATION: np.repeat(numbers, n_t * n_s)}
     data["time"] = np.tile(np.repeat(times, n_s), n_r)
     data["year"] = np.tile(np.repeat(years, n_s), n_r)
     data.update({name: np.tile(col[keep], n_r * n_t) for name, col in keys.items()})
     data.update({name: grid[:, :, keep].ravel() for name, grid in grids.items()})
-    return pd.DataFrame(data)[columns if replications is None else [REPLICATION, *columns]]
+    return pd.DataFrame(data)[[REPLICATION, *columns]]
 
 
 def obj(values: Iterable[Any]) -> np.ndarray:

@@ -2,7 +2,9 @@
 
 This is what lets `leftshift report RESULTS_DIR` rebuild a report without re-running the model. The
 reader is the inverse of `leftshift.io.writing.write_result`: the same tables and dtypes (numbers to the 12
-significant digits the CSVs hold), and the resolved scenario (with its source notes) loaded back.
+significant digits the CSVs hold), and the resolved scenario (with its source notes) loaded back. A stock-flow
+run's files have no `replication` column (`Result.tables`), so it is put back as 0: every Result in memory
+has one, whichever engine made it and whether it was read or run.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from leftshift.result import (
     FLOWS_COLUMNS,
     PROGRAMMES_COLUMNS,
     QUEUES_COLUMNS,
+    REPLICATION,
     TIMESERIES_COLUMNS,
     Result,
 )
@@ -33,7 +36,7 @@ TABLES = {
 TEXT_COLUMNS = {"state", "age_band", "programme", "kind", "source", "target", "service", "payer", "resource",
                 "from_state", "outcome", "metric", "unit", "scenario", "baseline"}  # fmt: skip
 """Columns read as text whatever they hold (an age band '85+' or a programme called 'NA' stays as written)."""
-WHOLE_COLUMNS = {"year", "replication"}
+WHOLE_COLUMNS = {"year", REPLICATION}
 RESOLVED = "scenario.resolved.yaml"
 SUMMARY = "summary.json"
 COMPARISON = "comparison.csv"
@@ -54,6 +57,11 @@ def read_table(path: Path, known: bool = True) -> pd.DataFrame:
     return frame
 
 
+def _with_replication(frame: pd.DataFrame) -> pd.DataFrame:
+    """A one-run table as every Result holds it: `replication` 0 first."""
+    return frame.assign(**{REPLICATION: 0})[[REPLICATION, *frame.columns]].astype({REPLICATION: "int64"})
+
+
 def read_summary(directory: Path) -> dict[str, Any]:
     return json.loads((Path(directory) / SUMMARY).read_text(encoding="utf-8"))
 
@@ -67,12 +75,16 @@ def read_result(directory: str | Path) -> Result:
         if not (directory / name).is_file():
             raise LeftshiftError(f"{directory} has no {name}; is it a directory written by `leftshift run`?")
     scenario = load_scenario(directory / RESOLVED)
-    engine = read_summary(directory).get("engine", "stockflow") if (directory / SUMMARY).is_file() else "stockflow"
     tables = {stem: read_table(directory / f"{stem}.csv") for stem in TABLES}
     for stem, columns in TABLES.items():
         missing = [c for c in columns if c not in tables[stem].columns]
         if missing:
             raise LeftshiftError(f"{directory / stem}.csv lacks the columns {', '.join(missing)}")
+    replicated = REPLICATION in tables["timeseries"].columns
+    if not replicated:
+        tables = {stem: _with_replication(frame) for stem, frame in tables.items()}
+    unnamed = "des" if replicated else "stockflow"  # an engine's files without summary.json
+    engine = read_summary(directory).get("engine", unnamed) if (directory / SUMMARY).is_file() else unnamed
     extra = {
         path.stem: read_table(path, known=False)
         for path in sorted(directory.glob("*.csv"))

@@ -19,7 +19,7 @@ from leftshift.plots.style import (
     with_unit,
     year_axis,
 )
-from leftshift.result import Result
+from leftshift.result import REPLICATION, Result
 from leftshift.scenario.model import DEAD
 
 Results = Result | Sequence[Result]
@@ -361,7 +361,7 @@ def _band_line(
     """The mean of `column` over replications, with a 5-95% band when there are several."""
     x_of = lambda times: frames.dates(r.scenario.start_year, times)  # noqa: E731
     if frames.replications(frame) > 1:
-        per_rep = frame.groupby(["time", frames.GROUP])[column].sum().unstack(fill_value=0.0)
+        per_rep = frame.groupby(["time", REPLICATION])[column].sum().unstack(fill_value=0.0)
         low, high = per_rep.quantile(0.05, axis=1), per_rep.quantile(0.95, axis=1)
         x = x_of(per_rep.index)
         fig.add_trace(go.Scatter(x=x, y=low.to_numpy(), mode="lines", line={"width": 0}, showlegend=False,

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from leftshift.analysis.metrics import GROUP
-from leftshift.result import Result
+from leftshift.analysis import metrics
+from leftshift.result import REPLICATION, Result
 from leftshift.scenario.model import DAYS_PER_YEAR, DEAD
 
 MOVE_KINDS = ("transition", "queue_join", "queue_admit", "entry")
@@ -20,16 +20,15 @@ MOVE_KINDS = ("transition", "queue_join", "queue_admit", "entry")
 
 
 def replications(frame: pd.DataFrame) -> int:
-    return int(frame[GROUP].nunique()) if GROUP in frame.columns and len(frame) else 1
+    """How many replications a table holds (1 for a stock-flow run, or a table with no rows)."""
+    return int(frame[REPLICATION].nunique()) if len(frame) else 1
 
 
 def replication_mean(frame: pd.DataFrame, keys: Sequence[str], values: Sequence[str]) -> pd.DataFrame:
     """Sum `values` by `keys`, averaged over replications (a replication with no row counts as zero)."""
     keys, values = list(keys), list(values)
     totals = frame.groupby(keys, as_index=False, sort=True)[values].sum()
-    n = replications(frame)
-    if n > 1:
-        totals[values] = totals[values] / n
+    totals[values] = totals[values] / replications(frame)
     return totals
 
 
@@ -52,9 +51,9 @@ def dates(start_year: int, times: pd.Series | np.ndarray) -> list[str]:
 
 
 def waiting_origin(names: pd.Series) -> pd.Series:
-    """'waiting:acute->residential' -> 'acute'; other names -> ''."""
-    lookup = {n: n.removeprefix("waiting:").split("->")[0] if n.startswith("waiting:") else "" for n in names.unique()}
-    return names.map(lookup)
+    """'waiting:acute->residential' -> 'acute'; other names -> '' (`metrics.waiting_origin`, row by row)."""
+    unique = names.unique()
+    return names.map(dict(zip(unique, metrics.waiting_origin(unique), strict=True)))
 
 
 def stock_categories(result: Result, timeseries: pd.DataFrame) -> pd.Series:
@@ -78,39 +77,28 @@ def flow_totals(result: Result) -> pd.DataFrame:
     return replication_mean(moves, ["source", "target"], ["people"])
 
 
+RATES = ("emergency_admissions", "care_home_admissions", "acute_bed_days")
+"""Demand counted over a year (`metrics.DEFINITIONS`); the other measures of `annual_demand` are people in a
+stock on average over the year (`metrics.YEARLY_STOCKS`)."""
+
+
 def annual_demand(result: Result) -> pd.DataFrame:
     """Demand a year: year, measure, value (mean over replications). Measures: emergency_admissions,
     acute_bed_days, care_home_admissions (a year: the year's count over the simulated time in it),
-    home_care_clients, people_waiting (people, average over the year)."""
-    s = result.scenario
+    home_care_clients, people_waiting (people, average over the year). Each is the metric of the same
+    name (`leftshift.analysis.metrics`), year by year."""
     ts, flows = result.timeseries, result.flows
-    groups = [GROUP] if GROUP in ts.columns else []
-    state = ts["state"].astype(str)
-    origin = waiting_origin(state)
-    admitted = flows["kind"].isin(["transition", "queue_admit"])
-    after_start = ts["time"] > 0
-    pieces = {
-        "emergency_admissions": _yearly_sum(flows[admitted & (flows["target"] == s.emergency_state)], "people"),
-        "care_home_admissions": _yearly_sum(flows[admitted & (flows["target"] == "residential")], "people"),
-        "acute_bed_days": _yearly_sum(
-            ts[(state == s.emergency_state) | (origin == s.emergency_state)], "person_years", DAYS_PER_YEAR
-        ),
-        "home_care_clients": _yearly_mean_stock(ts[after_start & (state == "home_care")], groups),
-        "people_waiting": _yearly_mean_stock(ts[after_start & (origin != "")], groups),
-    }
-    years = sorted(set(ts.loc[after_start, "year"].astype(int)) | set(flows["year"].astype(int)))
-    covered = year_lengths(ts).reindex(years, fill_value=1.0)
+    years = sorted(set(ts.loc[ts["time"] > 0, "year"].astype(int)) | set(flows["year"].astype(int)))
+    covered = year_lengths(ts).reindex(years, fill_value=1.0).to_numpy()
     n = replications(ts)
-    rows = []
-    for name, series in pieces.items():
-        per_year = series.reindex(years, fill_value=0.0) / n
-        if name in RATES:
-            per_year = per_year / covered
-        rows.append(pd.DataFrame({"year": years, "measure": name, "value": per_year.to_numpy(dtype=float)}))
-    return pd.concat(rows, ignore_index=True)
-
-
-RATES = {"emergency_admissions", "care_home_admissions", "acute_bed_days"}
+    counts = metrics.by_year(result, RATES).groupby("year")[list(RATES)].sum().reindex(years, fill_value=0.0)
+    pieces = {name: counts[name].to_numpy(dtype=float) / n / covered for name in RATES}
+    for name in metrics.YEARLY_STOCKS:
+        stock = metrics.mean_stock_by_year(result, name).groupby("year")["value"].sum()
+        pieces[name] = stock.reindex(years, fill_value=0.0).to_numpy(dtype=float) / n
+    order = ["emergency_admissions", "care_home_admissions", "acute_bed_days", *metrics.YEARLY_STOCKS]
+    return pd.concat([pd.DataFrame({"year": years, "measure": name, "value": pieces[name]}) for name in order],
+                     ignore_index=True)  # fmt: skip
 
 
 def year_lengths(timeseries: pd.DataFrame) -> pd.Series:
@@ -119,15 +107,3 @@ def year_lengths(timeseries: pd.DataFrame) -> pd.Series:
     steps = timeseries.loc[timeseries["time"] > 0, ["time", "year"]].drop_duplicates("time").sort_values("time")
     lengths = np.diff(np.concatenate([[0.0], steps["time"].to_numpy(dtype=float)]))
     return pd.Series(lengths, index=steps["year"].to_numpy()).groupby(level=0).sum()
-
-
-def _yearly_sum(frame: pd.DataFrame, column: str, factor: float = 1.0) -> pd.Series:
-    return frame.groupby("year")[column].sum() * factor
-
-
-def _yearly_mean_stock(frame: pd.DataFrame, groups: list[str]) -> pd.Series:
-    """Average number of people in a stock over each year's reporting times, summed over replications."""
-    if frame.empty:
-        return pd.Series(dtype=float)
-    at_time = frame.groupby([*groups, "year", "time"])["people"].sum()
-    return at_time.groupby([*groups, "year"]).mean().groupby("year").sum()

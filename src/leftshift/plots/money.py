@@ -10,7 +10,6 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from leftshift.analysis.economics import Comparison
-from leftshift.analysis.metrics import GROUP
 from leftshift.plots import frames, palette
 from leftshift.plots.activity import Results, _as_list, _dropdown
 from leftshift.plots.style import (
@@ -182,7 +181,7 @@ def cumulative_net_savings(comparison: Comparison) -> go.Figure:
     else:
         verdict = "No extra spend on programmes"
     name = f"{esc(comparison.scenario)} against {esc(comparison.baseline)}"
-    if GROUP in comparison.cumulative_net_savings.columns:
+    if comparison.replicated:
         name += " (mean over replications)"
     base_layout(fig, f"Who saves and when: cumulative net savings by payer ({verdict.lower()})",
                 f"{name}. Net savings = avoided cost of care and hospital - extra programme spend, discounted.",
