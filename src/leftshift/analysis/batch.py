@@ -86,12 +86,6 @@ class BatchSummary:
         )  # fmt: skip
 
 
-def _years(traj: Trajectory) -> np.ndarray:
-    grid, start = traj.grid, traj.scenarios[0].start_year
-    first_step = np.array([np.flatnonzero(grid.period_of_step == p)[0] for p in range(len(grid.period_end))])
-    return start + np.floor((first_step + 0.5) * grid.step_years).astype(int)
-
-
 def summarise(traj: Trajectory) -> BatchSummary:
     """Every metric of `metrics.compute`, and the yearly costs `economics.compare` needs, for all members."""
     ix = _Index(traj)
@@ -122,7 +116,7 @@ def summarise(traj: Trajectory) -> BatchSummary:
     metrics = {name: metrics[name] for name in METRICS}  # the order of metrics.compute
     for state in (c for c in traj.layout.compartments if c != DEAD):
         series[f"people:{state}"] = traj.stocks[1:, ix.state_of_stock == state].sum(axis=1)
-    return BatchSummary(metrics, _years(traj), annual, annual_d, series)
+    return BatchSummary(metrics, traj.grid.period_years(traj.scenarios[0].start_year), annual, annual_d, series)
 
 
 def compare(baseline: BatchSummary, scenario: BatchSummary) -> dict[str, np.ndarray]:

@@ -153,14 +153,17 @@ def comparison_measure(column: str) -> Measure:
 
 
 def label(name: str) -> str:
+    """How a reader names the measure, e.g. 'Delayed-discharge bed days'."""
     return measure(name).label
 
 
 def unit(name: str) -> str:
+    """The measure's unit, as files (comparison.csv, summary.json) write it and `format_number` reads it."""
     return measure(name).unit
 
 
 def higher_is_better(name: str) -> bool:
+    """Which way is better, e.g. for picking the best point of a sweep."""
     return measure(name).higher_is_better
 
 

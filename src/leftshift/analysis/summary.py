@@ -19,6 +19,7 @@ from leftshift.scenario.loading import scenario_hash
 
 
 def version() -> str:
+    """The installed leftshift's version, written into every output so a result can be traced to its code."""
     try:
         return metadata.version("leftshift")
     except metadata.PackageNotFoundError:
@@ -49,6 +50,7 @@ def _figure(result: Result, values: pd.Series) -> dict[str, float]:
 
 
 def provenance(result: Result) -> dict[str, Any]:
+    """What is needed to reproduce a result: the scenario (by name and hash), the code, engine and seed."""
     s = result.scenario
     return {
         "scenario": s.name,
@@ -65,6 +67,7 @@ def provenance(result: Result) -> dict[str, Any]:
 
 
 def build(result: Result) -> dict[str, Any]:
+    """summary.json's content: provenance, every metric, costs by service and payer, programmes, warnings."""
     metrics = compute(result)
     out = provenance(result)
     if result.replicated:

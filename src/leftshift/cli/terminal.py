@@ -33,6 +33,7 @@ def _estimate(entry: dict[str, Any]) -> str:
 
 
 def print_run(summary: dict[str, Any], directory: Path) -> None:
+    """The run's totals from its summary.json content, so the terminal shows exactly what the file holds."""
     console = Console()
     years = summary["horizon_years"]
     title = f"{summary['scenario']}: totals over {years:g} years from {summary['start_year']}"
@@ -108,6 +109,7 @@ def _headline_cell(comparison: Any, column: str, unit: str) -> str:
 
 
 def print_comparison(comparisons: list[Any], directory: Path) -> None:
+    """One column per scenario against the shared baseline (means over replications; the median payback)."""
     console = Console()
     table = Table(title=f"Against the baseline: {comparisons[0].baseline}", title_justify="left")
     table.add_column("Measure (over the horizon)")

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leftshift.engines.model import KIND_NAMES, Layout
+from leftshift.engines.model import KIND_NAMES, Layout, turned_away
 from leftshift.engines.stockflow.engine import Trajectory
 from leftshift.result import (
     COSTS_COLUMNS,
@@ -28,10 +28,7 @@ from leftshift.scenario.model import PAYERS
 
 def _times(traj: Trajectory) -> tuple[np.ndarray, np.ndarray]:
     """End time and calendar year of each reporting period."""
-    grid, start = traj.grid, traj.scenarios[0].start_year
-    first_step = np.array([np.flatnonzero(grid.period_of_step == p)[0] for p in range(len(grid.period_end))])
-    years = start + np.floor((first_step + 0.5) * grid.step_years).astype(int)
-    return grid.period_end, years
+    return traj.grid.period_end, traj.grid.period_years(traj.scenarios[0].start_year)
 
 
 def grid_frame(
@@ -65,6 +62,7 @@ def obj(values: Iterable[Any]) -> np.ndarray:
 
 
 def to_result(traj: Trajectory, member: int = 0) -> Result:
+    """One member of a batch as a Result, with the same table shapes as the discrete-event engine's."""
     layout, scenario = traj.layout, traj.scenarios[member]
     ends, years = _times(traj)
     n_per = len(ends)
@@ -90,12 +88,7 @@ def to_result(traj: Trajectory, member: int = 0) -> Result:
     )  # fmt: skip
 
     n_cap = layout.n_capacity
-    turned = np.zeros((n_per, len(layout.resources)))  # refused and not waiting: turned away
-    start = 0
-    for i, r in enumerate(layout.resources):
-        blocked = traj.blocked[:, start : start + len(r.admissions), member]
-        turned[:, i] = blocked[:, r.join_queue < 0].sum(axis=1)
-        start += len(r.admissions)
+    turned = turned_away(layout, traj.blocked[:, :, member])  # refused and not waiting
     cap = slice(0, n_cap)
     queues = grid_frame(
         ends, years, {"resource": obj([r.name for r in layout.resources[cap]])},

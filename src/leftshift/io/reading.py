@@ -63,6 +63,7 @@ def _with_replication(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_summary(directory: Path) -> dict[str, Any]:
+    """summary.json of a run directory: the engine and provenance a Result's tables do not hold."""
     return json.loads((Path(directory) / SUMMARY).read_text(encoding="utf-8"))
 
 
