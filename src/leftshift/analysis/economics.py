@@ -14,7 +14,7 @@ tables or arrays into the totals the rules need.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -156,16 +156,7 @@ def compare(baseline: Result, scenario: Result) -> Comparison:
         cumulative_net_savings=_cumulative(yearly),
         replicated=scenario.replicated,
     )
-    return comparison if comparison.replicated else _without_replication(comparison)
-
-
-def _without_replication(comparison: Comparison) -> Comparison:
-    """A stock-flow comparison without its `replication` column, for cli/commands.py's `_comparison_rows`,
-    which still tells one run from replications by that column. Temporary: delete this function (and its call
-    above) once `_comparison_rows` reads `over_replications`."""
-    return replace(comparison, metrics=comparison.metrics.drop(columns=REPLICATION),
-                   headline=comparison.headline.drop(columns=REPLICATION),
-                   cumulative_net_savings=comparison.cumulative_net_savings.drop(columns=REPLICATION))  # fmt: skip
+    return comparison
 
 
 def _totals(frame: pd.DataFrame, diff: pd.DataFrame) -> dict[str, dict[str, float]]:

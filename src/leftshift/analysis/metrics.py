@@ -22,8 +22,6 @@ from leftshift.analysis.measures import RUN_MEASURES
 from leftshift.result import REPLICATION, Result
 from leftshift.scenario.model import DAYS_PER_YEAR, DEAD, Scenario
 
-GROUP = REPLICATION
-"""The former name of `REPLICATION` (cli/commands.py still imports it)."""
 INTERVENTION_PREFIX = "intervention:"
 ADMITTING_KINDS = ("transition", "queue_admit")
 """Flow kinds that admit people to a state: a move, or leaving a queue for the place awaited."""

@@ -195,26 +195,18 @@ def _comparison_report(work: Path, results: Any, comparisons: Any, summaries: An
 
 
 def _comparison_rows(comparison: Any) -> Any:
-    """comparison.csv rows: activity metrics with baseline values, then the economic headline figures."""
+    """comparison.csv rows: activity metrics with baseline values, then the economic headline figures
+    (over replications: the mean, and the median payback year, as summary.json and the terminal give them)."""
     import pandas as pd
 
-    from leftshift.analysis.metrics import GROUP
+    from leftshift.analysis.economics import over_replications
+    from leftshift.analysis.measures import comparison_measure
 
-    metrics = comparison.metrics
-    headline = comparison.headline
-    if GROUP in metrics.columns:  # several replications: report the mean, as summary.json does
-        metrics = metrics.groupby(["metric", "unit"], as_index=False, sort=False)[
-            ["value", "baseline_value", "difference"]
-        ].mean()
-        rule = {c: "median" if c == "payback_year" else "mean" for c in headline.columns if c != GROUP}
-        headline = headline.agg(rule).to_frame().T  # the median payback year, as the terminal shows
-    econ = headline.iloc[0].rename("value").rename_axis("metric").reset_index()
+    metrics, headline = over_replications(comparison)
+    econ = headline.rename("value").rename_axis("metric").reset_index()
     econ["baseline_value"] = float("nan")
     econ["difference"] = econ["value"]
-    econ["unit"] = ["ratio" if m == "roi" else "year" if m == "payback_year" else
-                    "share" if m == "payback_reversed" else
-                    "GBP" if "gbp" in m else "days" if "days" in m else
-                    "person-years" if "years" in m else "people" for m in econ["metric"]]  # fmt: skip
+    econ["unit"] = [comparison_measure(m).unit for m in econ["metric"]]
     rows = pd.concat([metrics, econ], ignore_index=True)
     rows.insert(0, "scenario", comparison.scenario)
     rows.insert(1, "baseline", comparison.baseline)

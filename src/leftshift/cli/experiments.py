@@ -24,8 +24,6 @@ from leftshift.cli.experiment_terminal import print_best, print_samples, print_s
 from leftshift.cli.shared import Command, after_report, handle_errors, report_failed, report_options, try_report
 
 BEST_ROWS = 5
-HIGHER_IS_BETTER = ("avoided", "gained", "net_savings", "roi", "person_years_at_home", "participant_years",
-                    "programme_starts", "population_end")  # fmt: skip
 REPORT_SERIES = ("emergency_admissions", "care_home_admissions", "acute_bed_days", "delayed_discharge_bed_days",
                  "total_cost_gbp", "cumulative_net_savings_gbp_discounted")  # fmt: skip
 
@@ -129,12 +127,13 @@ def _provenance(scenario: Any, **settings: Any) -> dict[str, Any]:
             "seed": scenario.seed, **settings}  # fmt: skip
 
 
-def best_direction(metric: str) -> tuple[str, str]:
-    """('max' or 'min', metric) for --best; 'min:' or 'max:' in front overrides the guess."""
+def best_direction(metric: str) -> tuple[str | None, str]:
+    """('max' or 'min', metric) when --best starts with 'max:' or 'min:', else (None, metric): then the
+    measure's own direction (analysis.measures) decides, once the name is resolved."""
     for prefix in ("min:", "max:"):
         if metric.startswith(prefix):
             return prefix[:3], metric[4:]
-    return ("max" if any(word in metric for word in HIGHER_IS_BETTER) else "min"), metric
+    return None, metric
 
 
 # sweep ----------------------------------------------------------------------------------------------------
@@ -183,6 +182,7 @@ def sweep(
         --vary interventions[0].budget=0:10e6:21 --vary capacity.residential.places=3000,3600,4200 \\
         --best net_savings
     """
+    from leftshift.analysis.measures import higher_is_better
     from leftshift.cli.shared import check_dask, check_scenarios, load, load_raw
     from leftshift.errors import LeftshiftError
     from leftshift.experiments.design import plan_from_block
@@ -205,11 +205,10 @@ def sweep(
         plan_baseline = Path(scenario).parent / plan.baseline if plan.baseline else None
     baseline_path = baseline or plan_baseline
     other = load(baseline_path, overrides) if baseline_path else None
-    direction, metric = best_direction(best) if best else ("max", "")
+    chosen, metric = best_direction(best) if best else (None, "")
     metric = resolve_metric(metric, other is not None) if best else ""
     shown = metric or ("net_savings_gbp_discounted" if other is not None else "total_cost_gbp_discounted")
-    if not best:
-        direction = best_direction(shown)[0]
+    direction = chosen or ("max" if higher_is_better(shown) else "min")
     check_dask(dask)
     check_scenarios([base, *([other] if other else [])], strict, quiet)
     target = out or Path("results") / f"sweep-{slug(base.name)}"

@@ -25,12 +25,10 @@ import numpy as np
 import pandas as pd
 
 from leftshift.analysis.batch import BatchSummary, compare, net_savings_by_year, summarise
+from leftshift.analysis.measures import EXTRA_SPEND
 from leftshift.errors import LeftshiftError
 from leftshift.experiments.design import Design, Template
 
-SPEND_RENAMES = {"intervention_spend_gbp": "extra_intervention_spend_gbp",
-                 "intervention_spend_gbp_discounted": "extra_intervention_spend_gbp_discounted"}  # fmt: skip
-"""Comparison columns renamed in tables, where the scenario's own spend is a column too."""
 SERIES_SEP = "|"
 
 
@@ -100,7 +98,7 @@ def run_batch(job: Job, start: int, rows: np.ndarray) -> tuple[pd.DataFrame, pd.
     series = dict(summary.series)
     if base is not None:
         for name, column in compare(base, summary).items():
-            table[SPEND_RENAMES.get(name, name)] = column
+            table[EXTRA_SPEND.get(name, name)] = column
         series.update(net_savings_by_year(base, summary))
     frame = pd.DataFrame(table)
     if not job.series:
@@ -343,5 +341,5 @@ def _run_dask(client: Any, job: Job, batches: list, todo: list[int], keep: Calla
         keep(index, output)
 
 
-__all__ = ["SERIES_SEP", "SPEND_RENAMES", "Execution", "Job", "PartStore", "baseline_summary", "check_dask",
+__all__ = ["SERIES_SEP", "Execution", "Job", "PartStore", "baseline_summary", "check_dask",
            "connect_dask", "dask_session", "dask_timeout", "execute", "fingerprint", "run_batch"]  # fmt: skip

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from leftshift.analysis.measures import EXTRA_SPEND
 from leftshift.analysis.metrics import METRICS
 from leftshift.errors import LeftshiftError
 from leftshift.experiments.design import Design
-from leftshift.experiments.execute import SPEND_RENAMES, Execution
+from leftshift.experiments.execute import Execution
 from leftshift.experiments.runs import prepare, run_design, uncertain_parameters
 from leftshift.rng import generator
 from leftshift.scenario.model import Scenario
@@ -59,7 +60,7 @@ def metric_names(comparing: bool) -> list[str]:
 
     names = list(METRICS)
     if comparing:
-        names += [SPEND_RENAMES.get(n, n) for n in COMPARISON_COLUMNS]
+        names += [EXTRA_SPEND.get(n, n) for n in COMPARISON_COLUMNS]
     return names
 
 

@@ -10,26 +10,21 @@ from typing import Any
 import pandas as pd
 
 from leftshift.analysis.economics import Comparison
+from leftshift.analysis.measures import PAYER_LABELS, comparison_measure
+from leftshift.analysis.measures import label as measure_label
 from leftshift.report.page import h
+from leftshift.scenario.model import PAYERS
 
-RUN_HEADLINE = [
-    ("total_cost_gbp_discounted", "Total cost (discounted)"),
-    ("intervention_spend_gbp_discounted", "Spend on programmes (discounted)"),
-    ("emergency_admissions", "Emergency admissions"),
-    ("care_home_admissions", "Care home admissions"),
-    ("delayed_discharge_bed_days", "Delayed-discharge bed days"),
-    ("person_years_at_home", "Person-years lived at home"),
-]
-COMPARISON_HEADLINE = [
-    ("net_savings_gbp_discounted", "Net savings (discounted)", "GBP"),
-    ("roi", "Return on investment", "ratio"),
-    ("payback_year", "Payback year", "year"),
-    ("emergency_admissions_avoided", "Emergency admissions avoided", "people"),
-    ("care_home_admissions_avoided", "Care home admissions avoided", "people"),
-    ("delayed_discharge_bed_days_avoided", "Delayed-discharge days avoided", "days"),
-    ("person_years_at_home_gained", "Person-years at home gained", "person-years"),
-]
-PAYER_HEADLINE = [("nhs", "NHS"), ("council", "Council"), ("self_funder", "Self-funders"), ("other", "Other")]
+RUN_HEADLINE = [(name, measure_label(name)) for name in (
+    "total_cost_gbp_discounted", "intervention_spend_gbp_discounted", "emergency_admissions",
+    "care_home_admissions", "delayed_discharge_bed_days", "person_years_at_home",
+)]  # fmt: skip
+COMPARISON_HEADLINE = [(name, comparison_measure(name).label, comparison_measure(name).unit) for name in (
+    "net_savings_gbp_discounted", "roi", "payback_year", "emergency_admissions_avoided",
+    "care_home_admissions_avoided", "delayed_discharge_bed_days_avoided", "person_years_at_home_gained",
+)]  # fmt: skip
+PAYER_HEADLINE = [(payer, PAYER_LABELS[payer]) for payer in PAYERS]
+"""The headline cards: labels and units from the one registry of measures (analysis.measures)."""
 
 
 def format_value(value: float | None, unit: str) -> str:
