@@ -145,23 +145,26 @@ def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameter
 def programme_places(params: Parameters, budget: np.ndarray, grid: TimeGrid) -> tuple[np.ndarray, np.ndarray]:
     """Places each step and the places funded, both (steps, P, N): places follow funding (budget /
     cost per place-year, by simulated year) as a first-order delay, `build_years` up and `loss_years`
-    down, so a cut takes capacity away slowly and building it back is slow too.
+    down, so a cut takes capacity away slowly and building it back is slow too. Worked out once for
+    both engines.
 
-    Worked out once for both engines. The decay factors use `math.exp` (as compiled code and the
-    discrete-event engine always have), not numpy's vectorised exp, whose last bit can differ."""
-    h = grid.step_years
-    funded = budget[:, grid.step_years_index(budget.shape[1]), :].transpose(1, 0, 2) / params.cost_per_place
-    up_timed, down_timed = params.build_years > 0, params.loss_years > 0
-    up = _decay(h, params.build_years)
-    down = _decay(h, params.loss_years)
+    Each step is  places = funded + (places - funded) x exp(-step / years), the years of the way it
+    moves; within a simulated year the funded places are fixed, so places stay on one side of them
+    and the direction is set once a year (at equality either factor gives the funded places). With
+    no delay (years 0) the factor is 0: the funded places at once. The factors use `math.exp` (as
+    compiled code and the discrete-event engine always have), not numpy's exp, whose last bit can differ."""
+    year = grid.step_years_index(budget.shape[1])
+    funded = budget[:, year, :].transpose(1, 0, 2) / params.cost_per_place
+    up, down = _decay(grid.step_years, params.build_years), _decay(grid.step_years, params.loss_years)
     places = np.empty_like(funded)
-    now = params.initial_places.astype(float)
+    now, gap, decay = params.initial_places.astype(float), np.empty_like(up), up
     for step in range(grid.n_steps):
         target = funded[step]
-        rising = target > now
-        timed = np.where(rising, up_timed, down_timed)
-        now = np.where(timed, target + (now - target) * np.where(rising, up, down), target)
-        places[step] = now
+        if step == 0 or year[step] != year[step - 1]:
+            decay = np.where(target > now, up, down)
+        np.subtract(now, target, out=gap)
+        np.multiply(gap, decay, out=gap)
+        now = np.add(target, gap, out=places[step])
     return places, funded
 
 

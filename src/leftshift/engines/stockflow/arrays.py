@@ -17,6 +17,9 @@ WAIT, OVERFLOW, LOST = 0, 1, 2  # `Resources.rule`
 # how every kernel function is compiled: cached on disk, releasing the GIL (threads share a batch),
 # and with numpy's rules for division by zero (inf or NaN, which `finite.py` reports) rather than raising
 JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
+# the parts of a step are inlined into `integrate`: a call passing dozens of arrays costs reference
+# counting on each, about 10% of a single run
+PART = {**JIT, "inline": "always"}
 
 
 class Network(NamedTuple):
@@ -122,9 +125,19 @@ class State(NamedTuple):
     cost: np.ndarray  # (C + T + R_cap, 4, N) costs of the step
     by_comp: np.ndarray  # (C, N) person-years by compartment
     by_trans: np.ndarray  # (T, N) moves by transition
-    g: np.ndarray  # (3, N) entrants' growth at the start, middle and end of the step
-    factor: np.ndarray  # (3, N) cost growth, discount and their product at mid-step
-    factor_step: np.ndarray  # (2, N) their change over one step
-    work: np.ndarray  # (5, N) per resource: places, space, queued, wanted, total
+    g_start: np.ndarray  # (N,) entrants' growth at the start of the step
+    g_mid: np.ndarray  # (N,) ... at its middle
+    g_end: np.ndarray  # (N,) ... at its end
+    growth: np.ndarray  # (N,) real growth of unit costs at mid-step
+    discount: np.ndarray  # (N,) discount factor at mid-step
+    both: np.ndarray  # (N,) their product
+    growth_step: np.ndarray  # (N,) change of `growth` over one step
+    discount_step: np.ndarray  # (N,) change of `discount` over one step
+    # per resource, reused (separate arrays, not rows of one: a row view costs a reference count)
+    cap: np.ndarray  # (N,) places
+    space: np.ndarray  # (N,) places free (or, when recording, occupied)
+    queued: np.ndarray  # (N,) people waiting
+    wanted: np.ndarray  # (N,) demand for places
+    total: np.ndarray  # (N,) a sum to share out in proportion
     comp_priced: np.ndarray  # (C,) compartments with a price
     trans_priced: np.ndarray  # (T,) transitions with a price

@@ -11,20 +11,20 @@ from __future__ import annotations
 
 from numba import njit
 
-from leftshift.engines.stockflow.arrays import JIT, LOST, OVERFLOW
+from leftshift.engines.stockflow.arrays import LOST, OVERFLOW, PART
 
 
-@njit(**JIT)
+@njit(**PART)
 def end_of_step(r, net, res, inp, h, step, per, rec, w):  # pragma: no cover
     """End of the step for resource r: refused demand joins the queue (`wait`) or is turned away
     (`lost`); then the places actually free are filled, first from the queue, then (`lost`) from the
     refused, and any admissions beyond the places are undone (the estimate overshot)."""
-    cap, space = w.work[0], w.work[1]
+    cap, space = w.cap, w.space
     places_of(r, res, inp, step, cap)
     _refuse(r, net, res, inp, w)
     if r >= res.n_cap:
         for n in range(len(cap)):
-            rec.referrals[per, r - res.n_cap, n] += w.work[3, n]
+            rec.referrals[per, r - res.n_cap, n] += w.wanted[n]
     for n in range(len(cap)):
         space[n] = cap[n]
     for i in range(res.occ_ptr[r], res.occ_ptr[r + 1]):
@@ -39,11 +39,11 @@ def end_of_step(r, net, res, inp, h, step, per, rec, w):  # pragma: no cover
     _record_resource(r, res, h, per, rec, w)
 
 
-@njit(**JIT)
+@njit(**PART)
 def _refuse(r, net, res, inp, w):  # pragma: no cover
-    """People refused along each admission edge (moved to their queue if they can wait); w.work[3]
+    """People refused along each admission edge (moved to their queue if they can wait); w.wanted
     becomes the demand for places (admitted plus refused)."""
-    wanted, xn, n_members = w.work[3], w.xn, w.xn.shape[1]
+    wanted, xn, n_members = w.wanted, w.xn, w.xn.shape[1]
     for n in range(n_members):
         wanted[n] = 0.0
     everyone_fits = not _any_below(w.psi[r], 1.0)
@@ -64,11 +64,11 @@ def _refuse(r, net, res, inp, w):  # pragma: no cover
                 xn[back, n] += w.refused[i, n]
 
 
-@njit(**JIT)
+@njit(**PART)
 def _undo_admissions(r, net, res, w):  # pragma: no cover
-    """Over the places (w.work[1] < 0): undo this step's admissions in proportion, back to where the
+    """Over the places (w.space < 0): undo this step's admissions in proportion, back to where the
     people came from (or their queue)."""
-    space, total, xn, f = w.work[1], w.work[4], w.xn, w.f
+    space, total, xn, f = w.space, w.total, w.xn, w.f
     n_members = xn.shape[1]
     for n in range(n_members):
         total[n] = 0.0
@@ -90,10 +90,10 @@ def _undo_admissions(r, net, res, w):  # pragma: no cover
             space[n] = min(space[n] + total[n], 0.0)
 
 
-@njit(**JIT)
+@njit(**PART)
 def _undo_queue_admissions(r, res, w):  # pragma: no cover
     """Still over the places: people admitted from the queue this step go back to it."""
-    space, total, xn = w.work[1], w.work[4], w.xn
+    space, total, xn = w.space, w.total, w.xn
     n_members = xn.shape[1]
     for n in range(n_members):
         total[n] = 0.0
@@ -112,11 +112,11 @@ def _undo_queue_admissions(r, res, w):  # pragma: no cover
             space[n] = min(space[n] + total[n], 0.0)
 
 
-@njit(**JIT)
+@njit(**PART)
 def _admit_from_queue(r, res, w):  # pragma: no cover
     """Fill free places from the queue, in proportion across origins and bands (fluid first come,
     first served)."""
-    space, queued, total, xn = w.work[1], w.work[2], w.work[4], w.xn
+    space, queued, total, xn = w.space, w.queued, w.total, w.xn
     n_members = xn.shape[1]
     for n in range(n_members):
         queued[n] = 0.0
@@ -136,10 +136,10 @@ def _admit_from_queue(r, res, w):  # pragma: no cover
                 w.step_admit[i, n] += moved
 
 
-@njit(**JIT)
+@njit(**PART)
 def _admit_refused(r, net, res, w):  # pragma: no cover
     """`lost`: refused people who would have fitted after all are admitted, in proportion."""
-    space, total, xn, f = w.work[1], w.work[4], w.xn, w.f
+    space, total, xn, f = w.space, w.total, w.xn, w.f
     n_members = xn.shape[1]
     for n in range(n_members):
         total[n] = 0.0
@@ -157,10 +157,10 @@ def _admit_refused(r, net, res, w):  # pragma: no cover
                 xn[net.dst[e], n] += moved
 
 
-@njit(**JIT)
+@njit(**PART)
 def _record_resource(r, res, h, per, rec, w):  # pragma: no cover
     """Refused, occupied, places, waiting and over capacity of resource r at the end of the step."""
-    cap, occupied, queued, xn = w.work[0], w.work[1], w.work[2], w.xn
+    cap, occupied, queued, xn = w.cap, w.space, w.queued, w.xn
     n_members = xn.shape[1]
     for i in range(res.adm_ptr[r], res.adm_ptr[r + 1]):
         for n in range(n_members):
@@ -183,7 +183,7 @@ def _record_resource(r, res, h, per, rec, w):  # pragma: no cover
         rec.over_capacity_person_years[per, r, n] += over * h
 
 
-@njit(**JIT)
+@njit(**PART)
 def _any_below(values, limit):  # pragma: no cover
     for v in values:  # noqa: SIM110  (a plain loop: numba compiles it without a generator)
         if v < limit:
@@ -191,7 +191,7 @@ def _any_below(values, limit):  # pragma: no cover
     return False
 
 
-@njit(**JIT)
+@njit(**PART)
 def _any_above(values, limit):  # pragma: no cover
     for v in values:  # noqa: SIM110
         if v > limit:
@@ -199,7 +199,7 @@ def _any_above(values, limit):  # pragma: no cover
     return False
 
 
-@njit(**JIT)
+@njit(**PART)
 def _all_zero(values):  # pragma: no cover
     for v in values:  # noqa: SIM110
         if v != 0.0:
@@ -207,7 +207,7 @@ def _all_zero(values):  # pragma: no cover
     return True
 
 
-@njit(**JIT)
+@njit(**PART)
 def places_of(r, res, inp, step, cap):  # pragma: no cover
     """Places of resource r during the step: fixed for a state, following funding for a programme."""
     for n in range(len(cap)):

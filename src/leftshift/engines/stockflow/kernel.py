@@ -5,7 +5,7 @@ capacity and programme places, costs and recording. The loops run over the batch
 compiler vectorises them; numpy would need several temporary arrays per operation instead. Nothing
 here knows about scenarios: `engine.py` builds every array and index and hands them over grouped in
 the named tuples of `arrays.py`. Each part of a step is its own compiled function, small enough to
-read; a call costs nothing next to the loops inside it. The end of the step for each resource (the
+read; numba inlines them into `integrate`. The end of the step for each resource (the
 capacity rules) is in `capacity.py`.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from leftshift.engines.stockflow.arrays import JIT, OVERFLOW, State
+from leftshift.engines.stockflow.arrays import JIT, OVERFLOW, PART, State
 from leftshift.engines.stockflow.capacity import end_of_step, places_of
 
 WEEKS_PER_YEAR = 365.25 / 7
@@ -39,7 +39,7 @@ def integrate(net, res, inp, price, clock, rec):  # pragma: no cover  (compiled;
             rec.stocks[per + 1] = w.x
 
 
-@njit(**JIT)
+@njit(**PART)
 def _state(net, res, inp, price, h):  # pragma: no cover
     m_stocks, n_members = inp.x0.shape
     n_comp, n_trans = price.weekly_cost.shape[0], price.transition_cost.shape[0]
@@ -51,24 +51,25 @@ def _state(net, res, inp, price, h):  # pragma: no cover
     for tr in range(n_trans):
         trans_priced[tr] = price.priced[n_comp + tr].any()
     # real growth of unit costs and discounting, evaluated at mid-step: (1 + rate) ** (t + h/2)
-    factor = np.zeros((3, n_members))
-    factor_step = np.zeros((2, n_members))
-    factor_step[0] = (1.0 + price.cost_growth) ** h
-    factor_step[1] = (1.0 + price.discount_rate) ** -h
-    factor[0] = (1.0 + price.cost_growth) ** (-0.5 * h)
-    factor[1] = (1.0 + price.discount_rate) ** (0.5 * h)
+    growth = (1.0 + price.cost_growth) ** (-0.5 * h)
+    discount = (1.0 + price.discount_rate) ** (0.5 * h)
+    growth_step = (1.0 + price.cost_growth) ** h
+    discount_step = (1.0 + price.discount_rate) ** -h
+
+    z = n_members
     return State(
         x, np.empty_like(x), np.empty_like(x), np.empty_like(x), np.empty_like(x), inp.out_rate.copy(),
         inp.rate.copy(), np.empty((len(net.src), n_members)), np.empty((len(net.entry_stocks), n_members)),
         np.zeros((len(res.q_idx), n_members)), np.ones((len(res.rule), n_members)),
         np.zeros((len(res.q_idx), n_members)), np.zeros((len(res.adm_idx), n_members)),
         _leave_rates(net, res, inp.rate, m_stocks), np.zeros((price.priced.shape[0], price.priced.shape[1], n_members)),
-        np.zeros((n_comp, n_members)), np.zeros((n_trans, n_members)), np.zeros((3, n_members)), factor, factor_step,
-        np.zeros((5, n_members)), comp_priced, trans_priced,
+        np.zeros((n_comp, n_members)), np.zeros((n_trans, n_members)), np.zeros(z), np.zeros(z), np.zeros(z),
+        growth, discount, np.zeros(z), growth_step, discount_step,
+        np.zeros(z), np.zeros(z), np.zeros(z), np.zeros(z), np.zeros(z), comp_priced, trans_priced,
     )  # fmt: skip
 
 
-@njit(**JIT)
+@njit(**PART)
 def _leave_rates(net, res, rate, m_stocks):  # pragma: no cover
     """Rate at which each occupant leaves its resource. Unscaled rates: admissions elsewhere do not
     change how fast people leave, so expected departures are one pass over the occupants."""
@@ -87,13 +88,13 @@ def _leave_rates(net, res, rate, m_stocks):  # pragma: no cover
     return leave
 
 
-@njit(**JIT)
+@njit(**PART)
 def _admission_shares(net, res, inp, h, step, w):  # pragma: no cover
     """Share psi of each resource's new demand that fits in the places expected to be free during the
     step (after those already waiting, who are admitted first at a steady rate kappa). Admission rates
     are scaled by psi *inside* the RK4 stages, so refused people stay where they are for the step."""
     x, rate, src = w.x, inp.rate, net.src
-    cap, space, queued, wanted, total = w.work[0], w.work[1], w.work[2], w.work[3], w.work[4]
+    cap, space, queued, wanted, total = w.cap, w.space, w.queued, w.wanted, w.total
     n_members = x.shape[1]
     for r in range(len(res.rule)):
         places_of(r, res, inp, step, cap)
@@ -135,7 +136,7 @@ def _admission_shares(net, res, inp, h, step, w):  # pragma: no cover
                 w.out_now[m, n] += w.rate_now[e, n]
 
 
-@njit(**JIT)
+@njit(**PART)
 def _derivative(x, w, net, res, inp, growth):  # pragma: no cover
     """dx/dt into w.d: flows out and in at the scaled rates, entrants, admissions from queues."""
     d, rate, src, dst = w.d, w.rate_now, net.src, net.dst
@@ -158,13 +159,13 @@ def _derivative(x, w, net, res, inp, growth):  # pragma: no cover
             d[g, n] += w.kappa[i, n]
 
 
-@njit(**JIT)
+@njit(**PART)
 def _rk4(net, res, inp, t, h, w):  # pragma: no cover
     """Four RK4 stages; pacc is the RK4 time-integral of each stock over the step. Flows along each
     edge = rate x time-integral of the source, so the stock update is RK4's and summing edge by edge
     conserves people to rounding error."""
     x, xs, xn, d, pacc, f = w.x, w.xs, w.xn, w.d, w.pacc, w.f
-    g_start, g_mid, g_end = w.g[0], w.g[1], w.g[2]
+    g_start, g_mid, g_end = w.g_start, w.g_mid, w.g_end
     m_stocks, n_members = x.shape
     for n in range(n_members):
         g_start[n] = np.exp(inp.log_growth[n] * t)
@@ -214,7 +215,7 @@ def _rk4(net, res, inp, t, h, w):  # pragma: no cover
     _keep_non_negative(xn, f, net.src, net.dst, net.src_ptr, net.src_edges)
 
 
-@njit(**JIT)
+@njit(**PART)
 def _step_costs(net, res, price, h, step, per, rec, w):  # pragma: no cover
     """Costs of the step by service and payer (`pricing.py` says what is priced), with real growth
     and discounting at mid-step; then the programmes' budgets, in cash (no real growth)."""
@@ -240,10 +241,10 @@ def _step_costs(net, res, price, h, step, per, rec, w):  # pragma: no cover
                     rec.over_capacity[per, r, n] * h * price.overflow_premium[r, n]
                     * price.weekly_cost[res.res_comp[r], k, n] * WEEKS_PER_YEAR
                 )  # fmt: skip
-    growth, discount, both = w.factor[0], w.factor[1], w.factor[2]
+    growth, discount, both = w.growth, w.discount, w.both
     for n in range(n_members):  # factors at mid-step, updated by one product a step
-        growth[n] *= w.factor_step[0, n]
-        discount[n] *= w.factor_step[1, n]
+        growth[n] *= w.growth_step[n]
+        discount[n] *= w.discount_step[n]
         both[n] = growth[n] * discount[n]
     for s in range(n_comp + n_trans + res.n_cap):
         for k in range(n_payers):
@@ -260,7 +261,7 @@ def _step_costs(net, res, price, h, step, per, rec, w):  # pragma: no cover
             rec.costs_discounted[per, row, price.programme_payer[p, n], n] += spend * discount[n]
 
 
-@njit(**JIT)
+@njit(**PART)
 def _quantities(net, res, w):  # pragma: no cover
     """What is priced: person-years by compartment and moves by transition (queue admissions count as
     their queue's transition), only where some member pays for them."""
@@ -284,7 +285,7 @@ def _quantities(net, res, w):  # pragma: no cover
                 w.by_trans[tr, n] += w.step_admit[i, n]
 
 
-@njit(**JIT)
+@njit(**PART)
 def _record_step(net, res, per, rec, w):  # pragma: no cover
     """Add the step's person-years, flows, entrants and queue admissions; the step's end is the next's start."""
     m_stocks, n_members = w.x.shape
@@ -303,7 +304,7 @@ def _record_step(net, res, per, rec, w):  # pragma: no cover
             rec.entrants[per, b, n] += w.ent[b, n]
 
 
-@njit(**JIT)
+@njit(**PART)
 def _keep_non_negative(xn, f, src, dst, src_ptr, src_edges):  # pragma: no cover
     """Scale down the outflows of any stock that would go negative (a guard; RK4 rarely needs it)."""
     m_stocks, n_members = xn.shape
