@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from leftshift.engines.des.engine import resource_summary, run_des
+from leftshift.analysis.resources import resource_summary
+from leftshift.engines.des.engine import run_des
 from leftshift.result import Result
 from leftshift.scenario.loading import scenario_from_dict
 from leftshift.scenario.model import DAYS_PER_YEAR, Scenario

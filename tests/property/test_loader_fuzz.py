@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from builders import SCENARIOS
 from leftshift.engines.model import build_layout
+from leftshift.engines.pricing import build_prices
 from leftshift.engines.stockflow.engine import TimeGrid, build_parameters
 from leftshift.errors import LeftshiftError
 from leftshift.scenario.loading import load_scenario
@@ -79,10 +80,13 @@ def _check_loads_or_fails_cleanly(path: Path) -> None:
     try:  # what a run does first: the layout, the time grid and the engine's parameters
         layout = build_layout(scenario)
         TimeGrid.for_scenario(scenario, "yearly")
-        params = build_parameters([scenario], layout)
+        arrays = [
+            *vars(build_parameters([scenario], layout)).values(),
+            *vars(build_prices([scenario], layout)).values(),
+        ]
     except LeftshiftError:
         return
-    assert all(np.isfinite(np.asarray(v, dtype=float)).all() for v in vars(params).values()
+    assert all(np.isfinite(np.asarray(v, dtype=float)).all() for v in arrays
                if isinstance(v, np.ndarray) and v.dtype.kind == "f")  # fmt: skip
 
 

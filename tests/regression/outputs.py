@@ -23,7 +23,7 @@ BASELINE, LEFT_SHIFT = SCENARIOS / "leeds-baseline.yaml", SCENARIOS / "leeds-lef
 
 
 def _yearly(result: leftshift.Result) -> dict[str, pd.DataFrame]:
-    by_year = ["year", "replication"] if "replication" in result.timeseries else ["year"]
+    by_year = ["year", "replication"]
     people = result.timeseries.groupby([*by_year, "state", "programme"], as_index=False)[["people", "person_years"]]
     flows = result.flows.groupby([*by_year, "kind", "source", "target"], as_index=False)["people"]
     costs = result.costs.groupby([*by_year, "service", "payer"], as_index=False)[["cost_gbp", "cost_gbp_discounted"]]

@@ -17,19 +17,16 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from leftshift.engines.des.plan import build_plan
 from leftshift.engines.des.record import RepOutput
 from leftshift.engines.des.sim import simulate_replication
-from leftshift.engines.des.tables import REP, build_result
+from leftshift.engines.des.tables import build_result
 from leftshift.engines.finite import check_tables
 from leftshift.errors import LeftshiftError, Problem
 from leftshift.result import Result
 from leftshift.scenario.model import Scenario
 
-__all__ = ["resource_summary", "run", "run_des"]
+__all__ = ["run", "run_des"]
 
 
 def run(scenario: Scenario, resolution: str = "step", **options: Any) -> Result:
@@ -138,48 +135,3 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         process.join(timeout=5)
         if process.is_alive():
             process.kill()
-
-
-SUMMARY_COLUMNS = [
-    REP, "resource", "attempts", "admitted", "waited", "turned_away", "overflowed", "died_waiting", "left_waiting",
-    "still_waiting", "mean_wait_days", "p95_wait_days", "max_wait_days", "mean_occupied", "mean_waiting", "capacity",
-]  # fmt: skip
-
-
-def resource_summary(result: Result) -> pd.DataFrame:
-    """Per replication and capacity-limited resource: attempts and their outcomes, waits and occupancy.
-
-    Waits (days) are over admitted attempts, those admitted at once counting 0; people who died,
-    left or were still waiting are counted, not averaged (their waits are cut short). Occupancy and
-    queue length are time averages over the reported period (after any warm-up)."""
-    waits, ts = result.extra["waits"], result.timeseries
-    names = list(result.queues["resource"].unique())
-    reps = sorted(result.queues[REP].unique())
-    span = ts["time"].max() - ts["time"].min()
-    rows = []
-    for rep in reps:
-        w_rep, ts_rep = waits[waits[REP] == rep], ts[ts[REP] == rep]
-        for name in names:
-            w = w_rep[w_rep["resource"] == name]
-            outcome = w["outcome"]
-            admitted = w.loc[outcome == "admitted", "wait_days"].to_numpy()
-            waited = (w["wait_days"] > 0) & outcome.isin(["admitted", "died_waiting", "left_waiting", "still_waiting"])
-            state = ts_rep["state"]
-            inside = (state == name) | state.str.startswith(f"waiting:{name}->")
-            queued = state.str.startswith("waiting:") & state.str.endswith(f"->{name}")
-            cap = result.queues.loc[(result.queues[REP] == rep) & (result.queues["resource"] == name), "capacity"]
-            rows.append({
-                REP: rep, "resource": name, "attempts": len(w), "admitted": int((outcome == "admitted").sum()),
-                "waited": int(waited.sum()), "turned_away": int((outcome == "turned_away").sum()),
-                "overflowed": int((outcome == "overflow").sum()),
-                "died_waiting": int((outcome == "died_waiting").sum()),
-                "left_waiting": int((outcome == "left_waiting").sum()),
-                "still_waiting": int((outcome == "still_waiting").sum()),
-                "mean_wait_days": float(admitted.mean()) if len(admitted) else 0.0,
-                "p95_wait_days": float(np.percentile(admitted, 95)) if len(admitted) else 0.0,
-                "max_wait_days": float(admitted.max()) if len(admitted) else 0.0,
-                "mean_occupied": float(ts_rep.loc[inside, "person_years"].sum() / span) if span > 0 else 0.0,
-                "mean_waiting": float(ts_rep.loc[queued, "person_years"].sum() / span) if span > 0 else 0.0,
-                "capacity": float(cap.mean()) if len(cap) else 0.0,
-            })  # fmt: skip
-    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)  # the columns even with no capacity-limited state
