@@ -14,7 +14,7 @@ from leftshift.engines.stockflow.engine import simulate
 from leftshift.engines.tables import to_result
 from leftshift.scenario.loading import load_scenario
 
-SCENARIOS = Path(__file__).parents[2] / "scenarios"
+SCENARIOS = Path(__file__).parents[3] / "scenarios"
 SHORT = ["horizon_years=6"]
 
 
