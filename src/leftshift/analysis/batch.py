@@ -5,7 +5,7 @@ A 10,000-point sweep cannot afford a tidy pandas table per point, so this module
 `flow_rows`, `cost_rows`) applied to the layout's stocks, flow series and cost lines, as numpy reductions
 over the batch axis; the comparison's rules are `leftshift.analysis.economics.headline_figures`. So a metric
 is defined once; only the order of adding up differs (kept as it was, so files keep every bit).
-tests/unit/test_batch_metrics.py checks that the tidy and the batch numbers agree.
+tests/unit/analysis/test_batch.py checks that the tidy and the batch numbers agree.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 def events_scheduled(env: simpy.Environment) -> int:
     """Events SimPy has scheduled so far. SimPy has no public count, so this reads its event-id
     counter (`env._eid`; consumes one id, so call it when the run is over). The benchmark reports it
-    beside a bare SimPy loop; tests/unit/test_engines.py fails if the counter changes."""
+    beside a bare SimPy loop; tests/unit/engines/test_engines.py fails if the counter changes."""
     return next(env._eid)
 
 

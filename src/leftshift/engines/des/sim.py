@@ -359,7 +359,7 @@ def _channel_clocks(sim: _Replication) -> Callable[[int, int], None]:
     0.1 microseconds each, 5-10% of a replication (benchmarks/bench_des.py). These two closures are
     the only places that do (record.py reads SimPy's event counter once, at the end); simpy is
     pinned to the minor version they were checked against (pyproject.toml), and
-    tests/unit/test_engines.py fails if either changes meaning.
+    tests/unit/engines/test_engines.py fails if either changes meaning.
     """
     p, env = sim.plan, sim.env
     cnt, acc, flow, nbar, pending = sim.cnt, sim.acc, sim.flow, sim.nbar, sim.pending
