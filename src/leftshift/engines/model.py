@@ -105,7 +105,7 @@ def structure_key(s: Scenario) -> tuple:
     return (
         tuple(s.states), tuple(s.age_bands), s.emergency_state,
         tuple(t.key for t in s.transitions),
-        tuple((k, c.when_full) for k, c in sorted(s.capacity.items())),
+        tuple((k, c.when_full, *(("budget",) if c.bought else ())) for k, c in sorted(s.capacity.items())),
         tuple((iv.name, tuple(iv.eligible.states), tuple(iv.eligible.age_bands or ()), tuple(iv.referrals),
                tuple(iv.effects), iv.effect_years_after > 0) for iv in s.interventions),
         s.demography.ageing is False, s.demography.entry_state,

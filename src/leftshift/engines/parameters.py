@@ -22,6 +22,7 @@ from leftshift.engines.model import (
     Layout,
     TimeGrid,
     queue_name,
+    simulated_years,
 )  # fmt: skip
 from leftshift.scenario.model import Scenario, band_width_years, split_key
 
@@ -134,7 +135,7 @@ def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameter
         arrays["entrants"][:, n] = s.band_array(s.demography.entrants_per_year)
         arrays["entrants_growth"][n] = s.demography.entrants_growth_per_year
         for i, name in enumerate(cap_names):
-            arrays["capacity"][i, n] = s.capacity[name].places
+            arrays["capacity"][i, n] = s.places_in(name, s.start_year)
     out_rate = np.zeros((layout.n_stocks, n_members))
     np.add.at(out_rate, layout.src, rate)
     entry = c_index.get(scenarios[0].demography.entry_state, 0)  # with no entrants, any stock will do
@@ -155,9 +156,16 @@ def programme_places(params: Parameters, budget: np.ndarray, grid: TimeGrid) -> 
     compiled code and the discrete-event engine always have), not numpy's exp, whose last bit can differ."""
     year = grid.step_years_index(budget.shape[1])
     funded = budget[:, year, :].transpose(1, 0, 2) / params.cost_per_place
-    up, down = _decay(grid.step_years, params.build_years), _decay(grid.step_years, params.loss_years)
+    return _follow(funded, params.initial_places, params.build_years, params.loss_years, year, grid), funded
+
+
+def _follow(
+    funded: np.ndarray, initial: np.ndarray, build: np.ndarray, loss: np.ndarray, year: np.ndarray, grid: TimeGrid
+) -> np.ndarray:
+    """Places (steps, K, N) following funded places (steps, K, N) by a first-order delay (`programme_places`)."""
+    up, down = _decay(grid.step_years, build), _decay(grid.step_years, loss)
     places = np.empty_like(funded)
-    now, gap, decay = params.initial_places.astype(float), np.empty_like(up), up
+    now, gap, decay = initial.astype(float), np.empty_like(up), up
     for step in range(grid.n_steps):
         target = funded[step]
         if step == 0 or year[step] != year[step - 1]:
@@ -165,6 +173,37 @@ def programme_places(params: Parameters, budget: np.ndarray, grid: TimeGrid) -> 
         np.subtract(now, target, out=gap)
         np.multiply(gap, decay, out=gap)
         now = np.add(target, gap, out=places[step])
+    return places
+
+
+def capacity_places(scenarios: Sequence[Scenario], layout: Layout, grid: TimeGrid) -> tuple[np.ndarray, np.ndarray]:
+    """Places of each capacity-limited state during each step, and the places its budget funds, both
+    (steps, R_cap, N). Given places follow their calendar year (a number, by year, or growing); places
+    bought with a budget follow budget / cost_per_place_year by the same first-order delay as programme
+    places, starting from `initial_places` (default: the first year's funded places). Funded is 0 for
+    given places."""
+    names = [r.name for r in layout.resources[: layout.n_capacity]]
+    n_years, n_members, first = simulated_years(scenarios[0]), len(scenarios), scenarios[0]
+    year = grid.step_years_index(n_years)
+    given = np.zeros((len(names), n_years, n_members))
+    bought = np.zeros_like(given)
+    ramp = np.zeros((3, len(names), n_members))  # build years, loss years, initial places
+    for n, s in enumerate(scenarios):
+        for i, name in enumerate(names):
+            cap = s.capacity[name]
+            if cap.bought:
+                bought[i, :, n] = [s.place_budget_gbp(name, s.start_year + y) / cap.cost_per_place_year
+                                   for y in range(n_years)]  # fmt: skip
+                start = bought[i, 0, n] if cap.initial_places is None else cap.initial_places
+                ramp[:, i, n] = cap.build_years, cap.loss_years, start
+            else:
+                given[i, :, n] = [s.places_in(name, s.start_year + y) for y in range(n_years)]
+    places = given[:, year, :].transpose(1, 0, 2)
+    funded = bought[:, year, :].transpose(1, 0, 2)
+    is_bought = [first.capacity[name].bought for name in names]
+    if any(is_bought):
+        followed = _follow(funded, ramp[2], ramp[0], ramp[1], year, grid)
+        places[:, is_bought] = followed[:, is_bought]
     return places, funded
 
 

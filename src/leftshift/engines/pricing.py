@@ -34,6 +34,10 @@ class Prices:
     programme_payer: np.ndarray  # (P, N) payer index
     cost_growth: np.ndarray  # (N,) real growth of unit costs a year
     discount_rate: np.ndarray  # (N,)
+    annual: np.ndarray  # (N,) bool: Green Book annual discounting, (1 + r)^-floor(t), else continuous
+    place_budget: np.ndarray  # (K, Y, N) GBP per year buying the places of each `bought` state
+    place_payer: np.ndarray  # (K, N) payer index
+    bought: tuple[str, ...] = ()  # capacity-limited states whose places a budget buys (rows `places:<state>`)
 
     def priced(self) -> np.ndarray:
         """(service, payer) rows before the budgets that have a price for some member: (C + T + R_cap, 4).
@@ -58,7 +62,13 @@ def build_prices(scenarios: Sequence[Scenario], layout: Layout) -> Prices:
     premium = np.zeros((len(cap_names), n_members))
     budget = np.zeros((n_prog, n_years, n_members))
     payer = np.zeros((n_prog, n_members), dtype=np.int64)
+    bought = tuple(name for name in cap_names if scenarios[0].capacity[name].bought)
+    place_budget = np.zeros((len(bought), n_years, n_members))
+    place_payer = np.zeros((len(bought), n_members), dtype=np.int64)
     for n, s in enumerate(scenarios):
+        for k, name in enumerate(bought):
+            place_budget[k, :, n] = [s.place_budget_gbp(name, s.start_year + y) for y in range(n_years)]
+            place_payer[k, n] = payer_index[s.place_payer(name)]
         for p, iv in enumerate(s.interventions):
             budget[p, :, n] = [s.budget_gbp(iv, s.start_year + y) for y in range(n_years)]
             payer[p, n] = payer_index[iv.payer]
@@ -76,23 +86,43 @@ def build_prices(scenarios: Sequence[Scenario], layout: Layout) -> Prices:
                 for who, gbp in by_payer.items():
                     per_move[ti, payer_index[who], n] = gbp
     return Prices(
-        services=service_names(layout), weekly_cost=weekly, transition_cost=per_move, overflow_premium=premium,
+        services=(*service_names(layout), *(f"places:{name}" for name in bought)), weekly_cost=weekly, transition_cost=per_move, overflow_premium=premium,
         capacity_compartment=np.array([comp.index(name) for name in cap_names], dtype=np.int64),
         queue_transition=layout.queue_transitions(), budget=budget, programme_payer=payer,
         cost_growth=np.array([s.costs.real_growth_per_year for s in scenarios], dtype=float),
         discount_rate=np.array([s.discount_rate for s in scenarios], dtype=float),
+        annual=np.array([s.discounting == "annual" for s in scenarios], dtype=np.bool_),
+        place_budget=place_budget, place_payer=place_payer, bought=bought,
     )  # fmt: skip
 
 
-def budget_spend(prices: Prices, grid: TimeGrid) -> np.ndarray:
-    """Cash each programme spends in each step, (steps, P, N): a step that straddles the turn of a
-    year pays each year's budget for its share of the step."""
-    h, last = grid.step_years, prices.budget.shape[1] - 1
+def all_spend(prices: Prices, grid: TimeGrid) -> tuple[np.ndarray, np.ndarray]:
+    """Cash spent in each step on each programme and then on each state's bought places, (steps, P + K, N),
+    and who pays it, (P + K, N): the rows after the services priced per unit, in `services` order."""
+    spend = budget_spend(prices, grid)
+    if not prices.bought:
+        return spend, prices.programme_payer
+    places = budget_spend(prices, grid, prices.place_budget)
+    return np.concatenate([spend, places], axis=1), np.concatenate([prices.programme_payer, prices.place_payer])
+
+
+def discount_factors(prices: Prices, t: np.ndarray, member: int = 0) -> np.ndarray:
+    """Discount factors at times t (years since the start): (1 + r)^-t (continuous, the default), or the
+    Green Book's annual (1 + r)^-floor(t), year 0 undiscounted."""
+    rate = prices.discount_rate[member]
+    return (1 + rate) ** -(np.floor(t) if prices.annual[member] else t)
+
+
+def budget_spend(prices: Prices, grid: TimeGrid, budget: np.ndarray | None = None) -> np.ndarray:
+    """Cash each programme (or each row of `budget`) spends in each step, (steps, P, N): a step that
+    straddles the turn of a year pays each year's budget for its share of the step."""
+    budget = prices.budget if budget is None else budget
+    h, last = grid.step_years, budget.shape[1] - 1
     starts = np.arange(grid.n_steps) * h
     y0 = np.minimum(np.floor(starts).astype(int), last)
     y1 = np.minimum(np.floor(starts + h).astype(int), last)
     split = np.where(y1 != y0, np.clip(np.floor(starts + h) - starts, 0.0, h), h)
-    spend = prices.budget[:, y0, :] * split[None, :, None] + prices.budget[:, y1, :] * (h - split)[None, :, None]
+    spend = budget[:, y0, :] * split[None, :, None] + budget[:, y1, :] * (h - split)[None, :, None]
     return spend.transpose(1, 0, 2)
 
 
@@ -119,7 +149,7 @@ def price_steps(
         cost[:, n_comp + n_trans + i] = over_capacity_person_years[:, i, None] * premium * unit * WEEKS_PER_YEAR
     t_mid = np.arange(n_steps) * h + 0.5 * h
     cost *= ((1 + prices.cost_growth[member]) ** t_mid)[:, None, None]
-    spend = budget_spend(prices, grid)[:, :, member]
+    spend, payer = all_spend(prices, grid)
     for p in range(spend.shape[1]):
-        cost[:, n_comp + n_trans + n_cap + p, prices.programme_payer[p, member]] = spend[:, p]
-    return cost, cost * ((1 + prices.discount_rate[member]) ** -t_mid)[:, None, None]
+        cost[:, n_comp + n_trans + n_cap + p, payer[p, member]] = spend[:, p, member]
+    return cost, cost * discount_factors(prices, t_mid, member)[:, None, None]

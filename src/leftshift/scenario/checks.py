@@ -89,6 +89,11 @@ def _time_problems(s: Scenario) -> Found:
     for i, iv in enumerate(s.interventions):
         if isinstance(iv.budget, BudgetGrowth):
             growths.append((("interventions", i, "budget", "growth"), iv.budget.growth, iv.budget.start))
+    for name, cap in s.capacity.items():
+        for key in ("places", "budget"):
+            value = getattr(cap, key)
+            if isinstance(value, BudgetGrowth):
+                growths.append((("capacity", name, key, "growth"), value.growth, value.start))
     for loc, growth, start in growths:
         factor = math.exp(min(700.0, s.horizon_years * math.log1p(growth))) if growth > -1 else 0.0
         if factor > MAX_GROWTH_FACTOR or start * factor > MAX_VALUE:
@@ -158,6 +163,8 @@ def _reference_problems(s: Scenario) -> Found:
         yield from state(("capacity", name), name)
     for name in s.costs.per_person_week:
         yield from state(("costs", "per_person_week", name), name)
+    for name in s.costs.fixed_share:
+        yield from state(("costs", "fixed_share", name), name)
     for key in s.costs.per_transition:
         yield from transition_key(("costs", "per_transition", key), key)
         if split_key(key) and key not in seen:

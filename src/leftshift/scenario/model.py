@@ -91,10 +91,38 @@ TransitionItem = Annotated[
 ]
 
 
-class Capacity(_Frozen):
-    """A limit on the number of people in a state, and what happens to demand when it is full."""
+class BudgetGrowth(_Frozen):
+    start: NonNegative
+    growth: Growth = 0.0
 
-    places: NonNegative
+
+Budget = NonNegative | dict[Year, NonNegative] | BudgetGrowth
+
+
+def by_year(value: Budget, start_year: int, year: int) -> float:
+    """A number, a per-year mapping (a listed year holds until the next; 0 before the first) or
+    {start, growth} (start x (1 + growth)^(year - start_year)) in a calendar year."""
+    if isinstance(value, BudgetGrowth):
+        return value.start * (1 + value.growth) ** (year - start_year)
+    if isinstance(value, dict):
+        listed = [y for y in sorted(value) if y <= year]
+        return value[listed[-1]] if listed else 0.0
+    return float(value)
+
+
+class Capacity(_Frozen):
+    """A limit on the number of people in a state, and what happens to demand when it is full.
+
+    The places are either given (`places`: a number, by year, or growing) or bought from a budget
+    (`budget` / `cost_per_place_year`, built and lost with first-order delays, as programme places)."""
+
+    places: Budget | None = Field(None, description="places: a number, {year: places} or {start, growth}")
+    budget: Budget | None = Field(None, description="GBP a year buying places (instead of `places`)")
+    cost_per_place_year: Positive | None = Field(None, description="GBP to keep one place open for a year")
+    build_years: NonNegative = 1.0
+    loss_years: NonNegative = 0.25
+    initial_places: NonNegative | None = Field(None, description="places at the start; default: the first year's funded")
+    payer: Payer | None = Field(None, description="who pays the budget; default: the payer of the weekly cost")
     when_full: Literal["wait", "overflow", "lost"] = "wait"
     overflow_premium: NonNegative = Field(
         0.0, description="extra cost of an over-capacity person-week, as a share of the state's weekly cost"
@@ -103,11 +131,31 @@ class Capacity(_Frozen):
         1.0, description="multiplier on the emergency-admission hazard of people waiting outside hospital"
     )
 
+    @model_validator(mode="after")
+    def _places_or_budget(self) -> Capacity:
+        if (self.places is None) == (self.budget is None):
+            raise PydanticCustomError("places_or_budget", "give exactly one of 'places' or 'budget'")
+        if self.budget is not None and self.cost_per_place_year is None:
+            raise PydanticCustomError("budget_cost", "'budget' needs 'cost_per_place_year' (GBP a place-year)")
+        bought_only = ("cost_per_place_year", "initial_places", "payer", "build_years", "loss_years")
+        if self.places is not None and (given := [k for k in bought_only if k in self.model_fields_set]):
+            raise PydanticCustomError(
+                "places_bought_keys", "'{keys}' only apply to places bought with 'budget'", {"keys": "', '".join(given)}
+            )
+        return self
+
+    @property
+    def bought(self) -> bool:
+        return self.budget is not None
+
 
 class Costs(_Frozen):
     per_person_week: dict[str, dict[Payer, NonNegative]] = {}
     per_transition: dict[str, dict[Payer, NonNegative]] = {}
     real_growth_per_year: Growth = 0.0
+    fixed_share: dict[str, Share] = Field(
+        {}, description="share of a state's weekly cost that is fixed (saved only when places close); default 0"
+    )
 
 
 class Demography(_Frozen):
@@ -119,14 +167,6 @@ class Demography(_Frozen):
     entrants_per_year: dict[str, NonNegative] = {}
     entrants_growth_per_year: Growth = 0.0
     entry_state: str = "community"
-
-
-class BudgetGrowth(_Frozen):
-    start: NonNegative
-    growth: Growth = 0.0
-
-
-Budget = NonNegative | dict[Year, NonNegative] | BudgetGrowth
 
 
 class Eligibility(_Frozen):
@@ -165,6 +205,9 @@ class Scenario(_Frozen):
     time_step_weeks: Annotated[Real, Field(gt=0, le=52)] = 1.0
     seed: Annotated[Whole, Field(ge=0, lt=2**63)] = 0
     discount_rate: Annotated[Real, Field(ge=0, lt=1)] = 0.035
+    discounting: Literal["continuous", "annual"] = Field(
+        "continuous", description="continuous: (1+r)^-t at mid-step; annual (Green Book tables): (1+r)^-floor(t)"
+    )
     price_base: str = ""
     age_bands: Annotated[list[str], Field(min_length=1)]
     states: Annotated[list[str], Field(min_length=1)]
@@ -219,13 +262,25 @@ class Scenario(_Frozen):
 
     def budget_gbp(self, intervention: Intervention, year: int) -> float:
         """Budget in a calendar year: a listed year holds until the next listed one."""
-        budget = intervention.budget
-        if isinstance(budget, BudgetGrowth):
-            return budget.start * (1 + budget.growth) ** (year - self.start_year)
-        if isinstance(budget, dict):
-            listed = [y for y in sorted(budget) if y <= year]
-            return budget[listed[-1]] if listed else 0.0
-        return float(budget)
+        return by_year(intervention.budget, self.start_year, year)
+
+    def places_in(self, state: str, year: int) -> float:
+        """Places given for a capacity-limited state in a calendar year (0 for places bought with a budget)."""
+        cap = self.capacity[state]
+        return 0.0 if cap.places is None else by_year(cap.places, self.start_year, year)
+
+    def place_budget_gbp(self, state: str, year: int) -> float:
+        """Budget buying a state's places in a calendar year (0 when its places are given)."""
+        cap = self.capacity[state]
+        return 0.0 if cap.budget is None else by_year(cap.budget, self.start_year, year)
+
+    def place_payer(self, state: str) -> str:
+        """Who pays for a state's bought places: `payer`, else the payer of most of its weekly cost, else council."""
+        cap = self.capacity[state]
+        if cap.payer is not None:
+            return cap.payer
+        weekly = self.costs.per_person_week.get(state, {})
+        return max(weekly, key=lambda who: weekly[who]) if any(weekly.values()) else "council"
 
 
 def split_key(key: str) -> tuple[str, str] | None:

@@ -25,7 +25,7 @@ from leftshift.engines.model import (
     TimeGrid,
     build_layout,
 )  # fmt: skip
-from leftshift.engines.parameters import Parameters, build_parameters, programme_places
+from leftshift.engines.parameters import Parameters, build_parameters, capacity_places, programme_places
 from leftshift.engines.pricing import Prices, build_prices
 from leftshift.errors import LeftshiftError, Problem
 from leftshift.scenario.model import Scenario
@@ -71,7 +71,9 @@ class Plan:
     # resources (capacity states first, then programmes, as in the layout)
     n_cap: int
     rule: tuple[int, ...]  # per capacity resource
-    places: tuple[int, ...]  # per capacity resource
+    places: tuple[int, ...]  # per capacity resource, at the start
+    capacity_places: np.ndarray  # (steps, R_cap) whole places of each capacity-limited state during each step
+    capacity_funded: np.ndarray  # (steps, R_cap) places its budget funds (0 for places given)
     queue_res: tuple[int, ...]  # per stock: resource a queue stock waits for (-1)
     queue_target: tuple[int, ...]  # per stock: where a queue stock's people are admitted
     queue_col: tuple[int, ...]  # per stock: column in the `queue_admits` record
@@ -106,11 +108,13 @@ def check_representable(s: Scenario, expected_events: float) -> None:
     """Raise a LeftshiftError naming the key for anything this engine cannot run as written."""
     problems = []
     for name, cap in s.capacity.items():
-        if not float(cap.places).is_integer():
-            problems.append(Problem(
-                f"the discrete-event engine needs a whole number of places (got {cap.places}); "
-                "round it, or use the stock-flow engine", path=f"capacity.{name}.places",
-            ))  # fmt: skip
+        written = cap.places if isinstance(cap.places, dict) else {"": cap.places}  # growing or bought: rounded
+        for year, places in written.items():
+            if isinstance(places, int | float) and not float(places).is_integer():
+                problems.append(Problem(
+                    f"the discrete-event engine needs a whole number of places (got {places}); "
+                    "round it, or use the stock-flow engine", path=f"capacity.{name}.places" + (f".{year}" if year else ""),
+                ))  # fmt: skip
     if expected_events > MAX_EXPECTED_EVENTS:
         problems.append(Problem(
             f"about {expected_events:.2g} events per replication: too many to simulate one by one "
@@ -127,6 +131,7 @@ def build_plan(s: Scenario) -> Plan:
     grid = TimeGrid.for_scenario(s, "full")
     prices = build_prices([s], layout)
     places, funded = programme_places(params, prices.budget, grid)
+    cap_places, cap_funded = capacity_places([s], layout, grid)
     comp, bands, layers = layout.compartments, layout.bands, layout.layers
     n_stocks = layout.n_stocks
     c_of, b_of, k_of = (a.tolist() for a in layout.unravel(np.arange(n_stocks)))
@@ -193,6 +198,7 @@ def build_plan(s: Scenario) -> Plan:
     growth = max(1.0, (1 + s.demography.entrants_growth_per_year) ** s.horizon_years)
     expected = s.horizon_years * (float(params.out_rate[:, 0] @ initial) + params.entrants[:, 0].sum() * growth)
     check_representable(s, expected)
+    whole = np.floor(cap_places[:, :, 0] + 0.5).astype(np.int64)  # places bought or growing: whole ones open
     return Plan(
         scenario=s, layout=layout, params=params, prices=prices, grid=grid, programme_places=places[:, :, 0],
         funded_places=funded[:, :, 0], stock_names=names,
@@ -202,7 +208,8 @@ def build_plan(s: Scenario) -> Plan:
         ch_name=tuple(ch_name), ch_stock=tuple(ch_stock), ch_rate=tuple(ch_rate), ch_edges=tuple(ch_edges),
         ch_cum=tuple(ch_cum), ch_queue=tuple(is_queue[st] for st in ch_stock),
         stock_channels=tuple(tuple(c) for c in stock_channels),
-        n_cap=n_cap, rule=tuple(RULES[c.when_full] for c in caps), places=tuple(int(c.places) for c in caps),
+        n_cap=n_cap, rule=tuple(RULES[c.when_full] for c in caps), places=tuple(int(x) for x in whole[0]),
+        capacity_places=whole, capacity_funded=cap_funded[:, :, 0],
         queue_res=tuple(queue_res), queue_target=tuple(queue_target), queue_col=tuple(queue_col),
         queue_dep=tuple(queue_dep), entry_band_rates=tuple(params.entrants[:, 0].tolist()),
         entry_stocks=tuple(params.entry_stocks.tolist()),

@@ -74,7 +74,6 @@ class Recorder:
         self.t0 = 0.0
         self.occupied_sets = [r.occupied for r in p.layout.resources]
         self.queue_sets = [r.queue_stocks for r in p.layout.resources]
-        self.cap_places = np.array(p.places, dtype=float)
 
     def record(self, k: int, t1: float) -> None:
         """Step k has just ended at time t1."""
@@ -90,7 +89,7 @@ class Recorder:
             rec[name][k] = counter
             counter[:] = [0] * len(counter)
         occupied = np.array([now[idx].sum() for idx in self.occupied_sets], dtype=float)
-        places = np.concatenate([self.cap_places, np.array(sim.built, dtype=float)])
+        places = np.concatenate([[float(res.capacity) for res in sim.res[:n_cap]], np.array(sim.built, dtype=float)])
         rec["occupied"][k] = occupied
         rec["places"][k] = places
         rec["waiting"][k] = [now[q].sum() if len(q) else 0 for q in self.queue_sets]

@@ -44,6 +44,14 @@ class _Waiter:
     __slots__ = ("active", "band", "origin", "pos", "req", "res", "stock", "t_join")
 
 
+class _Places(simpy.Resource):
+    """A Resource whose places can change (0 included): the scheduler moves `_capacity` at step starts."""
+
+    def __init__(self, env: simpy.Environment, places: int) -> None:
+        super().__init__(env, capacity=max(1, places))
+        self._capacity = places
+
+
 class _Replication:
     def __init__(self, plan: Plan, replication: int) -> None:
         self.plan = p = plan
@@ -75,9 +83,7 @@ class _Replication:
         self.over_acc = [0.0] * n_cap
         for i in range(n_cap):
             places = p.places[i]
-            res = simpy.Resource(env, capacity=max(1, places))
-            if places == 0:
-                res.request()  # a closed service: its only place is never free
+            res = _Places(env, places)
             occupied = sum(cnt[st] for st in lay.resources[i].occupied.tolist())
             take = min(occupied, places)
             self.pool.append(deque(res.request() for _ in range(take)))
@@ -318,6 +324,34 @@ class _Replication:
             self._resize(self.res[p.n_cap + j], target - self.built[j])
             self.built[j] = target
 
+    def _set_capacity(self, step: int) -> None:
+        """Places of capacity-limited states follow their schedule (`capacity_places`). A cut evicts
+        nobody: people above the new places are counted over capacity (as entrants are) and nobody is
+        admitted until they have gone; new places go first to them, then to the queue's head."""
+        p, t = self.plan, self.env.now
+        for i in range(p.n_cap):
+            res, target = self.res[i], int(p.capacity_places[step, i])
+            change = target - res.capacity
+            if change < 0:
+                res._capacity = target
+                while len(res.users) > target:
+                    res.release(self.pool[i].pop())
+                    self.excess[i] += 1
+                    self.over_acc[i] += t
+            elif change > 0:
+                take = min(self.excess[i], change)
+                res._capacity = len(res.users)  # full while the people above the places take theirs first
+                held = [res.request() for _ in range(take)]
+                for req in reversed(held):
+                    res.put_queue.remove(req)
+                    res.put_queue.insert(0, req)
+                res._capacity = target
+                for _ in range(change):
+                    res._trigger_put(None)
+                self.pool[i].extend(held)
+                self.excess[i] -= take
+                self.over_acc[i] -= t * take
+
     @staticmethod
     def _resize(places: simpy.Container, change: int) -> None:
         if change > 0:
@@ -344,6 +378,8 @@ class _Replication:
         recorder = Recorder(self)
         for k, end in enumerate(p.grid.period_end.tolist()):
             self._set_places(k)
+            if k:
+                self._set_capacity(k)
             self.env.run(until=end)
             recorder.record(k, end)
         return recorder.finish()

@@ -62,7 +62,7 @@ class Inputs(NamedTuple):
     out_rate: np.ndarray  # (M, N) total rate out of each stock
     entrants: np.ndarray  # (B, N) per year at time 0
     log_growth: np.ndarray  # (N,) log(1 + entrants' growth a year)
-    capacity: np.ndarray  # (R_cap, N)
+    capacity: np.ndarray  # (steps, R_cap, N) places of each capacity-limited state during each step
     places: np.ndarray  # (steps, P, N) programme places during each step
 
 
@@ -76,6 +76,7 @@ class Pricing(NamedTuple):
     programme_payer: np.ndarray  # (P, N)
     cost_growth: np.ndarray  # (N,)
     discount_rate: np.ndarray  # (N,)
+    annual: np.ndarray  # (N,) bool: annual discounting, (1 + r)^-floor(t mid-step), else continuous
     priced: np.ndarray  # (C + T + R_cap, 4) rows and payers with a price for some member
 
 

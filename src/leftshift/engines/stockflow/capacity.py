@@ -211,4 +211,4 @@ def _all_zero(values):  # pragma: no cover
 def places_of(r, res, inp, step, cap):  # pragma: no cover
     """Places of resource r during the step: fixed for a state, following funding for a programme."""
     for n in range(len(cap)):
-        cap[n] = inp.capacity[r, n] if r < res.n_cap else inp.places[step, r - res.n_cap, n]
+        cap[n] = inp.capacity[step, r, n] if r < res.n_cap else inp.places[step, r - res.n_cap, n]

@@ -25,8 +25,8 @@ import numpy as np
 from leftshift.engines import RESOLUTIONS, check_resolution
 from leftshift.engines.finite import check_trajectory
 from leftshift.engines.model import Layout, TimeGrid, build_layout, structure_key
-from leftshift.engines.parameters import Parameters, build_parameters, programme_places
-from leftshift.engines.pricing import Prices, budget_spend, build_prices
+from leftshift.engines.parameters import Parameters, build_parameters, capacity_places, programme_places
+from leftshift.engines.pricing import Prices, all_spend, build_prices
 from leftshift.engines.stockflow.arrays import Clock, Inputs, Network, Pricing, Record, Resources
 from leftshift.errors import LeftshiftError, Problem
 from leftshift.scenario.model import DEAD, PAYERS, WEEKS_PER_YEAR, Scenario
@@ -148,9 +148,10 @@ def _integrate(
     clock = Clock(grid.n_steps, grid.step_years, grid.period_of_step, grid.period_last_step())
     places, funded = programme_places(params, prices.budget, grid)
     inputs = Inputs(params.initial, params.rate, params.out_rate, params.entrants, np.log1p(params.entrants_growth),
-                    params.capacity, places)  # fmt: skip
-    pricing = Pricing(prices.weekly_cost, prices.transition_cost, prices.overflow_premium, budget_spend(prices, grid),
-                      prices.programme_payer, prices.cost_growth, prices.discount_rate, prices.priced())  # fmt: skip
+                    capacity_places(batch, layout, grid)[0], places)  # fmt: skip
+    spend, payer = all_spend(prices, grid)
+    pricing = Pricing(prices.weekly_cost, prices.transition_cost, prices.overflow_premium, spend, payer,
+                      prices.cost_growth, prices.discount_rate, prices.annual, prices.priced())  # fmt: skip
     rec = _record_arrays(layout, prices, grid, n_members)
 
     def run_slice(cols: slice) -> None:

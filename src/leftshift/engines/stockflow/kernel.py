@@ -11,6 +11,8 @@ capacity rules) is in `capacity.py`.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -246,6 +248,13 @@ def _step_costs(net, res, price, h, step, per, rec, w):  # pragma: no cover
         growth[n] *= w.growth_step[n]
         discount[n] *= w.discount_step[n]
         both[n] = growth[n] * discount[n]
+    if price.annual.any():  # Green Book annual discounting: (1 + r)^-floor(t) at mid-step, year 0 undiscounted
+        discount = np.empty(n_members)
+        for n in range(n_members):
+            discount[n] = (
+                (1.0 + price.discount_rate[n]) ** -math.floor((step + 0.5) * h) if price.annual[n] else w.discount[n]
+            )
+            both[n] = growth[n] * discount[n]
     for s in range(n_comp + n_trans + res.n_cap):
         for k in range(n_payers):
             if not price.priced[s, k]:
