@@ -16,6 +16,7 @@ import numpy as np
 
 from leftshift.analysis.economics import AVOIDED, COMPARISON_COLUMNS, SUFFIXES, headline_figures
 from leftshift.analysis.metrics import DEFINITIONS, METRICS, Definition, cost_rows, flow_rows, stock_rows
+from leftshift.engines.pricing import fixed_place_costs, fixed_share_of
 from leftshift.engines.stockflow.engine import Trajectory
 from leftshift.engines.tables import flow_keys
 from leftshift.scenario.model import DEAD, PAYERS
@@ -72,6 +73,7 @@ class BatchSummary:
     annual: np.ndarray  # (P, payer, kind, N) GBP; kind 0 = downstream care, 1 = intervention spend
     annual_discounted: np.ndarray  # (P, payer, kind, N)
     series: dict[str, np.ndarray]  # name -> (P, N) yearly figures for fan charts
+    unused_fixed: np.ndarray | None = None  # (payer, N) discounted fixed cost of empty places (economics)
 
     @property
     def n_members(self) -> int:
@@ -83,6 +85,7 @@ class BatchSummary:
         return BatchSummary(
             {k: v[pick] for k, v in self.metrics.items()}, self.years, self.annual[..., pick],
             self.annual_discounted[..., pick], {k: v[..., pick] for k, v in self.series.items()},
+            None if self.unused_fixed is None else self.unused_fixed[..., pick],
         )  # fmt: skip
 
 
@@ -116,7 +119,23 @@ def summarise(traj: Trajectory) -> BatchSummary:
     metrics = {name: metrics[name] for name in METRICS}  # the order of metrics.compute
     for state in (c for c in traj.layout.compartments if c != DEAD):
         series[f"people:{state}"] = traj.stocks[1:, ix.state_of_stock == state].sum(axis=1)
-    return BatchSummary(metrics, traj.grid.period_years(traj.scenarios[0].start_year), annual, annual_d, series)
+    years = traj.grid.period_years(traj.scenarios[0].start_year)
+    return BatchSummary(metrics, years, annual, annual_d, series, _unused_fixed(traj))
+
+
+def _unused_fixed(traj: Trajectory) -> np.ndarray:
+    """(payer, N) the discounted fixed cost of the places open minus the fixed part of the weekly costs paid
+    (`economics.unused_fixed_cost` for every member)."""
+    _, _, places = fixed_place_costs(traj.scenarios)
+    unused = places.sum(axis=0)
+    shared = {name for s in traj.scenarios for name in s.costs.fixed_share}
+    rows = [i for i, v in enumerate(traj.services) if v in shared or v.startswith("waiting:")]
+    for n, s in enumerate(traj.scenarios):
+        for i in rows:
+            share = fixed_share_of(s, traj.services[i])
+            if share:
+                unused[:, n] -= share * traj.costs_discounted[:, i, :, n].sum(axis=0)
+    return unused
 
 
 def compare(baseline: BatchSummary, scenario: BatchSummary) -> dict[str, np.ndarray]:
@@ -136,7 +155,16 @@ def compare(baseline: BatchSummary, scenario: BatchSummary) -> dict[str, np.ndar
          for p, payer in enumerate(PAYERS)},
         scenario.years,
         np.cumsum(-delta_d[:, :, DOWNSTREAM].sum(axis=1) - delta_d[:, :, INTERVENTION].sum(axis=1), axis=0),
+        {payer: _freed(baseline, scenario, p) for p, payer in enumerate(PAYERS)},
+        {payer: -delta_d[:, p, DOWNSTREAM].sum(axis=0) for p, payer in enumerate(PAYERS)},
     )  # fmt: skip
+
+
+def _freed(baseline: BatchSummary, scenario: BatchSummary, payer: int) -> np.ndarray:
+    """Capacity freed landing with one payer, (N,): the rise in the fixed cost of empty places."""
+    base = 0.0 if baseline.unused_fixed is None else baseline.unused_fixed[payer]
+    scen = 0.0 if scenario.unused_fixed is None else scenario.unused_fixed[payer]
+    return np.zeros(scenario.n_members) + (scen - base)
 
 
 def net_savings_by_year(baseline: BatchSummary, scenario: BatchSummary) -> dict[str, np.ndarray]:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from leftshift.analysis.metrics import REPLICATION, annual_costs, compute
+from leftshift.engines.pricing import fixed_place_costs, fixed_share_of
 from leftshift.result import Result
 from leftshift.scenario.model import PAYERS
 
@@ -31,11 +32,15 @@ AVOIDED = {  # metric -> (comparison name, sign: +1 when a fall is good)
     "person_years_at_home": ("person_years_at_home_gained", -1),
 }
 SUFFIXES = ("", "_discounted")
+RELEASED = ("cash_releasing_savings", "capacity_freed")
+"""Avoided downstream cost split (discounted, by payer): cash-releasing = variable cost avoided + fixed cost
+of places closed; capacity freed = fixed cost of avoided person-weeks not matched by closed places."""
 COMPARISON_COLUMNS = (
     *(name for name, _ in AVOIDED.values()),
     *(f"{what}{suffix}" for suffix in SUFFIXES
       for what in ("intervention_spend_gbp", "avoided_downstream_cost_gbp", "net_savings_gbp")),
     *(f"net_savings_gbp_discounted_{p}" for p in PAYERS), "roi", "payback_year", "payback_reversed",
+    *(f"{what}_gbp_discounted{payer}" for what in RELEASED for payer in ("", *(f"_{p}" for p in PAYERS))),
 )  # fmt: skip
 """The names (and order) of the figures of `Comparison.headline` (after `replication`)."""
 
@@ -75,14 +80,23 @@ def headline_figures(
     net_by_payer: Mapping[str, np.ndarray],
     years: np.ndarray,
     cumulative: np.ndarray,
+    freed_by_payer: Mapping[str, np.ndarray],
+    avoided_by_payer: Mapping[str, np.ndarray],
 ) -> dict[str, np.ndarray]:
     """Every figure of a comparison's headline, one value per replication or batch member (the last axis).
 
     `differences`: scenario - baseline for each metric of `AVOIDED`; `spend` and `avoided`, by suffix ('' and
     '_discounted'): extra intervention spend and avoided downstream cost over the horizon; `net_by_payer`:
     discounted net savings landing with each payer; `cumulative`: (year, member) cumulative discounted net
-    savings at the end of each of `years`."""
+    savings at the end of each of `years`; `freed_by_payer` and `avoided_by_payer`: discounted capacity freed
+    and avoided downstream cost by payer (cash-releasing savings are the difference)."""
     out: dict[str, np.ndarray] = {}
+    for payer in PAYERS:
+        freed = np.asarray(freed_by_payer[payer], dtype=float)
+        out[f"capacity_freed_gbp_discounted_{payer}"] = freed
+        out[f"cash_releasing_savings_gbp_discounted_{payer}"] = np.asarray(avoided_by_payer[payer]) - freed
+    for what in RELEASED:
+        out[f"{what}_gbp_discounted"] = sum(out[f"{what}_gbp_discounted_{p}"] for p in PAYERS)
     for metric, (name, sign) in AVOIDED.items():
         out[name] = -sign * np.asarray(differences[metric])
     for suffix in SUFFIXES:
@@ -147,6 +161,8 @@ def compare(baseline: Result, scenario: Result) -> Comparison:
         {p: np.array([t["payers"][p] for t in totals]) for p in PAYERS},
         years,
         cumulative,
+        freed_by_payer=_capacity_freed(baseline, scenario, reps),
+        avoided_by_payer={p: np.array([t["avoided_by_payer"][p] for t in totals]) for p in PAYERS},
     )
     comparison = Comparison(
         scenario=scenario.scenario.name,
@@ -171,7 +187,39 @@ def _totals(frame: pd.DataFrame, diff: pd.DataFrame) -> dict[str, dict[str, floa
         "spend": {s: float(frame[f"extra_spend_gbp{s}"].sum()) for s in SUFFIXES},
         "avoided": {s: float(frame[f"avoided_gbp{s}"].sum()) for s in SUFFIXES},
         "payers": payers,
+        "avoided_by_payer": {p: float(frame.loc[frame["payer"] == p, "avoided_gbp_discounted"].sum()) for p in PAYERS},
     }
+
+
+def unused_fixed_cost(result: Result) -> pd.DataFrame:
+    """Per replication and payer, discounted: the fixed cost of the places open (`pricing.fixed_place_costs`)
+    minus the fixed part of the weekly costs of the person-weeks used (`costs.fixed_share`), i.e. the fixed
+    cost of empty places. Its rise from baseline to scenario is the capacity freed: fixed cost of person-weeks
+    avoided that no closed place matches (for a state without places, all of the fixed part avoided)."""
+    costs = result.costs
+    services = costs["service"].astype(object)
+    share = services.map({v: fixed_share_of(result.scenario, v) for v in services.unique()}).astype(float)
+    paid = costs.assign(gap=costs["cost_gbp_discounted"].to_numpy() * share.to_numpy())
+    gap = paid.groupby([REPLICATION, "payer"], observed=True)["gap"].sum()
+    _, _, places = fixed_place_costs([result.scenario])
+    total = places[:, :, 0].sum(axis=0)
+    reps = sorted(costs[REPLICATION].unique()) or [0]
+    rows = [(r, p, total[i] - float(gap.get((r, p), 0.0))) for r in reps for i, p in enumerate(PAYERS)]
+    return pd.DataFrame(rows, columns=[REPLICATION, "payer", "unused_fixed_gbp_discounted"])
+
+
+def _capacity_freed(baseline: Result, scenario: Result, reps: list[int]) -> dict[str, np.ndarray]:
+    """Capacity freed by payer, one value per replication: the rise in the fixed cost of empty places (a
+    single-replication baseline is paired with every replication)."""
+    base = unused_fixed_cost(baseline).set_index([REPLICATION, "payer"])["unused_fixed_gbp_discounted"]
+    scen = unused_fixed_cost(scenario).set_index([REPLICATION, "payer"])["unused_fixed_gbp_discounted"]
+    base_reps = sorted({r for r, _ in base.index})
+    out = {}
+    for payer in PAYERS:
+        b = np.array([base.get((r if r in base_reps else base_reps[0], payer), 0.0) for r in reps])
+        s = np.array([scen.get((r, payer), 0.0) for r in reps])
+        out[payer] = s - b
+    return out
 
 
 def _cumulative_by_replication(yearly: pd.DataFrame, reps: list[int]) -> tuple[np.ndarray, np.ndarray]:

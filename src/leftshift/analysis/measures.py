@@ -119,6 +119,15 @@ COMPARISON_MEASURES = [
        "The first year from which cumulative discounted net savings stay at or above zero"),
     _m("payback_reversed", "Paid back, then fell back", "share", "lower",
        "1 when cumulative net savings were at or above zero and later fell below, else 0"),
+    _m("cash_releasing_savings_gbp_discounted", "Cash-releasing savings (discounted)", "GBP", "higher",
+       "Avoided variable cost plus the fixed cost of places actually closed (and place budgets cut), discounted"),
+    *(_m(f"cash_releasing_savings_gbp_discounted_{p}", f"Cash-releasing savings to {PAYER_LABELS[p]} (discounted)",
+         "GBP", "higher", f"Cash-releasing savings that land with {PAYER_LABELS[p]}, discounted") for p in PAYERS),
+    _m("capacity_freed_gbp_discounted", "Capacity freed (discounted)", "GBP", "higher",
+       "Fixed cost (costs.fixed_share) of avoided person-weeks not matched by closed places: capacity for other "
+       "use, not cash; discounted"),
+    *(_m(f"capacity_freed_gbp_discounted_{p}", f"Capacity freed for {PAYER_LABELS[p]} (discounted)", "GBP",
+         "higher", f"Capacity freed that lands with {PAYER_LABELS[p]}, discounted") for p in PAYERS),
 ]  # fmt: skip
 """A scenario against its baseline (`analysis.economics.compare(...).headline`, comparison.csv)."""
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from leftshift.engines.model import Layout, TimeGrid, service_names, simulated_years
+from leftshift.engines.model import Layout, TimeGrid, build_layout, service_names, simulated_years
 from leftshift.scenario.model import PAYERS, WEEKS_PER_YEAR, Scenario, split_key
 
 
@@ -153,3 +153,42 @@ def price_steps(
     for p in range(spend.shape[1]):
         cost[:, n_comp + n_trans + n_cap + p, payer[p, member]] = spend[:, p, member]
     return cost, cost * discount_factors(prices, t_mid, member)[:, None, None]
+
+
+def fixed_share_of(s: Scenario, service: str) -> float:
+    """Share of a cost line's weekly cost that is fixed (`costs.fixed_share`): a queue at its origin's; 0
+    for every other line (moves, over-capacity premiums and budgets are all variable or cash)."""
+    if service.startswith("waiting:"):
+        pair = split_key(service.removeprefix("waiting:"))
+        service = pair[0] if pair else service
+    return float(s.costs.fixed_share.get(service, 0.0))
+
+
+def fixed_place_costs(scenarios: Sequence[Scenario]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The fixed cost of the places of each capacity-limited state (places x fixed share x weekly cost,
+    with the weekly cost's growth and the scenario's discounting at mid-step), summed by simulated year:
+    (calendar years, (Y, payer, N) GBP, (Y, payer, N) GBP discounted). What closing places saves."""
+    from leftshift.engines.parameters import capacity_places
+
+    first = scenarios[0]
+    layout, grid = build_layout(first), TimeGrid.for_scenario(first, "yearly")
+    years = grid.period_years(first.start_year)
+    cost = np.zeros((len(years), len(PAYERS), len(scenarios)))
+    cost_d = np.zeros_like(cost)
+    if not layout.n_capacity or not any(s.costs.fixed_share for s in scenarios):
+        return years, cost, cost_d
+    prices = build_prices(scenarios, layout)
+    places, _ = capacity_places(scenarios, layout, grid)  # (steps, R_cap, N)
+    h = grid.step_years
+    t_mid = np.arange(grid.n_steps) * h + 0.5 * h
+    for n, s in enumerate(scenarios):
+        scale = (1 + prices.cost_growth[n]) ** t_mid * h * WEEKS_PER_YEAR
+        discount = discount_factors(prices, t_mid, n)
+        for r, comp in enumerate(prices.capacity_compartment.tolist()):
+            share = fixed_share_of(s, layout.compartments[comp])
+            if share == 0 or s.capacity[layout.compartments[comp]].bought:
+                continue
+            per_step = places[:, r, n, None] * share * prices.weekly_cost[comp, :, n][None] * scale[:, None]
+            np.add.at(cost[:, :, n], grid.period_of_step, per_step)
+            np.add.at(cost_d[:, :, n], grid.period_of_step, per_step * discount[:, None])
+    return years, cost, cost_d

@@ -165,6 +165,9 @@ def _reference_problems(s: Scenario) -> Found:
         yield from state(("costs", "per_person_week", name), name)
     for name in s.costs.fixed_share:
         yield from state(("costs", "fixed_share", name), name)
+        if name in s.capacity and s.capacity[name].bought and s.costs.fixed_share[name] > 0:
+            yield ("costs", "fixed_share", name), (f"'{name}' buys its places with a budget, which is its fixed "
+                                                   "cost; give its weekly cost the variable part only")  # fmt: skip
     for key in s.costs.per_transition:
         yield from transition_key(("costs", "per_transition", key), key)
         if split_key(key) and key not in seen:

@@ -8,10 +8,20 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    SerializerFunctionWrapHandler,
+    Tag,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from leftshift.scenario.distributions import Correlation, Distribution
@@ -41,6 +51,21 @@ WEEKS_PER_YEAR = DAYS_PER_YEAR / 7
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class _Quiet(_Frozen):
+    """Leaves out of its dumps the keys in `_quiet` that hold their defaults, so a scenario that does not use
+    newer keys dumps (scenario.resolved.yaml) and hashes exactly as before they existed."""
+
+    _quiet: ClassVar[dict[str, Any]] = {}
+
+    @model_serializer(mode="wrap")
+    def _leave_out_defaults(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        for key, default in self._quiet.items():
+            if key in data and getattr(self, key) == default:
+                del data[key]
+        return data
 
 
 class Transition(_Frozen):
@@ -110,11 +135,14 @@ def by_year(value: Budget, start_year: int, year: int) -> float:
     return float(value)
 
 
-class Capacity(_Frozen):
+class Capacity(_Quiet):
     """A limit on the number of people in a state, and what happens to demand when it is full.
 
     The places are either given (`places`: a number, by year, or growing) or bought from a budget
     (`budget` / `cost_per_place_year`, built and lost with first-order delays, as programme places)."""
+
+    _quiet: ClassVar[dict[str, Any]] = {"budget": None, "cost_per_place_year": None, "build_years": 1.0,
+                                        "loss_years": 0.25, "initial_places": None, "payer": None}  # fmt: skip
 
     places: Budget | None = Field(None, description="places: a number, {year: places} or {start, growth}")
     budget: Budget | None = Field(None, description="GBP a year buying places (instead of `places`)")
@@ -137,8 +165,9 @@ class Capacity(_Frozen):
             raise PydanticCustomError("places_or_budget", "give exactly one of 'places' or 'budget'")
         if self.budget is not None and self.cost_per_place_year is None:
             raise PydanticCustomError("budget_cost", "'budget' needs 'cost_per_place_year' (GBP a place-year)")
-        bought_only = ("cost_per_place_year", "initial_places", "payer", "build_years", "loss_years")
-        if self.places is not None and (given := [k for k in bought_only if k in self.model_fields_set]):
+        unset = {"cost_per_place_year": None, "initial_places": None, "payer": None, "build_years": 1.0,
+                 "loss_years": 0.25}  # fmt: skip
+        if self.places is not None and (given := [k for k, v in unset.items() if getattr(self, k) != v]):
             raise PydanticCustomError(
                 "places_bought_keys", "'{keys}' only apply to places bought with 'budget'", {"keys": "', '".join(given)}
             )
@@ -149,7 +178,9 @@ class Capacity(_Frozen):
         return self.budget is not None
 
 
-class Costs(_Frozen):
+class Costs(_Quiet):
+    _quiet: ClassVar[dict[str, Any]] = {"fixed_share": {}}
+
     per_person_week: dict[str, dict[Payer, NonNegative]] = {}
     per_transition: dict[str, dict[Payer, NonNegative]] = {}
     real_growth_per_year: Growth = 0.0
@@ -197,7 +228,9 @@ class Intervention(_Frozen):
     description: str = ""
 
 
-class Scenario(_Frozen):
+class Scenario(_Quiet):
+    _quiet: ClassVar[dict[str, Any]] = {"discounting": "continuous"}
+
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
     start_year: Annotated[Whole, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
