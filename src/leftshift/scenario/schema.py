@@ -29,6 +29,10 @@ def json_schema() -> dict[str, Any]:
     for name, sub in sweep.pop("$defs", {}).items():
         defs[f"Sweep{name}"] = sub
     sweep = _rename_refs(sweep, {f"#/$defs/{n}": f"#/$defs/Sweep{n}" for n in ("RangeSpec",)})
+    defs["Capacity"]["oneOf"] = [  # exactly one of places and budget
+        {"required": ["places"], "properties": {"budget": False}},
+        {"required": ["budget"], "properties": {"places": False}},
+    ]
     for name in list(defs):
         defs[name] = _fix_constraints(defs[name])
         if name not in _DISTRIBUTIONS and not name.startswith("Sweep") and name != "Correlation":
