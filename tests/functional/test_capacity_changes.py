@@ -101,12 +101,15 @@ def test_fewer_bed_days_without_closing_beds_free_capacity():
     fewer["transitions"][1]["rate"] = 0.15
     scen = to_result(simulate(scenario_from_dict(fewer)))
     h = compare(base, scen).headline.iloc[0]
-    acute = base.costs[base.costs["service"] == "acute"]["cost_gbp_discounted"].sum() - \
-        scen.costs[scen.costs["service"] == "acute"]["cost_gbp_discounted"].sum()
+    acute = (
+        base.costs[base.costs["service"] == "acute"]["cost_gbp_discounted"].sum()
+        - scen.costs[scen.costs["service"] == "acute"]["cost_gbp_discounted"].sum()
+    )
     assert h["capacity_freed_gbp_discounted"] == pytest.approx(0.5 * acute, rel=1e-9)
     assert h["capacity_freed_gbp_discounted_nhs"] == pytest.approx(0.5 * acute, rel=1e-9)
     assert h["cash_releasing_savings_gbp_discounted"] == pytest.approx(
-        h["avoided_downstream_cost_gbp_discounted"] - 0.5 * acute, rel=1e-9)
+        h["avoided_downstream_cost_gbp_discounted"] - 0.5 * acute, rel=1e-9
+    )
 
 
 def test_annual_discounting_changes_only_the_discounted_money():

@@ -86,7 +86,8 @@ def build_prices(scenarios: Sequence[Scenario], layout: Layout) -> Prices:
                 for who, gbp in by_payer.items():
                     per_move[ti, payer_index[who], n] = gbp
     return Prices(
-        services=(*service_names(layout), *(f"places:{name}" for name in bought)), weekly_cost=weekly, transition_cost=per_move, overflow_premium=premium,
+        services=(*service_names(layout), *(f"places:{name}" for name in bought)), weekly_cost=weekly,
+        transition_cost=per_move, overflow_premium=premium,
         capacity_compartment=np.array([comp.index(name) for name in cap_names], dtype=np.int64),
         queue_transition=layout.queue_transitions(), budget=budget, programme_payer=payer,
         cost_growth=np.array([s.costs.real_growth_per_year for s in scenarios], dtype=float),

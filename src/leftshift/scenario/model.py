@@ -149,7 +149,7 @@ class Capacity(_Quiet):
     cost_per_place_year: Positive | None = Field(None, description="GBP to keep one place open for a year")
     build_years: NonNegative = 1.0
     loss_years: NonNegative = 0.25
-    initial_places: NonNegative | None = Field(None, description="places at the start; default: the first year's funded")
+    initial_places: NonNegative | None = Field(None, description="places at the start; default: the first year's")
     payer: Payer | None = Field(None, description="who pays the budget; default: the payer of the weekly cost")
     when_full: Literal["wait", "overflow", "lost"] = "wait"
     overflow_premium: NonNegative = Field(

@@ -42,7 +42,7 @@ def test_places_by_year_hold_until_the_next_listed_year():
 def test_growing_places_compound_from_the_start_year():
     places, grid = places_by_step(scenario({"places": {"start": 100, "growth": 0.05}}))
     year = grid.step_years_index(7)
-    np.testing.assert_allclose(places, 100 * 1.05 ** year, rtol=1e-12)
+    np.testing.assert_allclose(places, 100 * 1.05**year, rtol=1e-12)
 
 
 def test_a_number_is_the_same_every_year():

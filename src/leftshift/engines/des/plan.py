@@ -113,7 +113,8 @@ def check_representable(s: Scenario, expected_events: float) -> None:
             if isinstance(places, int | float) and not float(places).is_integer():
                 problems.append(Problem(
                     f"the discrete-event engine needs a whole number of places (got {places}); "
-                    "round it, or use the stock-flow engine", path=f"capacity.{name}.places" + (f".{year}" if year else ""),
+                    "round it, or use the stock-flow engine",
+                    path=f"capacity.{name}.places" + (f".{year}" if year else ""),
                 ))  # fmt: skip
     if expected_events > MAX_EXPECTED_EVENTS:
         problems.append(Problem(
