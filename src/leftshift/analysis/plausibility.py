@@ -70,11 +70,18 @@ def _over_full_at_start(s: Scenario) -> list[str]:
     out = []
     for state, cap in s.capacity.items():
         start = float(sum(s.initial.get(state, {}).values()))
-        if start > cap.places:
+        if cap.bought:
+            places = cap.initial_places
+            if places is None:
+                places = s.place_budget_gbp(state, s.start_year) / (cap.cost_per_place_year or 1.0)
+        else:
+            places = s.places_in(state, s.start_year)
+        if start > places:
+            given = f"has {_people(places)} places at the start" if cap.bought else f"places is {_people(places)}"
             out.append(
-                f"initial.{state} puts {_people(start)} people in '{state}' but capacity.{state}.places is "
-                f"{_people(cap.places)}: it starts over full, so nobody is admitted until "
-                f"{_people(start - cap.places)} have left"
+                f"initial.{state} puts {_people(start)} people in '{state}' but capacity.{state}"
+                f"{' ' if cap.bought else '.'}{given}: it starts over full, so nobody is admitted until "
+                f"{_people(start - places)} have left"
             )
     return out
 
