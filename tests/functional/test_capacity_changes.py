@@ -24,7 +24,8 @@ def care_homes(places, **extra):
                         {"from": "community", "to": "acute", "rate": 0.2},
                         {"from": "acute", "to": "community", "rate": 36},
                         {"from": "residential", "to": "dead", "rate": 0.4}],
-        "capacity": {"residential": {"places": places, "when_full": "wait"}},
+        "capacity": {"residential": places if isinstance(places, dict) and "budget" in places
+                     else {"places": places, "when_full": "wait"}},
         "costs": {"per_person_week": {"residential": {"council": 700}, "acute": {"nhs": 2800}}},
         **extra,
     })  # fmt: skip
@@ -120,3 +121,18 @@ def test_annual_discounting_changes_only_the_discounted_money():
     assert first["cost_gbp_discounted"].equals(first["cost_gbp"])  # year 0 undiscounted
     second = annual.costs[annual.costs["year"] == 2027]
     np.testing.assert_allclose(second["cost_gbp_discounted"], second["cost_gbp"] / 1.035, rtol=1e-12)
+
+
+def test_the_discrete_event_engine_discounts_annually_too():
+    res = run_des(care_homes(100, discounting="annual"), replications=1, jobs=1)
+    costs = res.costs.groupby("year")[["cost_gbp", "cost_gbp_discounted"]].sum()
+    assert costs.loc[2026, "cost_gbp_discounted"] == pytest.approx(costs.loc[2026, "cost_gbp"], rel=1e-12)
+    assert costs.loc[2028, "cost_gbp_discounted"] == pytest.approx(costs.loc[2028, "cost_gbp"] / 1.035**2, rel=1e-12)
+
+
+def test_a_place_budget_is_costed_to_its_payer_in_both_engines():
+    bought = {"budget": {2026: 4e6, 2028: 3e6}, "cost_per_place_year": 40_000, "when_full": "wait"}
+    for res in (to_result(simulate(care_homes(bought))), run_des(care_homes(bought), replications=1, jobs=1)):
+        rows = res.costs[res.costs["service"] == "places:residential"]
+        by_year = rows.groupby(["year", "payer"], observed=True)["cost_gbp"].sum()
+        assert by_year[(2026, "council")] == pytest.approx(4e6) and by_year[(2029, "council")] == pytest.approx(3e6)
