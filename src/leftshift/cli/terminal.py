@@ -60,8 +60,17 @@ HEADLINE = [
 """The comparison's rows, in order (columns of `economics.compare(...).headline`)."""
 
 
+def _with_split(columns: list[str]) -> list[str]:
+    """The rows with the avoided cost split into cash-releasing savings and capacity freed under it (shown
+    when some comparison frees capacity, i.e. uses `costs.fixed_share`)."""
+    at = columns.index("avoided_downstream_cost_gbp_discounted") + 1
+    return [*columns[:at], "cash_releasing_savings_gbp_discounted", "capacity_freed_gbp_discounted", *columns[at:]]
+
+
 def _headline_label(column: str) -> str:
     """Net savings by payer read as parts of the net savings above them: '  of which NHS'."""
+    if column in ("cash_releasing_savings_gbp_discounted", "capacity_freed_gbp_discounted"):
+        return "  of which " + comparison_measure(column).label.removesuffix(" (discounted)").lower()
     if column.startswith("net_savings_gbp_discounted_"):
         return f"  of which {PAYER_LABELS[column.removeprefix('net_savings_gbp_discounted_')]}"
     return comparison_measure(column).label
@@ -115,7 +124,8 @@ def print_comparison(comparisons: list[Any], directory: Path) -> None:
     table.add_column("Measure (over the horizon)")
     for c in comparisons:
         table.add_column(c.scenario, justify="right")
-    for column in HEADLINE:
+    split = any(c.headline["capacity_freed_gbp_discounted"].abs().max() > 0.5 for c in comparisons)
+    for column in _with_split(HEADLINE) if split else HEADLINE:
         unit = comparison_measure(column).unit
         table.add_row(_headline_label(column), *[_headline_cell(c, column, unit) for c in comparisons])
     console.print(table)

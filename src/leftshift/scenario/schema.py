@@ -30,8 +30,8 @@ def json_schema() -> dict[str, Any]:
         defs[f"Sweep{name}"] = sub
     sweep = _rename_refs(sweep, {f"#/$defs/{n}": f"#/$defs/Sweep{n}" for n in ("RangeSpec",)})
     defs["Capacity"]["oneOf"] = [  # exactly one of places and budget
-        {"required": ["places"], "properties": {"budget": False}},
-        {"required": ["budget"], "properties": {"places": False}},
+        {"required": ["places"], "properties": {"places": {"not": {"type": "null"}}, "budget": {"type": "null"}}},
+        {"required": ["budget"], "properties": {"budget": {"not": {"type": "null"}}, "places": {"type": "null"}}},
     ]
     for name in list(defs):
         defs[name] = _fix_constraints(defs[name])
