@@ -8,10 +8,20 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    SerializerFunctionWrapHandler,
+    Tag,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from leftshift.scenario.distributions import Correlation, Distribution
@@ -43,27 +53,49 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-class Transition(_Frozen):
+class _OmitDefaults(_Frozen):
+    """A model whose newer optional keys are left out of its dump while they hold their default, so that
+    scenarios that do not use them keep the same resolved YAML and hash."""
+
+    _omit_if_default: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _omit(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            for name in self._omit_if_default:
+                if getattr(self, name) == type(self).model_fields[name].default:
+                    data.pop(name, None)
+        return data
+
+
+class Transition(_OmitDefaults):
     """An annual hazard per person from one state to another, by age band."""
 
+    _omit_if_default = ("origin",)
     from_state: str = Field(alias="from")
     to: str
     rate: BandValues = Field(description="annual hazard per person; a number applies to every band")
+    origin: str | None = Field(
+        None, description="only for those in `from` who came from this state (a state listed in remember_origin)"
+    )
 
     @property
     def key(self) -> str:
         return f"{self.from_state}->{self.to}"
 
 
-class SplitTransition(_Frozen):
+class SplitTransition(_OmitDefaults):
     """Shorthand for one transition per destination with rate x share (e.g. discharge pathways).
 
     Kept as written, so that `transitions[i]` in errors, `--set` and reports means the file's item i.
     """
 
+    _omit_if_default = ("origin",)
     from_state: str = Field(alias="from")
     rate: BandValues = Field(description="total annual hazard out of `from` by these routes")
     split: dict[str, Share] = Field(description="share of the moves going to each state; the shares sum to 1")
+    origin: str | None = Field(None, description="only for those in `from` who came from this state")
 
     @field_validator("split")
     @classmethod
@@ -76,7 +108,7 @@ class SplitTransition(_Frozen):
     def expand(self) -> list[Transition]:
         rate = self.rate
         return [
-            Transition(**{"from": self.from_state, "to": to,
+            Transition(**{"from": self.from_state, "to": to, "origin": self.origin,
                           "rate": {b: v * share for b, v in rate.items()} if isinstance(rate, dict) else rate * share})
             for to, share in self.split.items()
         ]  # fmt: skip
@@ -157,7 +189,16 @@ class Intervention(_Frozen):
     description: str = ""
 
 
-class Scenario(_Frozen):
+class DelayedDischarge(_Frozen):
+    """People waiting in `emergency_state` for a full service are medically fit: their own hazards."""
+
+    death_rate: BandValues | None = Field(
+        None, description="annual death hazard of people waiting in hospital; absent: the hospital's own"
+    )
+
+
+class Scenario(_OmitDefaults):
+    _omit_if_default = ("remember_origin", "initial_waiting", "delayed_discharge")
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
     start_year: Annotated[Whole, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
@@ -173,6 +214,15 @@ class Scenario(_Frozen):
     initial: dict[str, BandValues] = Field(description="people by state and band; a number is that many in every band")
     transition_items: list[TransitionItem] = Field(alias="transitions", description="as written (split items kept)")
     capacity: dict[str, Capacity] = {}
+    remember_origin: list[str] = Field(
+        [], description="states whose occupants remember the state they came from (transitions may give `origin`)"
+    )
+    initial_waiting: dict[str, BandValues] = Field(
+        {}, description="people waiting at the start, by queue 'from->to' and band"
+    )
+    delayed_discharge: DelayedDischarge | None = Field(
+        None, description="hazards of people waiting in emergency_state for a full service"
+    )
     costs: Costs = Costs()
     demography: Demography = Demography()
     interventions: list[Intervention] = []
@@ -197,7 +247,7 @@ class Scenario(_Frozen):
 
     @property
     def transitions(self) -> list[Transition]:
-        """Every move, with split items expanded into one transition per destination."""
+        """Every move, with split items expanded into one transition per destination (with any `origin`)."""
         return [t for item in self.transition_items for t in (item.expand() if isinstance(item, SplitTransition)
                                                                 else [item])]  # fmt: skip
 

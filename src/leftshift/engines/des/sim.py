@@ -33,6 +33,7 @@ from leftshift.engines.des.plan import (
     bound_grid,
 )
 from leftshift.engines.des.record import Recorder, RepOutput
+from leftshift.engines.model import queue_pair
 from leftshift.rng import Buffered, ReplicationStreams
 
 _GRID = bound_grid()
@@ -83,6 +84,7 @@ class _Replication:
             self.pool.append(deque(res.request() for _ in range(take)))
             self.excess[i] = occupied - take
             self.res.append(res)
+        self._initial_waiters()
         # Programme places: a Container holding the free places; places follow funding.
         par = p.params
         self.places_now = [float(par.initial_places[j, 0]) for j in range(n_prog)]
@@ -101,6 +103,21 @@ class _Replication:
         self.nbar = [0] * len(p.ch_name)
         self.entry = Buffered(streams("entrants"))
         self.is_cap = [i < n_cap for i in range(n_res)]
+
+    def _initial_waiters(self) -> None:
+        """People in a queue at the start (`initial_waiting`): waiters whose requests join the resource's
+        queue behind its occupants, in stock order; one granted at once is admitted when the run starts."""
+        lay, cnt = self.plan.layout, self.cnt
+        for r, res in enumerate(lay.resources[: self.plan.n_cap]):
+            for s in res.queue_stocks.tolist():
+                origin = lay.compartments.index(queue_pair(lay.compartments[self.plan.compartment_of[s]])[0])
+                for _ in range(cnt[s]):
+                    w = _Waiter()
+                    w.req = req = self.res[r].request()
+                    w.res, w.t_join, w.active, w.origin, w.band = r, 0.0, True, origin, self.plan.band_of[s]
+                    req.waiter = w
+                    req.callbacks.append(self._granted)
+                    self._put(w, s)
 
     # -- channel clocks ---------------------------------------------------------------------------
 
