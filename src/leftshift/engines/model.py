@@ -242,7 +242,6 @@ def _capacity_resources(s: Scenario, lay: Layout) -> list[Resource]:
     resources = []
     for name in s.capacity:
         rule = s.capacity[name].when_full
-        c = c_index[name]
         state_cs = lay.compartments_of_state(name)
         waiting_here = [c_index[queue_name(f, g)] for f, g in lay.queues if f == name]
         waiting_for = [(c_index[queue_name(f, g)]) for f, g in lay.queues if g == name]

@@ -72,7 +72,8 @@ def _edge_roles(lay: Layout, emergency_state: str) -> _EdgeRoles:
     is_move = (lay.kind == TRANSITION) | (lay.kind == QUEUE_HAZARD)
     referral = [(lay.kind == REFERRAL) & (dst_k == 1 + 2 * p) for p in range(len(lay.programmes))]
     return _EdgeRoles(
-        is_move=is_move, move_t=lay.transition_of[is_move], move_row=lay.rate_row[is_move], move_b=src_b[is_move], move_k=src_k[is_move],
+        is_move=is_move, move_t=lay.transition_of[is_move], move_row=lay.rate_row[is_move],
+        move_b=src_b[is_move], move_k=src_k[is_move],
         to_emergency=(lay.kind == QUEUE_HAZARD) & (dst_c == c_index.get(emergency_state, -1)),
         ageing=lay.kind == AGEING, ageing_b=src_b[lay.kind == AGEING], referral=referral,
         referral_state=[[lay.compartments[c] for c in src_c[mask]] for mask in referral],

@@ -206,7 +206,7 @@ def _transition_problems(s: Scenario, state: Any, band_keys: Any) -> Iterator[tu
 
 def _origin_problems(s: Scenario) -> Found:
     """`remember_origin`, `origin:` on transitions, `initial_waiting` and `delayed_discharge` must fit the model."""
-    states, all_states = list(s.states), s.all_states
+    states = list(s.states)
     pairs = {(t.from_state, t.to) for t in s.transitions if t.origin is None}
     for i, name in enumerate(s.remember_origin):
         if name not in states:
