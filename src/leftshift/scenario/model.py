@@ -66,13 +66,15 @@ class _OmitDefaults(_Frozen):
             for name in self._omit_if_default:
                 if getattr(self, name) == type(self).model_fields[name].default:
                     data.pop(name, None)
+            for item in data.get("transitions", []):  # transitions' `origin` likewise
+                if isinstance(item, dict) and item.get("origin", "") is None:
+                    del item["origin"]
         return data
 
 
-class Transition(_OmitDefaults):
+class Transition(_Frozen):
     """An annual hazard per person from one state to another, by age band."""
 
-    _omit_if_default = ("origin",)
     from_state: str = Field(alias="from")
     to: str
     rate: BandValues = Field(description="annual hazard per person; a number applies to every band")
@@ -85,13 +87,12 @@ class Transition(_OmitDefaults):
         return f"{self.from_state}->{self.to}"
 
 
-class SplitTransition(_OmitDefaults):
+class SplitTransition(_Frozen):
     """Shorthand for one transition per destination with rate x share (e.g. discharge pathways).
 
     Kept as written, so that `transitions[i]` in errors, `--set` and reports means the file's item i.
     """
 
-    _omit_if_default = ("origin",)
     from_state: str = Field(alias="from")
     rate: BandValues = Field(description="total annual hazard out of `from` by these routes")
     split: dict[str, Share] = Field(description="share of the moves going to each state; the shares sum to 1")
@@ -115,7 +116,7 @@ class SplitTransition(_OmitDefaults):
 
 
 def _item_kind(item: Any) -> str:
-    return "(split)" if isinstance(item, dict) and "split" in item else "(move)"
+    return "(split)" if (isinstance(item, dict) and "split" in item) or isinstance(item, SplitTransition) else "(move)"
 
 
 TransitionItem = Annotated[
