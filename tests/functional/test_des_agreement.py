@@ -119,3 +119,57 @@ def test_tables_line_up_with_the_stock_flow_engine(runs) -> None:
     programmes = des.programmes.groupby("time")[["funded_places", "spend_gbp"]].mean()
     expected = ref.programmes.set_index("time")[["funded_places", "spend_gbp"]]
     assert np.allclose(programmes.to_numpy(), expected.to_numpy())  # deterministic in both engines
+
+
+def origin_scenario() -> Scenario:
+    """Care home residents admitted to hospital remember it and go back at their own rate
+    (`remember_origin`); 40 people start delayed in hospital for a nursing home that has no places
+    (`initial_waiting`), with a medically fit death rate (`delayed_discharge`). No queue is ever served,
+    so both engines model the same continuous-time chain and must agree within statistical error."""
+    return scenario_from_dict({
+        "name": "origins", "start_year": 2026, "horizon_years": 2, "seed": 5,
+        "age_bands": ["65-84", "85+"], "states": ["community", "residential", "acute", "nursing"],
+        "remember_origin": ["acute"],
+        "initial": {"community": {"65-84": 2000, "85+": 500}, "residential": {"85+": 300}, "acute": {"85+": 20}},
+        "initial_waiting": {"acute->nursing": {"85+": 40}},
+        "delayed_discharge": {"death_rate": 0.4},
+        "transitions": [
+            {"from": "community", "to": "acute", "rate": 0.3},
+            {"from": "community", "to": "residential", "rate": 0.02},
+            {"from": "community", "to": "dead", "rate": 0.05},
+            {"from": "residential", "to": "acute", "rate": 0.8},
+            {"from": "residential", "to": "dead", "rate": 0.35},
+            {"from": "acute", "rate": 36.5, "split": {"community": 0.9, "residential": 0.03, "dead": 0.07}},
+            {"from": "acute", "origin": "residential", "rate": 30, "split": {"residential": 0.85, "dead": 0.15}},
+            {"from": "acute", "to": "nursing", "rate": 0},
+            {"from": "nursing", "to": "dead", "rate": 0.3},
+        ],
+        "capacity": {"nursing": {"places": 0}},
+        "costs": {"per_person_week": {"acute": {"nhs": 2800}, "residential": {"council": 700}}},
+        "demography": {"ageing": {"65-84": 0.05}},
+    })  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def origin_runs():
+    s = origin_scenario()
+    return run_des(s, replications=REPLICATIONS, jobs=2), to_result(simulate(s))
+
+
+def test_remembered_origins_and_initial_queues_agree(origin_runs) -> None:
+    des, ref = origin_runs
+    keys = ["time", "state", "age_band"]
+    grid = des.timeseries.groupby([*keys, "replication"])["people"].sum().unstack("replication", fill_value=0.0)
+    _check(grid, ref.timeseries.groupby(keys)["people"].sum(), "people by state and band (origins)")
+    flow_keys = ["kind", "source", "target"]
+    flows = des.flows.groupby([*flow_keys, "replication"])["people"].sum().unstack("replication", fill_value=0.0)
+    _check(flows, ref.flows.groupby(flow_keys)["people"].sum(), "flows (origins)")
+    costs = des.costs.groupby(["service", "replication"])["cost_gbp"].sum().unstack("replication")
+    _check(costs, ref.costs.groupby("service")["cost_gbp"].sum(), "cost by service (origins)")
+    start = ref.timeseries.query("time == 0 and state == 'waiting:acute->nursing'")["people"].sum()
+    assert start == 40 == des.timeseries.query("time == 0 and state == 'waiting:acute->nursing'")["people"].sum() / (
+        REPLICATIONS)  # fmt: skip
+    back = ref.flows.query("kind == 'transition' and source == 'acute' and target == 'residential'")["people"].sum()
+    assert back > 0.8 * ref.flows.query("source == 'residential' and target == 'acute'")["people"].sum()
+    waits = des.extra["waits"]
+    assert set(waits["outcome"]) == {"died_waiting", "still_waiting"}  # the 40 never get a place
