@@ -124,15 +124,16 @@ def test_tables_line_up_with_the_stock_flow_engine(runs) -> None:
 def origin_scenario() -> Scenario:
     """Care home residents admitted to hospital remember it and go back at their own rate
     (`remember_origin`); 40 people start delayed in hospital for a nursing home that has no places
-    (`initial_waiting`), with a medically fit death rate (`delayed_discharge`). No queue is ever served,
+    and 30 for home care that has none either (`initial_waiting`), with a medically fit death rate; 5% of
+    those waiting for home care come to need a nursing home each week (`delayed_discharge`). No queue is ever served,
     so both engines model the same continuous-time chain and must agree within statistical error."""
     return scenario_from_dict({
         "name": "origins", "start_year": 2026, "horizon_years": 2, "seed": 5,
-        "age_bands": ["65-84", "85+"], "states": ["community", "residential", "acute", "nursing"],
+        "age_bands": ["65-84", "85+"], "states": ["community", "residential", "acute", "nursing", "home_care"],
         "remember_origin": ["acute"],
         "initial": {"community": {"65-84": 2000, "85+": 500}, "residential": {"85+": 300}, "acute": {"85+": 20}},
-        "initial_waiting": {"acute->nursing": {"85+": 40}},
-        "delayed_discharge": {"death_rate": 0.4},
+        "initial_waiting": {"acute->nursing": {"85+": 40}, "acute->home_care": 15},
+        "delayed_discharge": {"death_rate": 0.4, "deconditioning": {"to": "nursing", "extra_share_per_week": 0.05}},
         "transitions": [
             {"from": "community", "to": "acute", "rate": 0.3},
             {"from": "community", "to": "residential", "rate": 0.02},
@@ -142,9 +143,10 @@ def origin_scenario() -> Scenario:
             {"from": "acute", "rate": 36.5, "split": {"community": 0.9, "residential": 0.03, "dead": 0.07}},
             {"from": "acute", "origin": "residential", "rate": 30, "split": {"residential": 0.85, "dead": 0.15}},
             {"from": "acute", "to": "nursing", "rate": 0},
+            {"from": "acute", "to": "home_care", "rate": 0},
             {"from": "nursing", "to": "dead", "rate": 0.3},
         ],
-        "capacity": {"nursing": {"places": 0}},
+        "capacity": {"nursing": {"places": 0}, "home_care": {"places": 0}},
         "costs": {"per_person_week": {"acute": {"nhs": 2800}, "residential": {"council": 700}}},
         "demography": {"ageing": {"65-84": 0.05}},
     })  # fmt: skip
@@ -172,4 +174,8 @@ def test_remembered_origins_and_initial_queues_agree(origin_runs) -> None:
     back = ref.flows.query("kind == 'transition' and source == 'acute' and target == 'residential'")["people"].sum()
     assert back > 0.8 * ref.flows.query("source == 'residential' and target == 'acute'")["people"].sum()
     waits = des.extra["waits"]
-    assert set(waits["outcome"]) == {"died_waiting", "still_waiting"}  # the 40 never get a place
+    assert set(waits["outcome"]) == {"died_waiting", "still_waiting", "left_waiting"}  # never a place
+    worse = ref.flows.query("kind == 'deconditioning'")
+    assert set(zip(worse["source"], worse["target"], strict=True)) == {
+        ("waiting:acute->home_care", "waiting:acute->nursing")
+    }

@@ -20,8 +20,8 @@ from leftshift.scenario.model import DEAD, WEEKS_PER_YEAR, Scenario
 NONE = "none"
 
 # Edge kinds (small ints so arrays can hold them).
-TRANSITION, QUEUE_HAZARD, AGEING, REFERRAL, COMPLETION, FADE = range(6)
-KIND_NAMES = ("transition", "transition", "ageing", "referral", "completion", "fade")
+TRANSITION, QUEUE_HAZARD, AGEING, REFERRAL, COMPLETION, FADE, DECONDITION = range(7)
+KIND_NAMES = ("transition", "transition", "ageing", "referral", "completion", "fade", "deconditioning")
 PERIODS_PER_YEAR = {"full": None, "monthly": 12, "yearly": 1}  # reporting periods: every step, or sums
 
 
@@ -136,6 +136,7 @@ def structure_key(s: Scenario) -> tuple:
         tuple(s.states), tuple(s.age_bands), s.emergency_state,
         tuple(t.key for t in s.transitions), tuple(t.origin for t in s.transitions), tuple(s.remember_origin),
         tuple(s.initial_waiting), s.delayed_discharge is not None,
+        s.delayed_discharge and s.delayed_discharge.deconditioning and s.delayed_discharge.deconditioning.to,
         tuple((k, c.when_full) for k, c in sorted(s.capacity.items())),
         tuple((iv.name, tuple(iv.eligible.states), tuple(iv.eligible.age_bands or ()), tuple(iv.referrals),
                tuple(iv.effects), iv.effect_years_after > 0) for iv in s.interventions),
@@ -197,6 +198,14 @@ def _edges(s: Scenario, lay: Layout) -> np.ndarray:
             for b in range(nb):
                 for k in range(nl):
                     edges.append((idx(qc, b, k), idx(hc, b, k), QUEUE_HAZARD, ti, ri))
+    worse = s.delayed_discharge.deconditioning if s.delayed_discharge else None
+    if worse is not None:  # people delayed in hospital for one service come to need another
+        needs = c_index[queue_name(s.emergency_state, worse.to)]
+        for f, g in lay.queues:
+            if f == s.emergency_state and g != worse.to:
+                for b in range(nb):
+                    for k in range(nl):
+                        edges.append((idx(c_index[queue_name(f, g)], b, k), idx(needs, b, k), DECONDITION, -1, -1))
     if s.demography.ageing is not False:
         for c in living:
             for b in range(nb - 1):

@@ -15,6 +15,7 @@ import numpy as np
 from leftshift.engines.model import (
     AGEING,
     COMPLETION,
+    DECONDITION,
     FADE,
     QUEUE_HAZARD,
     REFERRAL,
@@ -23,7 +24,7 @@ from leftshift.engines.model import (
     TimeGrid,
     queue_name,
 )  # fmt: skip
-from leftshift.scenario.model import DEAD, Scenario, band_width_years, split_key
+from leftshift.scenario.model import DEAD, WEEKS_PER_YEAR, Scenario, band_width_years, split_key
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,9 @@ def _edge_rates(s: Scenario, lay: Layout, roles: _EdgeRoles) -> np.ndarray:
         dead = roles.waiting_death
         ti = lay.transitions.index((s.emergency_state, DEAD))
         r[dead] = s.band_array(s.delayed_discharge.death_rate)[src_b[dead]] * mult[ti, src_k[dead]]
+    if s.delayed_discharge is not None and s.delayed_discharge.deconditioning is not None:
+        share = s.delayed_discharge.deconditioning.extra_share_per_week  # per week, as an exact hazard
+        r[lay.kind == DECONDITION] = -math.log1p(-share) * WEEKS_PER_YEAR
     r[roles.ageing] = ageing_rates(s)[roles.ageing_b]
     for p, iv in enumerate(s.interventions):
         r[roles.referral[p]] = [iv.referrals[state] for state in roles.referral_state[p]]

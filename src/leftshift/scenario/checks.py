@@ -245,6 +245,16 @@ def _origin_problems(s: Scenario) -> Found:
             for band in dd.death_rate:
                 if band not in s.age_bands:
                     yield (*loc, band), _unknown("age band", band, list(s.age_bands))
+    if dd is not None and dd.deconditioning is not None:
+        to, cap = dd.deconditioning.to, s.capacity.get(dd.deconditioning.to)
+        if (s.emergency_state, to) not in pairs or cap is None or cap.when_full != "wait":
+            yield (
+                ("delayed_discharge", "deconditioning", "to"),
+                (
+                    f"people delayed in '{s.emergency_state}' can only come to need a service they can wait for there: "
+                    f"'{to}' needs a transition '{s.emergency_state}->{to}' and capacity with when_full: wait"
+                ),
+            )
 
 
 def _demography_problems(s: Scenario, state: Any, band_keys: Any) -> Found:

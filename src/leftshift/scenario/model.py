@@ -190,12 +190,24 @@ class Intervention(_Frozen):
     description: str = ""
 
 
+class Deconditioning(_Frozen):
+    """The harm of a long wait in hospital: each week, a share of those waiting come to need `to` instead."""
+
+    to: str = Field(
+        description="the service they then need (a capacity-limited state people wait for), e.g. residential"
+    )
+    extra_share_per_week: Annotated[Real, Field(ge=0, lt=1)] = Field(
+        description="share of the people waiting (for anything else) who come to need `to` in each week of waiting"
+    )
+
+
 class DelayedDischarge(_Frozen):
     """People waiting in `emergency_state` for a full service are medically fit: their own hazards."""
 
     death_rate: BandValues | None = Field(
         None, description="annual death hazard of people waiting in hospital; absent: the hospital's own"
     )
+    deconditioning: Deconditioning | None = Field(None, description="absent: waiting does no harm")
 
 
 class Scenario(_OmitDefaults):

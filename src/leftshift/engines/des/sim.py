@@ -157,6 +157,9 @@ class _Replication:
         if p.is_queue[s]:  # a waiting person: any of the stock's waiters, with equal chance
             lst = self.waiters[s]
             waiter = lst[int(pick * len(lst))]
+            if p.is_queue[d] and p.compartment_of[d] != p.compartment_of[s]:  # deconditioned: needs another service
+                self._requeue(waiter, e, d, t)
+                return
             if p.compartment_of[d] == p.compartment_of[s]:  # aged or changed programme layer, still waiting
                 self._take(waiter)
                 for r in p.dep_move[e]:
@@ -200,6 +203,27 @@ class _Replication:
             self._depart(r2, t)
         self._removed(s, t)
         self._added(final, t)
+
+    def _requeue(self, w: _Waiter, e: int, d: int, t: float) -> None:
+        """A person waiting comes to need another service: they leave one queue (`left_waiting`) and join
+        the back of the other's, still in the same place."""
+        p = self.plan
+        self._take(w)
+        w.active = False
+        if w.req.triggered:
+            self.res[w.res].release(w.req)
+        else:
+            w.req.cancel()
+        self._row(w.res, w.origin, w.band, w.t_join, t - w.t_join, LEFT_WAITING)
+        new = _Waiter()
+        new.req = req = self.res[p.queue_res[d]].request()
+        new.res, new.t_join, new.active, new.origin, new.band = p.queue_res[d], t, True, w.origin, p.band_of[d]
+        req.waiter = new
+        req.callbacks.append(self._granted)
+        self._put(new, d)
+        self._removed(w.stock, t)
+        self._added(d, t)
+        self.flow[e] += 1
 
     def _admit_cap(self, r: int, e: int, s: int, t: float):
         """True: in now; a Request: must wait (rule `wait` with a queue to wait in); None: turned away."""
