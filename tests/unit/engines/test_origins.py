@@ -116,6 +116,10 @@ def test_waiting_death_rate_replaces_the_hospital_rate_for_delayed_patients() ->
         ({"initial_waiting": {"acute->residential": {"90+": 5}}}, "unknown age band '90\\+'"),
         ({"delayed_discharge": {"death_rate": {"90+": 1}}}, "unknown age band '90\\+'"),
         ({"delayed_dischrge": {}}, "delayed_discharge"),
+        ({"delayed_discharge": {"deconditioning": {"to": "community", "extra_share_per_week": 0.1}}},
+         "can only come to need a service"),
+        ({"delayed_discharge": {"deconditioning": {"to": "residential", "extra_share_per_week": 1}}},
+         "extra_share_per_week"),
     ],
 )  # fmt: skip
 def test_bad_keys_are_reported(change, message) -> None:
@@ -139,3 +143,20 @@ def test_origins_conserve_people() -> None:
     totals = traj.stocks[:, :, 0].sum(axis=1)
     entered = np.concatenate([[0.0], np.cumsum(traj.entrants[:, :, 0].sum(axis=1))])
     assert np.max(np.abs(totals - totals[0] - entered) / totals) < 1e-9
+
+
+def test_deconditioning_moves_the_weekly_share_between_hospital_queues() -> None:
+    data = small_scenario_dict()
+    data["delayed_discharge"] = {"deconditioning": {"to": "residential", "extra_share_per_week": 0.1}}
+    s = scenario_from_dict(data)
+    lay = build_layout(s)
+    rate = build_parameters([s], lay).rate[:, 0]
+    worse = np.flatnonzero(lay.kind == 6)
+    src, dst = lay.unravel(lay.src[worse])[0], lay.unravel(lay.dst[worse])[0]
+    assert {lay.compartments[c] for c in src} == {"waiting:acute->home_care"}
+    assert {lay.compartments[c] for c in dst} == {"waiting:acute->residential"}
+    assert np.allclose(1 - np.exp(-rate[worse] * 7 / 365.25), 0.1)
+    flows = to_result(simulate(s)).flows
+    assert flows.query("kind == 'deconditioning'")["people"].sum() > 0
+    base = to_result(simulate(scenario_from_dict(small_scenario_dict()))).flows
+    assert "deconditioning" not in set(base["kind"])
