@@ -171,7 +171,7 @@ def test_remembered_origins_and_initial_queues_agree(origin_runs) -> None:
     start = ref.timeseries.query("time == 0 and state == 'waiting:acute->nursing'")["people"].sum()
     assert start == 40 == des.timeseries.query("time == 0 and state == 'waiting:acute->nursing'")["people"].sum() / (
         REPLICATIONS)  # fmt: skip
-    back = ref.flows.query("kind == 'transition' and source == 'acute' and target == 'residential'")["people"].sum()
+    back = ref.flows.query("kind == 'return' and source == 'acute' and target == 'residential'")["people"].sum()
     assert back > 0.8 * ref.flows.query("source == 'residential' and target == 'acute'")["people"].sum()
     waits = des.extra["waits"]
     assert set(waits["outcome"]) == {"died_waiting", "still_waiting", "left_waiting"}  # never a place

@@ -254,7 +254,9 @@ def _capacity_resources(s: Scenario, lay: Layout) -> list[Resource]:
         state_cs = lay.compartments_of_state(name)
         waiting_here = [c_index[queue_name(f, g)] for f, g in lay.queues if f == name]
         waiting_for = [(c_index[queue_name(f, g)]) for f, g in lay.queues if g == name]
-        occupied = np.concatenate([*[lay.stocks_of(x) for x in state_cs], *[lay.stocks_of(q) for q in waiting_here]])
+        held = [c_index[origin_name(*o)] for o in lay.origins if o[1] == name]  # in hospital, keeping their place
+        occupied = np.concatenate([*[lay.stocks_of(x) for x in state_cs], *[lay.stocks_of(q) for q in waiting_here],
+                                   *[lay.stocks_of(x) for x in held]])  # fmt: skip
         occ = _stock_mask(lay, occupied)
         target_is_state = _stock_mask(lay, np.concatenate([lay.stocks_of(x) for x in state_cs]))
         admissions = np.flatnonzero(target_is_state[dst] & ~occ[src] & (kind != AGEING))

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leftshift.engines.model import KIND_NAMES, Layout, state_of, turned_away
+from leftshift.engines.model import KIND_NAMES, ORIGIN_MARK, TRANSITION, Layout, state_of, turned_away
 from leftshift.engines.stockflow.engine import Trajectory
 from leftshift.result import (
     COSTS_COLUMNS,
@@ -153,6 +153,12 @@ def flow_keys(layout: Layout, entry_state: str) -> dict[str, np.ndarray]:
     sc, sb, sk = layout.unravel(layout.src)
     dc = layout.unravel(layout.dst)[0]
     kinds = [obj(KIND_NAMES)[layout.kind]]
+    if layout.origins:  # going back to the held place one came from is a return, not an admission
+        held = {i for i, c in enumerate(layout.compartments) if ORIGIN_MARK in c}
+        names = layout.compartments
+        back = [layout.kind[e] == TRANSITION and int(sc[e]) in held
+                and names[sc[e]].split(ORIGIN_MARK)[1] == names[dc[e]] for e in range(len(sc))]  # fmt: skip
+        kinds[0] = np.where(back, "return", kinds[0]).astype(object)
     keys = [(comp[sc], comp[dc], bands[sb], layers[layout.edge_programme()])]
     adm, join = _queue_joins(layout)
     e = adm[join >= 0]

@@ -39,11 +39,12 @@ def test_layout_has_an_origin_compartment_reported_as_its_state() -> None:
     out = {lay.compartments[x] for x in dst_c[src_c == c]} - {"acute|from:residential"}
     assert out == {"residential", "dead"}  # its own transitions only, none of acute's plain ones
     residential = next(r for r in lay.resources if r.name == "residential")
+    assert c in set(lay.unravel(residential.occupied)[0])  # the care home place is held during the stay
     to_hospital = np.flatnonzero(dst_c == c)
-    assert set(to_hospital[lay.kind[to_hospital] == 0]) <= set(residential.departures)  # place released
-    from_origin = src_c[residential.admissions] == c  # the way back is an admission that can wait
-    queue = lay.compartments.index("waiting:acute->residential")
-    assert from_origin.any() and (lay.unravel(residential.join_queue[from_origin])[0] == queue).all()
+    assert not set(to_hospital) & set(residential.departures)
+    assert not (src_c[residential.admissions] == c).any()  # going back is not an admission: no queue
+    deaths = np.flatnonzero((src_c == c) & (dst_c == lay.compartments.index("dead")))
+    assert set(deaths) <= set(residential.departures)  # dying in hospital frees the place
     result = to_result(simulate(s))
     assert not result.timeseries["state"].str.contains("from:").any()
     assert not result.flows["source"].str.contains("from:").any()
