@@ -123,10 +123,12 @@ def test_tables_line_up_with_the_stock_flow_engine(runs) -> None:
 
 def origin_scenario() -> Scenario:
     """Care home residents admitted to hospital remember it and go back at their own rate
-    (`remember_origin`); 40 people start delayed in hospital for a nursing home that has no places
-    and 30 for home care that has none either (`initial_waiting`), with a medically fit death rate; 5% of
-    those waiting for home care come to need a nursing home each week (`delayed_discharge`). No queue is ever served,
-    so both engines model the same continuous-time chain and must agree within statistical error."""
+    (`remember_origin`), keeping their care home place meanwhile; 40 people start delayed in hospital
+    for a nursing home that has no places and 15 a band for home care that has none either
+    (`initial_waiting`), with a medically fit death rate; 5% of those waiting for home care come to
+    need a nursing home each week (`delayed_discharge`). No queue is ever served and care homes have
+    places to spare, so both engines model the same continuous-time chain and must agree within
+    statistical error."""
     return scenario_from_dict({
         "name": "origins", "start_year": 2026, "horizon_years": 2, "seed": 5,
         "age_bands": ["65-84", "85+"], "states": ["community", "residential", "acute", "nursing", "home_care"],
@@ -146,7 +148,7 @@ def origin_scenario() -> Scenario:
             {"from": "acute", "to": "home_care", "rate": 0},
             {"from": "nursing", "to": "dead", "rate": 0.3},
         ],
-        "capacity": {"nursing": {"places": 0}, "home_care": {"places": 0}},
+        "capacity": {"nursing": {"places": 0}, "home_care": {"places": 0}, "residential": {"places": 5000}},
         "costs": {"per_person_week": {"acute": {"nhs": 2800}, "residential": {"council": 700}}},
         "demography": {"ageing": {"65-84": 0.05}},
     })  # fmt: skip
@@ -173,7 +175,12 @@ def test_remembered_origins_and_initial_queues_agree(origin_runs) -> None:
         REPLICATIONS)  # fmt: skip
     back = ref.flows.query("kind == 'return' and source == 'acute' and target == 'residential'")["people"].sum()
     assert back > 0.8 * ref.flows.query("source == 'residential' and target == 'acute'")["people"].sum()
-    waits = des.extra["waits"]
+    occupied = des.queues.pivot_table(index=["time", "resource"], columns="replication", values="occupied")
+    _check(occupied, ref.queues.set_index(["time", "resource"])["occupied"], "occupied places (held in hospital)")
+    held = ref.queues.query("resource == 'residential'")["occupied"].to_numpy()
+    in_homes = ref.timeseries.query("state == 'residential'").groupby("time")["people"].sum().to_numpy()[1:]
+    assert (held > in_homes + 1).all()  # residents in hospital keep their place
+    waits = des.extra["waits"].query("resource != 'residential'")
     assert set(waits["outcome"]) == {"died_waiting", "still_waiting", "left_waiting"}  # never a place
     worse = ref.flows.query("kind == 'deconditioning'")
     assert set(zip(worse["source"], worse["target"], strict=True)) == {
