@@ -157,3 +157,15 @@ def test_people_are_conserved_with_origins_and_initial_queues(scenario):
     assert not result.timeseries.duplicated(["time", "state", "age_band", "programme"]).any()
     by_time = result.timeseries.groupby("time")["people"].sum().to_numpy()
     assert np.allclose(by_time, totals, rtol=1e-12)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(origin_scenarios())
+def test_held_places_never_take_a_service_over_its_places(scenario):
+    traj = simulate(scenario)
+    for i, resource in enumerate(traj.layout.resources[: traj.layout.n_capacity]):
+        if resource.rule == "overflow":
+            continue
+        initial = traj.stocks[0, resource.occupied, 0].sum()
+        over = traj.occupied[:, i, 0] - np.maximum(traj.places[:, i, 0], initial)
+        assert over.max() <= 1e-6 * max(1.0, traj.places[:, i, 0].max())
