@@ -31,8 +31,11 @@ stocks); `person_years` spent in the stock during that step (0 at time 0). Queue
 
 FLOWS_COLUMNS = ["time", "year", "kind", "source", "target", "age_band", "programme", "people"]
 """People moved during the step ending at `time`. `kind`: transition, ageing, entry, referral,
-completion, fade, queue_join, queue_admit, entry. Source and target are stock names; `programme` is
-the moving people's programme before the move (for a referral, the programme they join)."""
+completion, fade, queue_join, queue_admit, entry; with `remember_origin`, `return` (back from a state that
+remembers origins to the origin, whose place was held: not an admission); with
+`delayed_discharge.deconditioning`, `deconditioning` (from one hospital queue to another). Source and target
+are stock names; `programme` is the moving people's programme before the move (for a referral, the programme
+they join)."""
 
 COSTS_COLUMNS = ["time", "year", "service", "payer", "cost_gbp", "cost_gbp_discounted"]
 """Cost incurred during the step ending at `time`, by service (a state, a transition `a->b`, a

@@ -161,3 +161,70 @@ def test_changing_capacity_agrees_with_the_stock_flow_engine(capacity) -> None:
     q = stats.t.ppf(1 - FAMILY_ALPHA / (2 * len(yearly)), reps - 1)
     places = flow.groupby("year")["capacity"].mean()
     assert ((mean - reference).abs() <= q * se + 0.02 * places).all(), pd.DataFrame({"des": mean, "flow": reference})
+
+
+def origin_scenario() -> Scenario:
+    """Care home residents admitted to hospital remember it and go back at their own rate
+    (`remember_origin`), keeping their care home place meanwhile; 40 people start delayed in hospital
+    for a nursing home that has no places and 15 a band for home care that has none either
+    (`initial_waiting`), with a medically fit death rate; 5% of those waiting for home care come to
+    need a nursing home each week (`delayed_discharge`). No queue is ever served and care homes have
+    places to spare, so both engines model the same continuous-time chain and must agree within
+    statistical error."""
+    return scenario_from_dict({
+        "name": "origins", "start_year": 2026, "horizon_years": 2, "seed": 5,
+        "age_bands": ["65-84", "85+"], "states": ["community", "residential", "acute", "nursing", "home_care"],
+        "remember_origin": ["acute"],
+        "initial": {"community": {"65-84": 2000, "85+": 500}, "residential": {"85+": 300}, "acute": {"85+": 20}},
+        "initial_waiting": {"acute->nursing": {"85+": 40}, "acute->home_care": 15},
+        "delayed_discharge": {"death_rate": 0.4, "deconditioning": {"to": "nursing", "extra_share_per_week": 0.05}},
+        "transitions": [
+            {"from": "community", "to": "acute", "rate": 0.3},
+            {"from": "community", "to": "residential", "rate": 0.02},
+            {"from": "community", "to": "dead", "rate": 0.05},
+            {"from": "residential", "to": "acute", "rate": 0.8},
+            {"from": "residential", "to": "dead", "rate": 0.35},
+            {"from": "acute", "rate": 36.5, "split": {"community": 0.9, "residential": 0.03, "dead": 0.07}},
+            {"from": "acute", "origin": "residential", "rate": 30, "split": {"residential": 0.85, "dead": 0.15}},
+            {"from": "acute", "to": "nursing", "rate": 0},
+            {"from": "acute", "to": "home_care", "rate": 0},
+            {"from": "nursing", "to": "dead", "rate": 0.3},
+        ],
+        "capacity": {"nursing": {"places": 0}, "home_care": {"places": 0}, "residential": {"places": 5000}},
+        "costs": {"per_person_week": {"acute": {"nhs": 2800}, "residential": {"council": 700}}},
+        "demography": {"ageing": {"65-84": 0.05}},
+    })  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def origin_runs():
+    s = origin_scenario()
+    return run_des(s, replications=REPLICATIONS, jobs=2), to_result(simulate(s))
+
+
+def test_remembered_origins_and_initial_queues_agree(origin_runs) -> None:
+    des, ref = origin_runs
+    keys = ["time", "state", "age_band"]
+    grid = des.timeseries.groupby([*keys, "replication"])["people"].sum().unstack("replication", fill_value=0.0)
+    _check(grid, ref.timeseries.groupby(keys)["people"].sum(), "people by state and band (origins)")
+    flow_keys = ["kind", "source", "target"]
+    flows = des.flows.groupby([*flow_keys, "replication"])["people"].sum().unstack("replication", fill_value=0.0)
+    _check(flows, ref.flows.groupby(flow_keys)["people"].sum(), "flows (origins)")
+    costs = des.costs.groupby(["service", "replication"])["cost_gbp"].sum().unstack("replication")
+    _check(costs, ref.costs.groupby("service")["cost_gbp"].sum(), "cost by service (origins)")
+    start = ref.timeseries.query("time == 0 and state == 'waiting:acute->nursing'")["people"].sum()
+    assert start == 40 == des.timeseries.query("time == 0 and state == 'waiting:acute->nursing'")["people"].sum() / (
+        REPLICATIONS)  # fmt: skip
+    back = ref.flows.query("kind == 'return' and source == 'acute' and target == 'residential'")["people"].sum()
+    assert back > 0.8 * ref.flows.query("source == 'residential' and target == 'acute'")["people"].sum()
+    occupied = des.queues.pivot_table(index=["time", "resource"], columns="replication", values="occupied")
+    _check(occupied, ref.queues.set_index(["time", "resource"])["occupied"], "occupied places (held in hospital)")
+    held = ref.queues.query("resource == 'residential'")["occupied"].to_numpy()
+    in_homes = ref.timeseries.query("state == 'residential'").groupby("time")["people"].sum().to_numpy()[1:]
+    assert (held > in_homes + 1).all()  # residents in hospital keep their place
+    waits = des.extra["waits"].query("resource != 'residential'")
+    assert set(waits["outcome"]) == {"died_waiting", "still_waiting", "left_waiting"}  # never a place
+    worse = ref.flows.query("kind == 'deconditioning'")
+    assert set(zip(worse["source"], worse["target"], strict=True)) == {
+        ("waiting:acute->home_care", "waiting:acute->nursing")
+    }

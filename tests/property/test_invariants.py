@@ -123,3 +123,49 @@ def test_pruning_unreachable_flows_changes_nothing(scenario):
     assert len(pruned.layout.src) <= len(full.layout.src)
     np.testing.assert_allclose(pruned.stocks, full.stocks, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(pruned.costs, full.costs, rtol=1e-9, atol=1e-6)
+
+
+@st.composite
+def origin_scenarios(draw):
+    """The scenarios above with hospital stays that remember care home and home care origins, people
+    already waiting at the start and a death rate of their own for people delayed in hospital."""
+    data = draw(scenarios()).model_dump(by_alias=True, exclude={"uncertainty", "correlations", "sources"})
+    data["remember_origin"] = ["acute"]
+    data["transitions"] += [
+        {"from": "residential", "to": "acute", "rate": draw(RATE)},
+        {"from": "acute", "origin": "residential", "rate": draw(st.floats(5.0, 60.0)),
+         "split": {"residential": draw(st.floats(0.5, 0.95)), "dead": 0.05, "community": 0.0}},
+        {"from": "acute", "origin": "home_care", "to": "home_care", "rate": draw(st.floats(5.0, 60.0))},
+    ]  # fmt: skip
+    data["transitions"][-2]["split"]["community"] = 0.95 - data["transitions"][-2]["split"]["residential"]
+    if data["capacity"]["residential"]["when_full"] == "wait":
+        data["initial_waiting"] = {"acute->residential": draw(st.floats(0, 100))}
+    data["delayed_discharge"] = {"death_rate": draw(st.floats(0.0, 2.0))}
+    return scenario_from_dict(data)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(origin_scenarios())
+def test_people_are_conserved_with_origins_and_initial_queues(scenario):
+    traj = simulate(scenario)
+    totals = traj.stocks[:, :, 0].sum(axis=1)
+    entered = np.concatenate([[0.0], np.cumsum(traj.entrants[:, :, 0].sum(axis=1))])
+    expected = totals[0] + entered
+    assert np.max(np.abs(totals - expected) / expected) < 1e-9
+    assert traj.stocks.min() >= -1e-9 * expected.max()
+    result = to_result(traj)
+    assert not result.timeseries.duplicated(["time", "state", "age_band", "programme"]).any()
+    by_time = result.timeseries.groupby("time")["people"].sum().to_numpy()
+    assert np.allclose(by_time, totals, rtol=1e-12)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(origin_scenarios())
+def test_held_places_never_take_a_service_over_its_places(scenario):
+    traj = simulate(scenario)
+    for i, resource in enumerate(traj.layout.resources[: traj.layout.n_capacity]):
+        if resource.rule == "overflow":
+            continue
+        initial = traj.stocks[0, resource.occupied, 0].sum()
+        over = traj.occupied[:, i, 0] - np.maximum(traj.places[:, i, 0], initial)
+        assert over.max() <= 1e-6 * max(1.0, traj.places[:, i, 0].max())

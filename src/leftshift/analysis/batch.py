@@ -31,7 +31,7 @@ class _Index:
 
     def __init__(self, traj: Trajectory) -> None:
         layout, s = traj.layout, traj.scenarios[0]
-        comp, layers = np.array(layout.compartments, dtype=object), np.array(layout.layers, dtype=object)
+        comp, layers = np.array(layout.state_names, dtype=object), np.array(layout.layers, dtype=object)
         c_stock, _, k_stock = layout.unravel(np.arange(layout.n_stocks))
         self.state_of_stock = comp[c_stock]
         self.stocks = stock_rows(s, comp[c_stock], layers[k_stock])
@@ -117,7 +117,7 @@ def summarise(traj: Trajectory) -> BatchSummary:
         if d.at_end:  # people at the horizon: the last stocks, not a sum over the years
             metrics[name] = traj.stocks[-1][ix.stocks[d.rows]].sum(axis=0) * d.factor
     metrics = {name: metrics[name] for name in METRICS}  # the order of metrics.compute
-    for state in (c for c in traj.layout.compartments if c != DEAD):
+    for state in (c for c in dict.fromkeys(traj.layout.state_names) if c != DEAD):
         series[f"people:{state}"] = traj.stocks[1:, ix.state_of_stock == state].sum(axis=1)
     years = traj.grid.period_years(traj.scenarios[0].start_year)
     return BatchSummary(metrics, years, annual, annual_d, series, _unused_fixed(traj))

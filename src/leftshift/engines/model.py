@@ -10,7 +10,7 @@ The numbers are in `parameters.py`, the prices in `pricing.py`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -20,13 +20,26 @@ from leftshift.scenario.model import DEAD, WEEKS_PER_YEAR, Scenario
 NONE = "none"
 
 # Edge kinds (small ints so arrays can hold them).
-TRANSITION, QUEUE_HAZARD, AGEING, REFERRAL, COMPLETION, FADE = range(6)
-KIND_NAMES = ("transition", "transition", "ageing", "referral", "completion", "fade")
+TRANSITION, QUEUE_HAZARD, AGEING, REFERRAL, COMPLETION, FADE, DECONDITION = range(7)
+KIND_NAMES = ("transition", "transition", "ageing", "referral", "completion", "fade", "deconditioning")
 PERIODS_PER_YEAR = {"full": None, "monthly": 12, "yearly": 1}  # reporting periods: every step, or sums
 
 
 def queue_name(origin: str, target: str) -> str:
     return f"waiting:{origin}->{target}"
+
+
+ORIGIN_MARK = "|from:"
+
+
+def origin_name(state: str, origin: str) -> str:
+    """The compartment of people in a state that remembers origins who came from `origin`."""
+    return f"{state}{ORIGIN_MARK}{origin}"
+
+
+def state_of(compartment: str) -> str:
+    """The state a compartment reports as: `acute|from:residential` is `acute`; others are themselves."""
+    return compartment.split(ORIGIN_MARK)[0]
 
 
 def queue_pair(compartment: str) -> tuple[str, str]:
@@ -63,6 +76,23 @@ class Layout:
     transition_of: np.ndarray  # transition index an edge counts as (-1 for none)
     resources: tuple[Resource, ...]  # capacity states first, then programmes
     n_capacity: int
+    origins: tuple[tuple[str, str], ...] = ()  # (state, origin) of each origin compartment, after the queues
+    rate_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # scenario transition of an edge
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        """The state each compartment reports as (origin compartments as their plain state)."""
+        return tuple(state_of(c) for c in self.compartments)
+
+    def entry_compartment(self, origin: str, target: str) -> str:
+        """Where someone moving from state `origin` into `target` lands (an origin compartment if it has one)."""
+        name = origin_name(target, origin)
+        return name if name in self.compartments else target
+
+    def compartments_of_state(self, state: str) -> list[int]:
+        """The compartments that make up a state: itself and its origin compartments."""
+        return [i for i, c in enumerate(self.compartments) if c == state or (state_of(c) == state and c != state
+                                                                              and ORIGIN_MARK in c)]  # fmt: skip
 
     def edge_programme(self) -> np.ndarray:
         """Layer each edge reports under: the moving people's, or for a referral the programme joined."""
@@ -104,7 +134,9 @@ def structure_key(s: Scenario) -> tuple:
     """Scenarios with equal keys share a layout and can run in one vectorised batch."""
     return (
         tuple(s.states), tuple(s.age_bands), s.emergency_state,
-        tuple(t.key for t in s.transitions),
+        tuple(t.key for t in s.transitions), tuple(t.origin for t in s.transitions), tuple(s.remember_origin),
+        tuple(s.initial_waiting), s.delayed_discharge is not None,
+        s.delayed_discharge and s.delayed_discharge.deconditioning and s.delayed_discharge.deconditioning.to,
         tuple((k, c.when_full, *(("budget",) if c.bought else ())) for k, c in sorted(s.capacity.items())),
         tuple((iv.name, tuple(iv.eligible.states), tuple(iv.eligible.age_bands or ()), tuple(iv.referrals),
                tuple(iv.effects), iv.effect_years_after > 0) for iv in s.interventions),
@@ -114,79 +146,95 @@ def structure_key(s: Scenario) -> tuple:
 
 def build_layout(s: Scenario, prune: bool = True) -> Layout:
     """The stocks and flows of a scenario; `prune=False` keeps flows out of unreachable stocks (tests)."""
-    transitions = tuple((t.from_state, t.to) for t in s.transitions)
+    transitions = tuple(dict.fromkeys((t.from_state, t.to) for t in s.transitions))
     queues = tuple(
         (f, g) for f, g in transitions if g in s.capacity and s.capacity[g].when_full == "wait" and f != DEAD
     )
-    compartments = (*s.states, DEAD, *(queue_name(f, g) for f, g in queues))
+    origins = tuple(dict.fromkeys((t.from_state, t.origin) for t in s.transitions if t.origin is not None))
+    compartments = (*s.states, DEAD, *(queue_name(f, g) for f, g in queues), *(origin_name(*o) for o in origins))
     programmes = tuple(iv.name for iv in s.interventions)
     layers = (NONE, *[name for p in programmes for name in (p, f"after:{p}")])
     bands = tuple(s.age_bands)
     skeleton = Layout(  # no flows yet: its index helpers are what the flows are built with
         compartments=compartments, bands=bands, layers=layers, transitions=transitions, queues=queues,
         programmes=programmes, src=np.zeros(0, np.int64), dst=np.zeros(0, np.int64), kind=np.zeros(0, np.int64),
-        transition_of=np.zeros(0, np.int64), resources=(), n_capacity=0,
+        transition_of=np.zeros(0, np.int64), resources=(), n_capacity=0, origins=origins,
     )  # fmt: skip
     edge_array = _edges(s, skeleton)
     if prune:
         edge_array = _reachable_only(edge_array, _queue_moves(skeleton), len(layers))
     edge_array = edge_array[np.argsort(edge_array[:, 1], kind="stable")]  # by target, for reduceat
-    src, dst, kind, trans = (edge_array[:, i].copy() for i in range(4))
-    wired = replace(skeleton, src=src, dst=dst, kind=kind, transition_of=trans)
+    src, dst, kind, trans, rate_row = (edge_array[:, i].copy() for i in range(5))
+    wired = replace(skeleton, src=src, dst=dst, kind=kind, transition_of=trans, rate_row=rate_row)
     capacity = _capacity_resources(s, wired)
     resources = (*capacity, *_programme_resources(wired))
     return replace(wired, resources=resources, n_capacity=len(capacity))
 
 
 def _edges(s: Scenario, lay: Layout) -> np.ndarray:
-    """Every flow as rows (source stock, target stock, kind, transition), in a fixed order."""
+    """Every flow as rows (source stock, target stock, kind, transition, scenario transition whose rate it
+    takes or -1), in a fixed order. A transition with `origin` leaves that origin's compartment; a move into
+    a state that remembers origins lands in the mover's origin compartment if there is one."""
     idx, (_, nb, nl) = lay.index, lay.shape
     c_index = {name: i for i, name in enumerate(lay.compartments)}
     t_index = {pair: i for i, pair in enumerate(lay.transitions)}
-    edges: list[tuple[int, int, int, int]] = []
+    plain_row = {(t.from_state, t.to): ri for ri, t in enumerate(s.transitions) if t.origin is None}
+    edges: list[tuple[int, int, int, int, int]] = []
     living = [c for c, name in enumerate(lay.compartments) if name != DEAD]
-    for ti, (f, g) in enumerate(lay.transitions):
+    for ri, t in enumerate(s.transitions):
+        ti = t_index[(t.from_state, t.to)]
+        f = c_index[t.from_state if t.origin is None else origin_name(t.from_state, t.origin)]
+        g = c_index[lay.entry_compartment(t.from_state, t.to)]
         for b in range(nb):
             for k in range(nl):
-                edges.append((idx(c_index[f], b, k), idx(c_index[g], b, k), TRANSITION, ti))
+                edges.append((idx(f, b, k), idx(g, b, k), TRANSITION, ti, ri))
     for f, g in lay.queues:
         qc = c_index[queue_name(f, g)]
         for hazard_target in (DEAD, s.emergency_state):
-            ti = t_index.get((f, hazard_target))
-            if ti is None or hazard_target in (f, g):  # waiting for hospital is not a way into it
+            ti, ri = t_index.get((f, hazard_target)), plain_row.get((f, hazard_target))
+            if ti is None or ri is None or hazard_target in (f, g):  # waiting for hospital is not a way into it
                 continue
+            hc = c_index[lay.entry_compartment(f, hazard_target)]
             for b in range(nb):
                 for k in range(nl):
-                    edges.append((idx(qc, b, k), idx(c_index[hazard_target], b, k), QUEUE_HAZARD, ti))
+                    edges.append((idx(qc, b, k), idx(hc, b, k), QUEUE_HAZARD, ti, ri))
+    worse = s.delayed_discharge.deconditioning if s.delayed_discharge else None
+    if worse is not None:  # people delayed in hospital for one service come to need another
+        needs = c_index[queue_name(s.emergency_state, worse.to)]
+        for f, g in lay.queues:
+            if f == s.emergency_state and g != worse.to:
+                for b in range(nb):
+                    for k in range(nl):
+                        edges.append((idx(c_index[queue_name(f, g)], b, k), idx(needs, b, k), DECONDITION, -1, -1))
     if s.demography.ageing is not False:
         for c in living:
             for b in range(nb - 1):
                 for k in range(nl):
-                    edges.append((idx(c, b, k), idx(c, b + 1, k), AGEING, -1))
+                    edges.append((idx(c, b, k), idx(c, b + 1, k), AGEING, -1, -1))
     for p, iv in enumerate(s.interventions):
         k_in, k_after = 1 + 2 * p, 2 + 2 * p
         bands_ok = [b for b, name in enumerate(lay.bands) if iv.eligible.age_bands is None
                     or name in iv.eligible.age_bands]  # fmt: skip
         for state in iv.referrals:
             for b in bands_ok:
-                edges.append((idx(c_index[state], b, 0), idx(c_index[state], b, k_in), REFERRAL, -1))
+                edges.append((idx(c_index[state], b, 0), idx(c_index[state], b, k_in), REFERRAL, -1, -1))
         for c in living:
             for b in range(nb):
                 after = k_after if iv.effect_years_after > 0 else 0
-                edges.append((idx(c, b, k_in), idx(c, b, after), COMPLETION, -1))
+                edges.append((idx(c, b, k_in), idx(c, b, after), COMPLETION, -1, -1))
                 if iv.effect_years_after > 0:
-                    edges.append((idx(c, b, k_after), idx(c, b, 0), FADE, -1))
-    return np.array(edges, dtype=np.int64).reshape(-1, 4)
+                    edges.append((idx(c, b, k_after), idx(c, b, 0), FADE, -1, -1))
+    return np.array(edges, dtype=np.int64).reshape(-1, 5)
 
 
 def _queue_moves(lay: Layout) -> np.ndarray:
     """Moves the capacity rules make outside the edges: joining a queue, and leaving it for a place."""
     idx, (_, nb, nl) = lay.index, lay.shape
     c_index = {name: i for i, name in enumerate(lay.compartments)}
-    moves = [(idx(c_index[f], b, k), idx(c_index[queue_name(f, g)], b, k)) for f, g in lay.queues
-             for b in range(nb) for k in range(nl)]  # fmt: skip
-    moves += [(idx(c_index[queue_name(f, g)], b, k), idx(c_index[g], b, k)) for f, g in lay.queues
-              for b in range(nb) for k in range(nl)]  # fmt: skip
+    moves = [(idx(c, b, k), idx(c_index[queue_name(f, g)], b, k)) for f, g in lay.queues
+             for c in lay.compartments_of_state(f) for b in range(nb) for k in range(nl)]  # fmt: skip
+    moves += [(idx(c_index[queue_name(f, g)], b, k), idx(c_index[lay.entry_compartment(f, g)], b, k))
+              for f, g in lay.queues for b in range(nb) for k in range(nl)]  # fmt: skip
     return np.array(moves, dtype=np.int64).reshape(-1, 2)
 
 
@@ -203,23 +251,27 @@ def _capacity_resources(s: Scenario, lay: Layout) -> list[Resource]:
     resources = []
     for name in s.capacity:
         rule = s.capacity[name].when_full
-        c = c_index[name]
+        state_cs = lay.compartments_of_state(name)
         waiting_here = [c_index[queue_name(f, g)] for f, g in lay.queues if f == name]
         waiting_for = [(c_index[queue_name(f, g)]) for f, g in lay.queues if g == name]
-        occupied = np.concatenate([lay.stocks_of(c), *[lay.stocks_of(q) for q in waiting_here]])
+        held = [c_index[origin_name(*o)] for o in lay.origins if o[1] == name]  # in hospital, keeping their place
+        occupied = np.concatenate([*[lay.stocks_of(x) for x in state_cs], *[lay.stocks_of(q) for q in waiting_here],
+                                   *[lay.stocks_of(x) for x in held]])  # fmt: skip
         occ = _stock_mask(lay, occupied)
-        target_is_state = _stock_mask(lay, lay.stocks_of(c))
+        target_is_state = _stock_mask(lay, np.concatenate([lay.stocks_of(x) for x in state_cs]))
         admissions = np.flatnonzero(target_is_state[dst] & ~occ[src] & (kind != AGEING))
         join = np.full(len(admissions), -1, dtype=np.int64)
         if rule == "wait":
             for i, e in enumerate(admissions):
                 origin_c, b, k = lay.unravel(src[e])
-                qname = queue_name(lay.compartments[origin_c], name)
+                qname = queue_name(state_of(lay.compartments[origin_c]), name)
                 if qname in c_index:
                     join[i] = lay.index(c_index[qname], b, k)
         departures = np.flatnonzero(occ[src] & ~occ[dst])
         q_stocks = np.concatenate([lay.stocks_of(q) for q in waiting_for]) if waiting_for else np.zeros(0, np.int64)
-        q_targets = np.array([lay.index(c, *lay.unravel(q)[1:]) for q in q_stocks], dtype=np.int64)
+        lands = {c_index[queue_name(f, g)]: c_index[lay.entry_compartment(f, g)] for f, g in lay.queues if g == name}
+        q_targets = np.array([lay.index(lands[lay.unravel(q)[0]], *lay.unravel(q)[1:]) for q in q_stocks],
+                             dtype=np.int64)  # fmt: skip
         resources.append(Resource(name, rule, occupied, admissions, join, departures, q_stocks, q_targets))
     return resources
 
@@ -257,7 +309,7 @@ def _reachable_only(edges: np.ndarray, other_moves: np.ndarray, n_layers: int) -
 
 def service_names(lay: Layout) -> tuple[str, ...]:
     """The rows of both engines' costs: person-time by compartment, moves, over-capacity premiums, budgets."""
-    return (*lay.compartments, *(f"{f}->{g}" for f, g in lay.transitions),
+    return (*lay.state_names, *(f"{f}->{g}" for f, g in lay.transitions),
             *(f"overflow:{r.name}" for r in lay.resources[: lay.n_capacity]),
             *(f"intervention:{p}" for p in lay.programmes))  # fmt: skip
 

@@ -15,6 +15,7 @@ import numpy as np
 from leftshift.engines.model import (
     AGEING,
     COMPLETION,
+    DECONDITION,
     FADE,
     QUEUE_HAZARD,
     REFERRAL,
@@ -24,7 +25,7 @@ from leftshift.engines.model import (
     queue_name,
     simulated_years,
 )  # fmt: skip
-from leftshift.scenario.model import Scenario, band_width_years, split_key
+from leftshift.scenario.model import DEAD, WEEKS_PER_YEAR, Scenario, band_width_years, split_key
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class _EdgeRoles:
 
     is_move: np.ndarray
     move_t: np.ndarray
+    move_row: np.ndarray
     move_b: np.ndarray
     move_k: np.ndarray
     to_emergency: np.ndarray
@@ -62,6 +64,7 @@ class _EdgeRoles:
     fade: list[np.ndarray]
     src_c: np.ndarray
     queue_target: dict[int, str]
+    waiting_death: np.ndarray  # queue hazards to dead of people waiting in the emergency state
 
 
 def _edge_roles(lay: Layout, emergency_state: str) -> _EdgeRoles:
@@ -71,13 +74,16 @@ def _edge_roles(lay: Layout, emergency_state: str) -> _EdgeRoles:
     is_move = (lay.kind == TRANSITION) | (lay.kind == QUEUE_HAZARD)
     referral = [(lay.kind == REFERRAL) & (dst_k == 1 + 2 * p) for p in range(len(lay.programmes))]
     return _EdgeRoles(
-        is_move=is_move, move_t=lay.transition_of[is_move], move_b=src_b[is_move], move_k=src_k[is_move],
+        is_move=is_move, move_t=lay.transition_of[is_move], move_row=lay.rate_row[is_move],
+        move_b=src_b[is_move], move_k=src_k[is_move],
         to_emergency=(lay.kind == QUEUE_HAZARD) & (dst_c == c_index.get(emergency_state, -1)),
         ageing=lay.kind == AGEING, ageing_b=src_b[lay.kind == AGEING], referral=referral,
         referral_state=[[lay.compartments[c] for c in src_c[mask]] for mask in referral],
         completion=[(lay.kind == COMPLETION) & (src_k == 1 + 2 * p) for p in range(len(lay.programmes))],
         fade=[(lay.kind == FADE) & (src_k == 2 + 2 * p) for p in range(len(lay.programmes))],
         src_c=src_c, queue_target={c_index[queue_name(f, g)]: g for f, g in lay.queues},
+        waiting_death=(lay.kind == QUEUE_HAZARD) & (dst_c == c_index[DEAD]) & np.isin(
+            src_c, [c_index[queue_name(f, g)] for f, g in lay.queues if f == emergency_state]),
     )  # fmt: skip
 
 
@@ -85,7 +91,7 @@ def _edge_rates(s: Scenario, lay: Layout, roles: _EdgeRoles) -> np.ndarray:
     """Per-person rate of every edge for one scenario: transitions (times effects and the waiting
     risk), ageing, referrals, programme completion and fading."""
     nb, nl, n_trans = len(lay.bands), len(lay.layers), len(lay.transitions)
-    base = np.array([s.band_array(t.rate) for t in s.transitions]).reshape(n_trans, nb)
+    base = np.array([s.band_array(t.rate) for t in s.transitions]).reshape(len(s.transitions), nb)
     mult = np.ones((n_trans, nl))
     for p, iv in enumerate(s.interventions):
         for key, rr in iv.effects.items():
@@ -95,8 +101,16 @@ def _edge_rates(s: Scenario, lay: Layout, roles: _EdgeRoles) -> np.ndarray:
     for qc, g in roles.queue_target.items():
         wait_mult[qc] = s.capacity[g].waiting_acute_risk_multiplier
     r = np.zeros(len(lay.src))
-    r[roles.is_move] = base[roles.move_t, roles.move_b] * mult[roles.move_t, roles.move_k]
+    r[roles.is_move] = base[roles.move_row, roles.move_b] * mult[roles.move_t, roles.move_k]
     r[roles.to_emergency] *= wait_mult[roles.src_c[roles.to_emergency]]
+    if s.delayed_discharge is not None and s.delayed_discharge.death_rate is not None:  # medically fit
+        src_b, src_k = lay.unravel(lay.src)[1:]
+        dead = roles.waiting_death
+        ti = lay.transitions.index((s.emergency_state, DEAD))
+        r[dead] = s.band_array(s.delayed_discharge.death_rate)[src_b[dead]] * mult[ti, src_k[dead]]
+    if s.delayed_discharge is not None and s.delayed_discharge.deconditioning is not None:
+        share = s.delayed_discharge.deconditioning.extra_share_per_week  # per week, as an exact hazard
+        r[lay.kind == DECONDITION] = -math.log1p(-share) * WEEKS_PER_YEAR
     r[roles.ageing] = ageing_rates(s)[roles.ageing_b]
     for p, iv in enumerate(s.interventions):
         r[roles.referral[p]] = [iv.referrals[state] for state in roles.referral_state[p]]
@@ -132,6 +146,9 @@ def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameter
             arrays["initial_places"][p, n] = iv.ramp_up.initial_places
         for state, by_band in s.initial.items():
             initial[[layout.index(c_index[state], b, 0) for b in range(nb)], n] = s.band_array(by_band)
+        for key, by_band in s.initial_waiting.items():  # people already in a queue at the start
+            q = c_index[queue_name(*split_key(key))]  # type: ignore[misc]
+            initial[[layout.index(q, b, 0) for b in range(nb)], n] = s.band_array(by_band)
         arrays["entrants"][:, n] = s.band_array(s.demography.entrants_per_year)
         arrays["entrants_growth"][n] = s.demography.entrants_growth_per_year
         for i, name in enumerate(cap_names):

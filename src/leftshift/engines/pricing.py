@@ -77,6 +77,8 @@ def build_prices(scenarios: Sequence[Scenario], layout: Layout) -> Prices:
         for state, by_payer in s.costs.per_person_week.items():
             for who, gbp in by_payer.items():
                 weekly[c_index[state], payer_index[who], n] = gbp
+        for state, origin in layout.origins:  # people who remember their origin cost what their state costs
+            weekly[c_index[f"{state}|from:{origin}"], :, n] = weekly[c_index[state], :, n]
         for f, g in layout.queues:  # people waiting are where they came from, at its price
             weekly[c_index[f"waiting:{f}->{g}"], :, n] = weekly[c_index[f], :, n]
         for key, by_payer in s.costs.per_transition.items():

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leftshift.engines.model import KIND_NAMES, Layout, turned_away
+from leftshift.engines.model import KIND_NAMES, ORIGIN_MARK, TRANSITION, Layout, state_of, turned_away
 from leftshift.engines.stockflow.engine import Trajectory
 from leftshift.result import (
     COSTS_COLUMNS,
@@ -61,6 +61,20 @@ def obj(values: Iterable[Any]) -> np.ndarray:
     return np.array(list(values), dtype=object)
 
 
+def merge_origins(frame: pd.DataFrame, layout: Layout, names: Iterable[str], values: Iterable[str]) -> pd.DataFrame:
+    """Report origin compartments (`acute|from:residential`) under their state (`acute`): the rows of a
+    table keep their shape and keys. Rows that then share every key are summed, in order of first row.
+    A layout without origin compartments is returned as it is."""
+    if not layout.origins:
+        return frame
+    frame = frame.copy()
+    for name in names:
+        frame[name] = frame[name].map(state_of)
+    values = list(values)
+    keys = [c for c in frame.columns if c not in values]
+    return frame.groupby(keys, sort=False, as_index=False)[values].sum()[list(frame.columns)]
+
+
 def to_result(traj: Trajectory, member: int = 0) -> Result:
     """One member of a batch as a Result, with the same table shapes as the discrete-event engine's."""
     layout, scenario = traj.layout, traj.scenarios[member]
@@ -76,7 +90,8 @@ def to_result(traj: Trajectory, member: int = 0) -> Result:
          "person_years": np.vstack([np.zeros((1, layout.n_stocks)), traj.person_years[:, :, member]])},
         TIMESERIES_COLUMNS,
     )  # fmt: skip
-    flows = _flows(traj, member, ends, years)
+    timeseries = merge_origins(timeseries, layout, ["state"], ["people", "person_years"])
+    flows = merge_origins(_flows(traj, member, ends, years), layout, [], ["people"])
 
     n_pay = len(PAYERS)
     costs = grid_frame(
@@ -86,6 +101,7 @@ def to_result(traj: Trajectory, member: int = 0) -> Result:
          "cost_gbp_discounted": traj.costs_discounted[..., member].reshape(n_per, -1)},
         COSTS_COLUMNS,
     )  # fmt: skip
+    costs = merge_origins(costs, layout, [], ["cost_gbp", "cost_gbp_discounted"])
 
     n_cap = layout.n_capacity
     turned = turned_away(layout, traj.blocked[:, :, member])  # refused and not waiting
@@ -133,10 +149,16 @@ def _queue_joins(layout: Layout) -> tuple[np.ndarray, np.ndarray]:
 def flow_keys(layout: Layout, entry_state: str) -> dict[str, np.ndarray]:
     """Kind, source, target, band and programme of each flow series, in the order of `flow_values`:
     every edge, queue joins, queue admissions, new entrants. Shared by both engines' tables."""
-    comp, bands, layers = obj(layout.compartments), obj(layout.bands), obj(layout.layers)
+    comp, bands, layers = obj(layout.state_names), obj(layout.bands), obj(layout.layers)
     sc, sb, sk = layout.unravel(layout.src)
     dc = layout.unravel(layout.dst)[0]
     kinds = [obj(KIND_NAMES)[layout.kind]]
+    if layout.origins:  # going back to the held place one came from is a return, not an admission
+        held = {i for i, c in enumerate(layout.compartments) if ORIGIN_MARK in c}
+        names = layout.compartments
+        back = [layout.kind[e] == TRANSITION and int(sc[e]) in held
+                and names[sc[e]].split(ORIGIN_MARK)[1] == names[dc[e]] for e in range(len(sc))]  # fmt: skip
+        kinds[0] = np.where(back, "return", kinds[0]).astype(object)
     keys = [(comp[sc], comp[dc], bands[sb], layers[layout.edge_programme()])]
     adm, join = _queue_joins(layout)
     e = adm[join >= 0]

@@ -15,7 +15,7 @@ from leftshift.analysis import metrics
 from leftshift.result import REPLICATION, Result
 from leftshift.scenario.model import DAYS_PER_YEAR, DEAD
 
-MOVE_KINDS = ("transition", "queue_join", "queue_admit", "entry")
+MOVE_KINDS = ("transition", "queue_join", "queue_admit", "entry", "return", "deconditioning")
 """Flow kinds that move people between stocks (ageing and programme moves stay within a state)."""
 
 

@@ -173,6 +173,7 @@ def _reference_problems(s: Scenario) -> Found:
         if split_key(key) and key not in seen:
             yield ("costs", "per_transition", key), f"there is no transition '{key}' for this cost to apply to"
     yield from _demography_problems(s, state, band_keys)
+    yield from _origin_problems(s)
     names = [iv.name for iv in s.interventions]
     for i, iv in enumerate(s.interventions):
         loc: Loc = ("interventions", i)
@@ -205,10 +206,65 @@ def _transition_problems(s: Scenario, state: Any, band_keys: Any) -> Iterator[tu
             yield from state(loc if isinstance(item, SplitTransition) else (*loc, "to"), t.to, allow_dead=True)
             if t.from_state == t.to:
                 yield loc, f"a transition from '{t.to}' to itself does nothing"
-            if t.key in seen:
-                yield loc, f"'{t.key}' is listed twice; give one rate (by band if needed)"
+            key = t.key if t.origin is None else f"{t.key} (origin {t.origin})"
+            if key in seen:
+                yield loc, f"'{key}' is listed twice; give one rate (by band if needed)"
+            seen.add(key)
             seen.add(t.key)
     return seen
+
+
+def _origin_problems(s: Scenario) -> Found:
+    """`remember_origin`, `origin:` on transitions, `initial_waiting` and `delayed_discharge` must fit the model."""
+    states = list(s.states)
+    pairs = {(t.from_state, t.to) for t in s.transitions if t.origin is None}
+    for i, name in enumerate(s.remember_origin):
+        if name not in states:
+            yield ("remember_origin", i), _unknown("state", name, states)
+    for i, item in enumerate(s.transition_items):
+        if item.origin is None:
+            continue
+        loc: Loc = ("transitions", i, "origin")
+        if item.from_state not in s.remember_origin:
+            yield loc, (f"'{item.from_state}' does not remember where people came from; add it to remember_origin "
+                        "or drop `origin`")  # fmt: skip
+        elif item.origin not in states:
+            yield loc, _unknown("state", item.origin, states)
+        elif (item.origin, item.from_state) not in pairs:
+            yield loc, f"no transition '{item.origin}->{item.from_state}' brings anyone from '{item.origin}'"
+    for key, by_band in s.initial_waiting.items():
+        loc = ("initial_waiting", key)
+        pair = split_key(key)
+        cap = s.capacity.get(pair[1]) if pair else None
+        if pair is None:
+            yield loc, f"'{key}' is not of the form 'from->to'"
+        elif cap is None or cap.when_full != "wait" or pair not in pairs or pair[0] == DEAD:
+            yield loc, (f"there is no queue '{key}' to start in: people wait only for a state with capacity and "
+                        "when_full: wait, along a transition from->to listed without `origin`")  # fmt: skip
+        if isinstance(by_band, dict):
+            for band in by_band:
+                if band not in s.age_bands:
+                    yield (*loc, band), _unknown("age band", band, list(s.age_bands))
+    dd = s.delayed_discharge
+    if dd is not None and dd.death_rate is not None:
+        loc = ("delayed_discharge", "death_rate")
+        if (s.emergency_state, DEAD) not in pairs:
+            yield loc, (f"needs a transition '{s.emergency_state}->dead' (emergency_state to dead) whose rate it "
+                        "replaces for people waiting there")  # fmt: skip
+        if isinstance(dd.death_rate, dict):
+            for band in dd.death_rate:
+                if band not in s.age_bands:
+                    yield (*loc, band), _unknown("age band", band, list(s.age_bands))
+    if dd is not None and dd.deconditioning is not None:
+        to, cap = dd.deconditioning.to, s.capacity.get(dd.deconditioning.to)
+        if (s.emergency_state, to) not in pairs or cap is None or cap.when_full != "wait":
+            yield (
+                ("delayed_discharge", "deconditioning", "to"),
+                (
+                    f"people delayed in '{s.emergency_state}' can only come to need a service they can wait for there: "
+                    f"'{to}' needs a transition '{s.emergency_state}->{to}' and capacity with when_full: wait"
+                ),
+            )
 
 
 def _demography_problems(s: Scenario, state: Any, band_keys: Any) -> Found:

@@ -68,27 +68,35 @@ class _Quiet(_Frozen):
         return data
 
 
-class Transition(_Frozen):
+class Transition(_Quiet):
     """An annual hazard per person from one state to another, by age band."""
 
     from_state: str = Field(alias="from")
+    _quiet: ClassVar[dict[str, Any]] = {"origin": None}
+
     to: str
     rate: BandValues = Field(description="annual hazard per person; a number applies to every band")
+    origin: str | None = Field(
+        None, description="only for those in `from` who came from this state (a state listed in remember_origin)"
+    )
 
     @property
     def key(self) -> str:
         return f"{self.from_state}->{self.to}"
 
 
-class SplitTransition(_Frozen):
+class SplitTransition(_Quiet):
     """Shorthand for one transition per destination with rate x share (e.g. discharge pathways).
 
     Kept as written, so that `transitions[i]` in errors, `--set` and reports means the file's item i.
     """
 
+    _quiet: ClassVar[dict[str, Any]] = {"origin": None}
+
     from_state: str = Field(alias="from")
     rate: BandValues = Field(description="total annual hazard out of `from` by these routes")
     split: dict[str, Share] = Field(description="share of the moves going to each state; the shares sum to 1")
+    origin: str | None = Field(None, description="only for those in `from` who came from this state")
 
     @field_validator("split")
     @classmethod
@@ -101,14 +109,14 @@ class SplitTransition(_Frozen):
     def expand(self) -> list[Transition]:
         rate = self.rate
         return [
-            Transition(**{"from": self.from_state, "to": to,
+            Transition(**{"from": self.from_state, "to": to, "origin": self.origin,
                           "rate": {b: v * share for b, v in rate.items()} if isinstance(rate, dict) else rate * share})
             for to, share in self.split.items()
         ]  # fmt: skip
 
 
 def _item_kind(item: Any) -> str:
-    return "(split)" if isinstance(item, dict) and "split" in item else "(move)"
+    return "(split)" if (isinstance(item, dict) and "split" in item) or isinstance(item, SplitTransition) else "(move)"
 
 
 TransitionItem = Annotated[
@@ -228,8 +236,29 @@ class Intervention(_Frozen):
     description: str = ""
 
 
+class Deconditioning(_Frozen):
+    """The harm of a long wait in hospital: each week, a share of those waiting come to need `to` instead."""
+
+    to: str = Field(
+        description="the service they then need (a capacity-limited state people wait for), e.g. residential"
+    )
+    extra_share_per_week: Annotated[Real, Field(ge=0, lt=1)] = Field(
+        description="share of the people waiting (for anything else) who come to need `to` in each week of waiting"
+    )
+
+
+class DelayedDischarge(_Frozen):
+    """People waiting in `emergency_state` for a full service are medically fit: their own hazards."""
+
+    death_rate: BandValues | None = Field(
+        None, description="annual death hazard of people waiting in hospital; absent: the hospital's own"
+    )
+    deconditioning: Deconditioning | None = Field(None, description="absent: waiting does no harm")
+
+
 class Scenario(_Quiet):
-    _quiet: ClassVar[dict[str, Any]] = {"discounting": "continuous"}
+    _quiet: ClassVar[dict[str, Any]] = {"discounting": "continuous", "remember_origin": [], "initial_waiting": {},
+                                        "delayed_discharge": None}  # fmt: skip
 
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
@@ -249,6 +278,15 @@ class Scenario(_Quiet):
     initial: dict[str, BandValues] = Field(description="people by state and band; a number is that many in every band")
     transition_items: list[TransitionItem] = Field(alias="transitions", description="as written (split items kept)")
     capacity: dict[str, Capacity] = {}
+    remember_origin: list[str] = Field(
+        [], description="states whose occupants remember the state they came from (transitions may give `origin`)"
+    )
+    initial_waiting: dict[str, BandValues] = Field(
+        {}, description="people waiting at the start, by queue 'from->to' and band"
+    )
+    delayed_discharge: DelayedDischarge | None = Field(
+        None, description="hazards of people waiting in emergency_state for a full service"
+    )
     costs: Costs = Costs()
     demography: Demography = Demography()
     interventions: list[Intervention] = []
@@ -273,7 +311,7 @@ class Scenario(_Quiet):
 
     @property
     def transitions(self) -> list[Transition]:
-        """Every move, with split items expanded into one transition per destination."""
+        """Every move, with split items expanded into one transition per destination (with any `origin`)."""
         return [t for item in self.transition_items for t in (item.expand() if isinstance(item, SplitTransition)
                                                                 else [item])]  # fmt: skip
 

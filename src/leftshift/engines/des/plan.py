@@ -17,6 +17,7 @@ import numpy as np
 from leftshift.engines.model import (
     AGEING,
     COMPLETION,
+    DECONDITION,
     FADE,
     QUEUE_HAZARD,
     REFERRAL,
@@ -101,6 +102,8 @@ def _group(kind: int) -> str:
         return "completion"
     if kind == FADE:
         return "fade"
+    if kind == DECONDITION:
+        return "deconditioning"
     raise AssertionError(kind)
 
 

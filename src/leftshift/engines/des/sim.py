@@ -33,6 +33,7 @@ from leftshift.engines.des.plan import (
     bound_grid,
 )
 from leftshift.engines.des.record import Recorder, RepOutput
+from leftshift.engines.model import queue_pair
 from leftshift.rng import Buffered, ReplicationStreams
 
 _GRID = bound_grid()
@@ -89,6 +90,7 @@ class _Replication:
             self.pool.append(deque(res.request() for _ in range(take)))
             self.excess[i] = occupied - take
             self.res.append(res)
+        self._initial_waiters()
         # Programme places: a Container holding the free places; places follow funding.
         par = p.params
         self.places_now = [float(par.initial_places[j, 0]) for j in range(n_prog)]
@@ -107,6 +109,21 @@ class _Replication:
         self.nbar = [0] * len(p.ch_name)
         self.entry = Buffered(streams("entrants"))
         self.is_cap = [i < n_cap for i in range(n_res)]
+
+    def _initial_waiters(self) -> None:
+        """People in a queue at the start (`initial_waiting`): waiters whose requests join the resource's
+        queue behind its occupants, in stock order; one granted at once is admitted when the run starts."""
+        lay, cnt = self.plan.layout, self.cnt
+        for r, res in enumerate(lay.resources[: self.plan.n_cap]):
+            for s in res.queue_stocks.tolist():
+                origin = lay.compartments.index(queue_pair(lay.compartments[self.plan.compartment_of[s]])[0])
+                for _ in range(cnt[s]):
+                    w = _Waiter()
+                    w.req = req = self.res[r].request()
+                    w.res, w.t_join, w.active, w.origin, w.band = r, 0.0, True, origin, self.plan.band_of[s]
+                    req.waiter = w
+                    req.callbacks.append(self._granted)
+                    self._put(w, s)
 
     # -- channel clocks ---------------------------------------------------------------------------
 
@@ -146,6 +163,9 @@ class _Replication:
         if p.is_queue[s]:  # a waiting person: any of the stock's waiters, with equal chance
             lst = self.waiters[s]
             waiter = lst[int(pick * len(lst))]
+            if p.is_queue[d] and p.compartment_of[d] != p.compartment_of[s]:  # deconditioned: needs another service
+                self._requeue(waiter, e, d, t)
+                return
             if p.compartment_of[d] == p.compartment_of[s]:  # aged or changed programme layer, still waiting
                 self._take(waiter)
                 for r in p.dep_move[e]:
@@ -189,6 +209,27 @@ class _Replication:
             self._depart(r2, t)
         self._removed(s, t)
         self._added(final, t)
+
+    def _requeue(self, w: _Waiter, e: int, d: int, t: float) -> None:
+        """A person waiting comes to need another service: they leave one queue (`left_waiting`) and join
+        the back of the other's, still in the same place."""
+        p = self.plan
+        self._take(w)
+        w.active = False
+        if w.req.triggered:
+            self.res[w.res].release(w.req)
+        else:
+            w.req.cancel()
+        self._row(w.res, w.origin, w.band, w.t_join, t - w.t_join, LEFT_WAITING)
+        new = _Waiter()
+        new.req = req = self.res[p.queue_res[d]].request()
+        new.res, new.t_join, new.active, new.origin, new.band = p.queue_res[d], t, True, w.origin, p.band_of[d]
+        req.waiter = new
+        req.callbacks.append(self._granted)
+        self._put(new, d)
+        self._removed(w.stock, t)
+        self._added(d, t)
+        self.flow[e] += 1
 
     def _admit_cap(self, r: int, e: int, s: int, t: float):
         """True: in now; a Request: must wait (rule `wait` with a queue to wait in); None: turned away."""

@@ -17,7 +17,7 @@ from leftshift.engines.des.plan import OUTCOMES, Plan
 from leftshift.engines.des.record import RepOutput
 from leftshift.engines.model import turned_away
 from leftshift.engines.pricing import price_steps
-from leftshift.engines.tables import flow_keys, flow_values, grid_frame, obj
+from leftshift.engines.tables import flow_keys, flow_values, grid_frame, merge_origins, obj
 from leftshift.result import (
     COSTS_COLUMNS,
     FLOWS_COLUMNS,
@@ -84,7 +84,8 @@ def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0
         {"state": comp[c], "age_band": bands[b], "programme": layers[k]},
         {"people": people, "person_years": py}, TIMESERIES_COLUMNS,
     )  # fmt: skip
-    flows = _flows(plan, outs, reps, ends, years)
+    timeseries = merge_origins(timeseries, lay, ["state"], ["people", "person_years"])
+    flows = merge_origins(_flows(plan, outs, reps, ends, years), lay, [], ["people"])
 
     priced = [step_costs(plan, o) for o in outs]
     services = plan.prices.services
@@ -96,6 +97,7 @@ def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0
          "cost_gbp_discounted": np.stack([p[1].reshape(grid.n_steps, -1) for p in priced])},
         COSTS_COLUMNS,
     )  # fmt: skip
+    costs = merge_origins(costs, lay, [], ["cost_gbp", "cost_gbp_discounted"])
 
     n_cap = lay.n_capacity
     turned = turned_away(lay, stack("blocked"))
@@ -148,7 +150,7 @@ def _waits(plan: Plan, outs: Sequence[RepOutput]) -> pd.DataFrame:
         parts.append(pd.DataFrame({
             REP: np.full(len(w["time"]), o.replication),
             "resource": obj(r.name for r in lay.resources)[w["resource"]],
-            "from_state": obj(lay.compartments)[w["origin"]],
+            "from_state": obj(lay.state_names)[w["origin"]],
             "age_band": obj(lay.bands)[w["band"]],
             "time": w["time"],
             "wait_days": w["wait_years"] * DAYS_PER_YEAR,
