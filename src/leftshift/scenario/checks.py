@@ -152,6 +152,12 @@ def _reference_problems(s: Scenario) -> Found:
     seen = yield from _transition_problems(s, state, band_keys)
     if s.emergency_state not in states and any(c for c in s.capacity.values() if c.waiting_acute_risk_multiplier != 1):
         yield ("emergency_state",), _unknown("state", s.emergency_state, states)
+    for role, name in s.roles.model_dump().items():
+        if name is not None:
+            yield from state(("roles", role), name)
+    if s.roles.hospital is not None and s.roles.hospital != s.emergency_state:
+        yield ("roles", "hospital"), (f"roles.hospital '{s.roles.hospital}' and emergency_state "
+                                      f"'{s.emergency_state}' name different states; give one of them")  # fmt: skip
     for name in s.home_states or []:
         yield from state(("home_states",), name)
     for name in s.capacity:

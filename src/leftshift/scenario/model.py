@@ -121,6 +121,16 @@ class Demography(_Frozen):
     entry_state: str = "community"
 
 
+class Roles(_Frozen):
+    """Which of the scenario's states play the parts the headline outcomes count (emergency admissions and bed
+    days, care home admissions, home care admissions and clients). Unset: `emergency_state` for the hospital,
+    `residential` for the care home, `home_care` for home care."""
+
+    hospital: str | None = Field(None, description="the hospital state (emergency_state follows it)")
+    care_home: str | None = Field(None, description="the care home state (care home admissions)")
+    home_care: str | None = Field(None, description="the home care state (home care admissions and clients)")
+
+
 class BudgetGrowth(_Frozen):
     start: NonNegative
     growth: Growth = 0.0
@@ -168,7 +178,8 @@ class Scenario(_Frozen):
     price_base: str = ""
     age_bands: Annotated[list[str], Field(min_length=1)]
     states: Annotated[list[str], Field(min_length=1)]
-    emergency_state: str = "acute"
+    emergency_state: str = Field("acute", description="the hospital state; defaults to roles.hospital when set")
+    roles: Roles = Roles()
     home_states: list[str] | None = Field(None, description="states counted as living at home")
     initial: dict[str, BandValues] = Field(description="people by state and band; a number is that many in every band")
     transition_items: list[TransitionItem] = Field(alias="transitions", description="as written (split items kept)")
@@ -181,6 +192,17 @@ class Scenario(_Frozen):
         {}, description="distribution per key path: ordinary runs use its central value, --samples draws from it"
     )
     correlations: list[Correlation] = Field([], description="rank correlations between uncertain parameters")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _emergency_follows_roles(cls, data: Any) -> Any:
+        """emergency_state defaults to roles.hospital (checks.py refuses the two naming different states)."""
+        if isinstance(data, dict) and "emergency_state" not in data:
+            roles = data.get("roles")
+            hospital = roles.get("hospital") if isinstance(roles, dict) else getattr(roles, "hospital", None)
+            if isinstance(hospital, str):
+                data = {**data, "emergency_state": hospital}
+        return data
 
     @model_validator(mode="after")
     def _check_references(self) -> Scenario:
@@ -209,7 +231,22 @@ class Scenario(_Frozen):
     def at_home(self) -> list[str]:
         if self.home_states is not None:
             return list(self.home_states)
-        return [s for s in ("community", "prevention", "home_care") if s in self.states]
+        return [s for s in ("community", "prevention", self.home_care_state) if s in self.states]
+
+    @property
+    def hospital_state(self) -> str:
+        """The state in the hospital role: `roles.hospital`, else `emergency_state`."""
+        return self.roles.hospital or self.emergency_state
+
+    @property
+    def care_home_state(self) -> str:
+        """The state in the care home role: `roles.care_home`, else `residential`."""
+        return self.roles.care_home or "residential"
+
+    @property
+    def home_care_state(self) -> str:
+        """The state in the home care role: `roles.home_care`, else `home_care`."""
+        return self.roles.home_care or "home_care"
 
     def band_array(self, values: BandValues) -> np.ndarray:
         """A per-band value (number or mapping) as an array over age bands; missing bands are 0."""
