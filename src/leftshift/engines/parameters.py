@@ -42,6 +42,7 @@ class Parameters:
     build_years: np.ndarray  # (P, N)
     loss_years: np.ndarray  # (P, N)
     initial_places: np.ndarray  # (P, N)
+    trend: np.ndarray  # (E, N) log(1 + trend a year) of each edge's rate (0: constant)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,15 @@ def _edge_rates(s: Scenario, lay: Layout, roles: _EdgeRoles) -> np.ndarray:
     return r
 
 
+def _edge_trends(s: Scenario, lay: Layout, roles: _EdgeRoles) -> np.ndarray:
+    """log(1 + trend_per_year) of every edge: a transition's, also on the hazards of people waiting in its
+    origin (their queue hazards count as the transition); 0 for ageing and programme flows."""
+    trend = np.array([math.log1p(t.trend_per_year) for t in s.transitions] or [0.0])
+    out = np.zeros(len(lay.src))
+    out[roles.is_move] = trend[roles.move_t]
+    return out
+
+
 def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameters:
     """The numbers of a batch of scenarios that share `layout`, member by member."""
     n_members, nb, n_prog = len(scenarios), len(layout.bands), len(layout.programmes)
@@ -112,6 +122,7 @@ def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameter
     cap_names = [r.name for r in layout.resources[: layout.n_capacity]]
     roles = _edge_roles(layout, scenarios[0].emergency_state)
     rate = np.zeros((len(layout.src), n_members))
+    trend = np.zeros((len(layout.src), n_members))
     initial = np.zeros((layout.n_stocks, n_members))
     arrays: dict[str, np.ndarray] = {
         "entrants": np.zeros((nb, n_members)),
@@ -124,6 +135,7 @@ def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameter
     }
     for n, s in enumerate(scenarios):
         rate[:, n] = _edge_rates(s, layout, roles)
+        trend[:, n] = _edge_trends(s, layout, roles)
         for p, iv in enumerate(s.interventions):
             arrays["cost_per_place"][p, n] = iv.cost_per_participant_year
             arrays["build_years"][p, n] = iv.ramp_up.build_years
@@ -139,7 +151,7 @@ def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameter
     np.add.at(out_rate, layout.src, rate)
     entry = c_index.get(scenarios[0].demography.entry_state, 0)  # with no entrants, any stock will do
     entry_stocks = np.array([layout.index(entry, b, 0) for b in range(nb)])
-    return Parameters(rate=rate, out_rate=out_rate, initial=initial, entry_stocks=entry_stocks, **arrays)
+    return Parameters(rate=rate, out_rate=out_rate, initial=initial, entry_stocks=entry_stocks, trend=trend, **arrays)
 
 
 def programme_places(params: Parameters, budget: np.ndarray, grid: TimeGrid) -> tuple[np.ndarray, np.ndarray]:

@@ -86,6 +86,11 @@ def _time_problems(s: Scenario) -> Found:
         (("demography", "entrants_growth_per_year"), s.demography.entrants_growth_per_year,
          max(s.demography.entrants_per_year.values(), default=0.0)),
     ]  # fmt: skip
+    for i, item in enumerate(s.transition_items):
+        if item.trend_per_year:
+            rate = item.rate
+            growths.append((("transitions", i, "trend_per_year"), item.trend_per_year,
+                            max(rate.values(), default=0.0) if isinstance(rate, dict) else rate))  # fmt: skip
     for i, iv in enumerate(s.interventions):
         if isinstance(iv.budget, BudgetGrowth):
             growths.append((("interventions", i, "budget", "growth"), iv.budget.growth, iv.budget.start))

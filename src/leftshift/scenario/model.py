@@ -49,6 +49,9 @@ class Transition(_Frozen):
     from_state: str = Field(alias="from")
     to: str
     rate: BandValues = Field(description="annual hazard per person; a number applies to every band")
+    trend_per_year: Growth = Field(
+        0.0, description="the rate is multiplied by (1 + trend) ** t, t years from the start (0: constant)"
+    )
 
     @property
     def key(self) -> str:
@@ -64,6 +67,7 @@ class SplitTransition(_Frozen):
     from_state: str = Field(alias="from")
     rate: BandValues = Field(description="total annual hazard out of `from` by these routes")
     split: dict[str, Share] = Field(description="share of the moves going to each state; the shares sum to 1")
+    trend_per_year: Growth = Field(0.0, description="trend of the total rate, as for a single transition")
 
     @field_validator("split")
     @classmethod
@@ -77,7 +81,8 @@ class SplitTransition(_Frozen):
         rate = self.rate
         return [
             Transition(**{"from": self.from_state, "to": to,
-                          "rate": {b: v * share for b, v in rate.items()} if isinstance(rate, dict) else rate * share})
+                          "rate": {b: v * share for b, v in rate.items()} if isinstance(rate, dict) else rate * share,
+                          "trend_per_year": self.trend_per_year})
             for to, share in self.split.items()
         ]  # fmt: skip
 

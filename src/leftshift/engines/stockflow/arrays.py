@@ -64,6 +64,7 @@ class Inputs(NamedTuple):
     log_growth: np.ndarray  # (N,) log(1 + entrants' growth a year)
     capacity: np.ndarray  # (R_cap, N)
     places: np.ndarray  # (steps, P, N) programme places during each step
+    trend: np.ndarray  # (E, N) log(1 + trend a year) of each edge's rate (all 0: rates are constant)
 
 
 class Pricing(NamedTuple):
@@ -141,3 +142,4 @@ class State(NamedTuple):
     total: np.ndarray  # (N,) a sum to share out in proportion
     comp_priced: np.ndarray  # (C,) compartments with a price
     trans_priced: np.ndarray  # (T,) transitions with a price
+    rate_base: np.ndarray  # (E, N) rates during the step before capacity scaling (inp.rate without trends)
