@@ -98,6 +98,9 @@ class _Replication:
         # Channels: one buffered stream each, keyed by name (common random numbers).
         self.draws = [Buffered(streams(name)) for name in p.ch_name]
         self.pending: list = [None] * len(p.ch_name)
+        self.ch_rate, self.ch_cum = list(p.ch_rate), list(p.ch_cum)  # change each step where rates have trends
+        trended = p.params.trend[:, 0] != 0
+        self.trended_channels = [ch for ch, edges in enumerate(p.ch_edges) if trended[list(edges)].any()]
         self.nbar = [0] * len(p.ch_name)
         self.entry = Buffered(streams("entrants"))
         self.is_cap = [i < n_cap for i in range(n_res)]
@@ -318,6 +321,21 @@ class _Replication:
             self._resize(self.res[p.n_cap + j], target - self.built[j])
             self.built[j] = target
 
+    def _set_rates(self, step: int) -> None:
+        """Rates with trends held at their mid-step value for the step (as in the stock-flow engine): each
+        channel's rate and split change, and its clock runs at the new speed (exact for piecewise-constant
+        hazards: no drawn time is discarded)."""
+        p = self.plan
+        rate = p.params.rate[:, 0] * np.exp(p.params.trend[:, 0] * ((step + 0.5) * p.grid.step_years))
+        for ch in self.trended_channels:
+            rates = rate[list(p.ch_edges[ch])]
+            cum = np.cumsum(rates) / rates.sum()
+            cum[-1] = 1.0
+            self.ch_rate[ch], self.ch_cum[ch] = float(rates.sum()), tuple(cum.tolist())
+            n = self.cnt[p.ch_stock[ch]]
+            if n:
+                self._schedule(ch, n)
+
     @staticmethod
     def _resize(places: simpy.Container, change: int) -> None:
         if change > 0:
@@ -344,6 +362,8 @@ class _Replication:
         recorder = Recorder(self)
         for k, end in enumerate(p.grid.period_end.tolist()):
             self._set_places(k)
+            if self.trended_channels:
+                self._set_rates(k)
             self.env.run(until=end)
             recorder.record(k, end)
         return recorder.finish()
@@ -363,7 +383,7 @@ def _channel_clocks(sim: _Replication) -> Callable[[int, int], None]:
     """
     p, env = sim.plan, sim.env
     cnt, acc, flow, nbar, pending = sim.cnt, sim.acc, sim.flow, sim.nbar, sim.pending
-    ch_stock, ch_rate, ch_edges, ch_cum, ch_queue = p.ch_stock, p.ch_rate, p.ch_edges, p.ch_cum, p.ch_queue
+    ch_stock, ch_rate, ch_edges, ch_cum, ch_queue = p.ch_stock, sim.ch_rate, p.ch_edges, sim.ch_cum, p.ch_queue
     plain, dst, stock_channels = p.plain, p.dst, p.stock_channels
     draws, move, grid = sim.draws, sim._move, _GRID
     exps = [d.exps for d in draws]
