@@ -8,10 +8,20 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    SerializerFunctionWrapHandler,
+    Tag,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from leftshift.scenario.distributions import Correlation, Distribution
@@ -41,10 +51,23 @@ WEEKS_PER_YEAR = DAYS_PER_YEAR / 7
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    omit_when_default: ClassVar[tuple[str, ...]] = ()
+    """Fields left out of a dump (the resolved scenario, the scenario's hash) while they hold their default:
+    keys added to the format later, so that files that do not use them resolve and hash as they did."""
+
+    @model_serializer(mode="wrap")
+    def _omit_defaults(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        for name in self.omit_when_default:
+            if isinstance(data, dict) and getattr(self, name) == type(self).model_fields[name].default:
+                data.pop(name, None)
+        return data
 
 
 class Transition(_Frozen):
     """An annual hazard per person from one state to another, by age band."""
+
+    omit_when_default = ("trend_per_year",)
 
     from_state: str = Field(alias="from")
     to: str
@@ -63,6 +86,8 @@ class SplitTransition(_Frozen):
 
     Kept as written, so that `transitions[i]` in errors, `--set` and reports means the file's item i.
     """
+
+    omit_when_default = ("trend_per_year",)
 
     from_state: str = Field(alias="from")
     rate: BandValues = Field(description="total annual hazard out of `from` by these routes")
@@ -173,6 +198,7 @@ class Intervention(_Frozen):
 
 
 class Scenario(_Frozen):
+    omit_when_default = ("roles",)
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
     start_year: Annotated[Whole, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
