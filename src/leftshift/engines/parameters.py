@@ -36,13 +36,14 @@ class Parameters:
     initial: np.ndarray  # (M, N)
     entry_stocks: np.ndarray  # (B,) stocks entrants join
     entrants: np.ndarray  # (B, N) per year at time 0
-    entrants_growth: np.ndarray  # (N,)
+    entrants_growth: np.ndarray  # (B, N) growth of each band's entrants a year
     capacity: np.ndarray  # (R_cap, N)
     cost_per_place: np.ndarray  # (P, N)
     build_years: np.ndarray  # (P, N)
     loss_years: np.ndarray  # (P, N)
     initial_places: np.ndarray  # (P, N)
     trend: np.ndarray  # (E, N) log(1 + trend a year) of each edge's rate (0: constant)
+    migration: np.ndarray  # (B, N) net migration a year into (out of, if negative) each band's entry stock
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,8 @@ def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameter
     initial = np.zeros((layout.n_stocks, n_members))
     arrays: dict[str, np.ndarray] = {
         "entrants": np.zeros((nb, n_members)),
-        "entrants_growth": np.zeros(n_members),
+        "entrants_growth": np.zeros((nb, n_members)),
+        "migration": np.zeros((nb, n_members)),
         "capacity": np.zeros((len(cap_names), n_members)),
         "cost_per_place": np.ones((n_prog, n_members)),
         "build_years": np.zeros((n_prog, n_members)),
@@ -144,7 +146,8 @@ def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameter
         for state, by_band in s.initial.items():
             initial[[layout.index(c_index[state], b, 0) for b in range(nb)], n] = s.band_array(by_band)
         arrays["entrants"][:, n] = s.band_array(s.demography.entrants_per_year)
-        arrays["entrants_growth"][n] = s.demography.entrants_growth_per_year
+        arrays["entrants_growth"][:, n] = [s.demography.growth_of(b) for b in layout.bands]
+        arrays["migration"][:, n] = s.band_array(s.demography.net_migration_per_year)
         for i, name in enumerate(cap_names):
             arrays["capacity"][i, n] = s.capacity[name].places
     out_rate = np.zeros((layout.n_stocks, n_members))

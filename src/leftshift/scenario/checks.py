@@ -83,9 +83,13 @@ def _time_problems(s: Scenario) -> Found:
         )
     growths: list[tuple[Loc, float, float]] = [
         (("costs", "real_growth_per_year"), s.costs.real_growth_per_year, 1.0),
-        (("demography", "entrants_growth_per_year"), s.demography.entrants_growth_per_year,
-         max(s.demography.entrants_per_year.values(), default=0.0)),
-    ]  # fmt: skip
+    ]
+    growth_by_band, loc = s.demography.entrants_growth_per_year, ("demography", "entrants_growth_per_year")
+    if isinstance(growth_by_band, dict):
+        for band, growth in growth_by_band.items():
+            growths.append(((*loc, band), growth, s.demography.entrants_per_year.get(band, 0.0)))
+    else:
+        growths.append((loc, growth_by_band, max(s.demography.entrants_per_year.values(), default=0.0)))
     for i, item in enumerate(s.transition_items):
         if item.trend_per_year:
             rate = item.rate
@@ -214,9 +218,15 @@ def _transition_problems(s: Scenario, state: Any, band_keys: Any) -> Iterator[tu
 
 def _demography_problems(s: Scenario, state: Any, band_keys: Any) -> Found:
     demo = s.demography
-    if demo.entrants_per_year:
+    if demo.entrants_per_year or demo.net_migration_per_year:
         yield from state(("demography", "entry_state"), demo.entry_state)
     yield from band_keys(("demography", "entrants_per_year"), demo.entrants_per_year)
+    yield from band_keys(("demography", "entrants_growth_per_year"), demo.entrants_growth_per_year)
+    yield from band_keys(("demography", "net_migration_per_year"), demo.net_migration_per_year)
+    if demo.entry_state in s.capacity and any(v < 0 for v in demo.net_migration_per_year.values()):
+        yield (("demography", "net_migration_per_year"),
+               f"people cannot migrate out of '{demo.entry_state}': it is capacity-limited (capacity."
+               f"{demo.entry_state}); make the entry state one without capacity")  # fmt: skip
     yield from band_keys(("demography", "ageing"), demo.ageing)
     if demo.ageing is True:
         for band in s.age_bands[:-1]:

@@ -147,8 +147,20 @@ class Demography(_Frozen):
         True, description="true: derive from band widths; or an annual rate of moving up, by band"
     )
     entrants_per_year: dict[str, NonNegative] = {}
-    entrants_growth_per_year: Growth = 0.0
+    entrants_growth_per_year: Growth | dict[str, Growth] = Field(
+        0.0, description="growth of the entrants a year, compounding; a number for every band or a mapping by band"
+    )
     entry_state: str = "community"
+    net_migration_per_year: dict[str, Annotated[Real, Field(ge=-MAX_VALUE, le=MAX_VALUE)]] = Field(
+        {}, description="people a year moving in (positive) or out (negative) by band, into or out of entry_state"
+    )
+
+    omit_when_default = ("net_migration_per_year",)
+
+    def growth_of(self, band: str) -> float:
+        """Entrants' growth a year in a band (a band left out of a mapping: 0)."""
+        growth = self.entrants_growth_per_year
+        return float(growth.get(band, 0.0)) if isinstance(growth, dict) else float(growth)
 
 
 class Roles(_Frozen):

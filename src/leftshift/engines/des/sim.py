@@ -21,6 +21,7 @@ import numpy as np
 import simpy
 from simpy.events import Timeout
 
+from leftshift.engines.des.arrivals import band_streams, by_band
 from leftshift.engines.des.plan import (
     ADMITTED,
     DIED_WAITING,
@@ -291,11 +292,14 @@ class _Replication:
         ev.callbacks.append(self._entrant)
 
     def _entrant(self, ev: Timeout) -> None:
-        p = self.plan
         t = self.env.now
         b = bisect_right(self.entry_cum, self.entry.uniform() * self.entry_total)
-        b = min(b, len(self.entry_cum) - 1)
-        d = p.entry_stocks[b]
+        self._arrive(min(b, len(self.entry_cum) - 1), t)
+        self._next_entrant()
+
+    def _arrive(self, b: int, t: float) -> None:
+        """An entrant (or a migrant) joins band b's entry stock."""
+        d = self.plan.entry_stocks[b]
         r = self.cap_of_stock[d]
         if r >= 0:  # entrants are not admissions (as in the stock-flow engine): above capacity if full
             res = self.res[r]
@@ -306,7 +310,6 @@ class _Replication:
                 self.over_acc[r] += t
         self.entered[b] += 1
         self._added(d, t)
-        self._next_entrant()
 
     # -- programme places --------------------------------------------------------------------------
 
@@ -353,12 +356,16 @@ class _Replication:
         p = self.plan
         self.entry_cum = np.cumsum(p.entry_band_rates).tolist()
         self.entry_total = float(sum(p.entry_band_rates))
-        self.entry_log_growth = math.log1p(p.scenario.demography.entrants_growth_per_year)
+        self.entry_log_growth = math.log1p(float(p.params.entrants_growth[0, 0]))
+        if by_band(p):  # each band's entrants are their own stream (arrivals.py)
+            self.entry_total = 0.0
         self._make_clock()
         for ch, st in enumerate(p.ch_stock):
             if self.cnt[st]:
                 self._schedule(ch, self.cnt[st])
         self._next_entrant()
+        for stream in band_streams(self):
+            stream.next()
         recorder = Recorder(self)
         for k, end in enumerate(p.grid.period_end.tolist()):
             self._set_places(k)

@@ -148,7 +148,7 @@ def _integrate(
     clock = Clock(grid.n_steps, grid.step_years, grid.period_of_step, grid.period_last_step())
     places, funded = programme_places(params, prices.budget, grid)
     inputs = Inputs(params.initial, params.rate, params.out_rate, params.entrants, np.log1p(params.entrants_growth),
-                    params.capacity, places, params.trend)  # fmt: skip
+                    params.capacity, places, params.trend, params.migration)  # fmt: skip
     pricing = Pricing(prices.weekly_cost, prices.transition_cost, prices.overflow_premium, budget_spend(prices, grid),
                       prices.programme_payer, prices.cost_growth, prices.discount_rate, prices.priced())  # fmt: skip
     rec = _record_arrays(layout, prices, grid, n_members)
