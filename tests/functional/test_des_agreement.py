@@ -38,11 +38,19 @@ TRENDS = {("community", "acute"): 0.25, ("community", "home_care"): -0.2, ("acut
 """Strong trends on rates (`trend_per_year`), so that a hazard that did not change with time would show."""
 
 
-def small_scenario(trends: bool = False) -> Scenario:
+DEMOGRAPHY = {"ageing": True, "entrants_per_year": {"65-74": 200, "75-84": 50},
+              "entrants_growth_per_year": {"65-74": 0.05, "75-84": -0.3},
+              "net_migration_per_year": {"75-84": 40, "85+": -150}}  # fmt: skip
+"""Entrants growing differently by band, migration in and out (85+ community shrinks by 150 a year)."""
+
+
+def small_scenario(trends: bool = False, demography: bool = False) -> Scenario:
     """Every mechanism but capacity: ageing, growing entrants, deaths from every state, fast acute
     stays, a programme with referrals from two states, effects and a fading after-effect, costs; with
     `trends`, rates that grow or shrink over time."""
     data = _small_dict()
+    if demography:
+        data["demography"] = DEMOGRAPHY
     if trends:
         data["transitions"] = [{**t, "trend_per_year": TRENDS.get((t["from"], t["to"]), 0.0)}
                                for t in data["transitions"]]  # fmt: skip
@@ -75,6 +83,12 @@ def _small_dict() -> dict:
         "demography": {"ageing": True, "entrants_per_year": {"65-74": 200}, "entrants_growth_per_year": 0.05},
         "interventions": [PROGRAMME],
     })  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def demography_runs():
+    s = small_scenario(demography=True)
+    return run_des(s, replications=REPLICATIONS, jobs=2), to_result(simulate(s))
 
 
 @pytest.fixture(scope="module")
@@ -151,3 +165,14 @@ def test_rates_with_trends_agree(trended_runs) -> None:
     untrended = to_result(simulate(small_scenario()))
     moved = ref.flows.query("source == 'community' and target == 'acute'")["people"].sum()
     assert moved > 1.1 * untrended.flows.query("source == 'community' and target == 'acute'")["people"].sum()
+
+
+def test_demography_by_band_agrees(demography_runs) -> None:
+    """Entrants' growth by band and net migration in and out: the same stocks and entry flows."""
+    des, ref = demography_runs
+    keys = ["time", "state", "age_band"]
+    grid = des.timeseries.groupby([*keys, "replication"])["people"].sum().unstack("replication", fill_value=0.0)
+    _check(grid, ref.timeseries.groupby(keys)["people"].sum(), "people by state and band, with migration")
+    keys = ["kind", "age_band"]
+    flows = des.flows.groupby([*keys, "replication"])["people"].sum().unstack("replication", fill_value=0.0)
+    _check(flows, ref.flows.groupby(keys)["people"].sum(), "flows by kind and band, with migration")
