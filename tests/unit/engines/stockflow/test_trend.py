@@ -78,3 +78,12 @@ def test_a_trend_that_compounds_beyond_reason_is_refused():
     data["transitions"][0] = {**data["transitions"][0], "trend_per_year": 0.5}
     with pytest.raises(ScenarioError, match="trend_per_year"):
         scenario_from_dict(data)
+
+
+def test_the_step_is_checked_against_the_rates_at_their_highest():
+    from leftshift.errors import LeftshiftError
+
+    data = small_scenario_dict(horizon_years=10)
+    data["transitions"] = [{**t, "trend_per_year": 0.5} if t["from"] == "acute" else t for t in data["transitions"]]
+    with pytest.raises(LeftshiftError, match="time_step_weeks"):
+        simulate(scenario_from_dict(data))
