@@ -94,3 +94,20 @@ def test_no_migration_out_of_a_capacity_limited_entry_state():
     data = small_scenario_dict(demography={"entry_state": "residential", "net_migration_per_year": {"65+": -10}})
     with pytest.raises(ScenarioError, match="capacity-limited"):
         scenario_from_dict(data)
+
+
+def test_des_entrants_growth_given_for_the_one_band_with_entrants():
+    """A mapping naming only the band that has entrants keeps the single stream, at that band's growth."""
+    from leftshift.engines.des.engine import run_des
+
+    s = scenario_from_dict({
+        "name": "entrants", "start_year": 2026, "horizon_years": 5, "age_bands": ["18-64", "65+"],
+        "states": ["community"], "initial": {"community": 10.0},
+        "transitions": [{"from": "community", "to": "dead", "rate": 0.0}],
+        "demography": {"ageing": False, "entrants_per_year": {"65+": 400},
+                       "entrants_growth_per_year": {"65+": 0.3}},
+    })  # fmt: skip
+    des = run_des(s, replications=8, jobs=1).flows.query("kind == 'entry'").groupby("replication")["people"].sum()
+    expected = to_result(simulate(s)).flows.query("kind == 'entry'")["people"].sum()  # 400 (1.3^5 - 1) / ln 1.3
+    assert expected == pytest.approx(400 * (1.3**5 - 1) / math.log(1.3))
+    assert abs(des.mean() - expected) < 4 * math.sqrt(expected / 8)

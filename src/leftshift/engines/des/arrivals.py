@@ -70,5 +70,13 @@ def band_streams(sim: Any) -> list[BandStream]:
 
 
 def by_band(plan: Any) -> bool:
-    """Whether entrants' growth differs between bands (each band then has its own stream)."""
-    return len(set(plan.params.entrants_growth[:, 0].tolist())) > 1
+    """Whether entrants' growth differs between the bands that have entrants (each then has its own stream)."""
+    growth, entrants = plan.params.entrants_growth[:, 0], plan.params.entrants[:, 0]
+    return len(set(growth[entrants > 0].tolist())) > 1
+
+
+def entry_growth(plan: Any) -> float:
+    """The growth of the single entrants stream: that of the bands with entrants (all equal unless `by_band`)."""
+    growth, entrants = plan.params.entrants_growth[:, 0], plan.params.entrants[:, 0]
+    with_entrants = growth[entrants > 0]
+    return float(with_entrants[0]) if len(with_entrants) else 0.0

@@ -21,7 +21,7 @@ import numpy as np
 import simpy
 from simpy.events import Timeout
 
-from leftshift.engines.des.arrivals import band_streams, by_band
+from leftshift.engines.des.arrivals import band_streams, by_band, entry_growth
 from leftshift.engines.des.plan import (
     ADMITTED,
     DIED_WAITING,
@@ -356,7 +356,7 @@ class _Replication:
         p = self.plan
         self.entry_cum = np.cumsum(p.entry_band_rates).tolist()
         self.entry_total = float(sum(p.entry_band_rates))
-        self.entry_log_growth = math.log1p(float(p.params.entrants_growth[0, 0]))
+        self.entry_log_growth = math.log1p(entry_growth(p))
         if by_band(p):  # each band's entrants are their own stream (arrivals.py)
             self.entry_total = 0.0
         self._make_clock()
