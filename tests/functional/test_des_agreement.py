@@ -34,10 +34,31 @@ PROGRAMME = {
 }  # fmt: skip
 
 
-def small_scenario() -> Scenario:
+TRENDS = {("community", "acute"): 0.25, ("community", "home_care"): -0.2, ("acute", "community"): 0.1}
+"""Strong trends on rates (`trend_per_year`), so that a hazard that did not change with time would show."""
+
+
+DEMOGRAPHY = {"ageing": True, "entrants_per_year": {"65-74": 200, "75-84": 50},
+              "entrants_growth_per_year": {"65-74": 0.05, "75-84": -0.3},
+              "net_migration_per_year": {"75-84": 40, "85+": -150}}  # fmt: skip
+"""Entrants growing differently by band, migration in and out (85+ community shrinks by 150 a year)."""
+
+
+def small_scenario(trends: bool = False, demography: bool = False) -> Scenario:
     """Every mechanism but capacity: ageing, growing entrants, deaths from every state, fast acute
-    stays, a programme with referrals from two states, effects and a fading after-effect, costs."""
-    return scenario_from_dict({
+    stays, a programme with referrals from two states, effects and a fading after-effect, costs; with
+    `trends`, rates that grow or shrink over time."""
+    data = _small_dict()
+    if demography:
+        data["demography"] = DEMOGRAPHY
+    if trends:
+        data["transitions"] = [{**t, "trend_per_year": TRENDS.get((t["from"], t["to"]), 0.0)}
+                               for t in data["transitions"]]  # fmt: skip
+    return scenario_from_dict(data)
+
+
+def _small_dict() -> dict:
+    return ({
         "name": "agreement", "start_year": 2026, "horizon_years": 3, "time_step_weeks": 1, "seed": 11,
         "age_bands": ["65-74", "75-84", "85+"],
         "states": ["community", "home_care", "residential", "acute"],
@@ -62,6 +83,18 @@ def small_scenario() -> Scenario:
         "demography": {"ageing": True, "entrants_per_year": {"65-74": 200}, "entrants_growth_per_year": 0.05},
         "interventions": [PROGRAMME],
     })  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def demography_runs():
+    s = small_scenario(demography=True)
+    return run_des(s, replications=REPLICATIONS, jobs=2), to_result(simulate(s))
+
+
+@pytest.fixture(scope="module")
+def trended_runs():
+    s = small_scenario(trends=True)
+    return run_des(s, replications=REPLICATIONS, jobs=2), to_result(simulate(s))
 
 
 @pytest.fixture(scope="module")
@@ -228,3 +261,27 @@ def test_remembered_origins_and_initial_queues_agree(origin_runs) -> None:
     assert set(zip(worse["source"], worse["target"], strict=True)) == {
         ("waiting:acute->home_care", "waiting:acute->nursing")
     }
+
+
+def test_rates_with_trends_agree(trended_runs) -> None:
+    """The same time-varying hazards in both engines (held at their mid-step value each step)."""
+    des, ref = trended_runs
+    grid = des.timeseries.groupby(["time", "state", "replication"])["people"].sum().unstack("replication")
+    _check(grid, ref.timeseries.groupby(["time", "state"])["people"].sum(), "people by state, with trends")
+    keys = ["kind", "source", "target"]
+    flows = des.flows.groupby([*keys, "replication"])["people"].sum().unstack("replication", fill_value=0.0)
+    _check(flows, ref.flows.groupby(keys)["people"].sum(), "flows with trends")
+    untrended = to_result(simulate(small_scenario()))
+    moved = ref.flows.query("source == 'community' and target == 'acute'")["people"].sum()
+    assert moved > 1.1 * untrended.flows.query("source == 'community' and target == 'acute'")["people"].sum()
+
+
+def test_demography_by_band_agrees(demography_runs) -> None:
+    """Entrants' growth by band and net migration in and out: the same stocks and entry flows."""
+    des, ref = demography_runs
+    keys = ["time", "state", "age_band"]
+    grid = des.timeseries.groupby([*keys, "replication"])["people"].sum().unstack("replication", fill_value=0.0)
+    _check(grid, ref.timeseries.groupby(keys)["people"].sum(), "people by state and band, with migration")
+    keys = ["kind", "age_band"]
+    flows = des.flows.groupby([*keys, "replication"])["people"].sum().unstack("replication", fill_value=0.0)
+    _check(flows, ref.flows.groupby(keys)["people"].sum(), "flows by kind and band, with migration")

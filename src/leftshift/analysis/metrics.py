@@ -91,7 +91,7 @@ def stock_rows(scenario: Scenario, state: np.ndarray, programme: np.ndarray) -> 
     state = np.asarray(state, dtype=object)
     origin = waiting_origin(state)
     waiting = origin != ""
-    emergency, home = scenario.emergency_state, list(scenario.at_home)
+    emergency, home = scenario.hospital_state, list(scenario.at_home)
     alive = state != DEAD
     names = [iv.name for iv in scenario.interventions]
     return {
@@ -101,7 +101,7 @@ def stock_rows(scenario: Scenario, state: np.ndarray, programme: np.ndarray) -> 
         "at_home": np.isin(state, home) | (waiting & np.isin(origin, home)),
         "alive": alive,
         "in_programme": np.isin(np.asarray(programme, dtype=object), names) & alive,
-        "home_care": state == "home_care",
+        "home_care": state == scenario.home_care_state,
         "waiting": waiting,
     }
 
@@ -111,9 +111,9 @@ def flow_rows(scenario: Scenario, kind: np.ndarray, target: np.ndarray) -> dict[
     kind, target = np.asarray(kind, dtype=object), np.asarray(target, dtype=object)
     admitted = np.isin(kind, ADMITTING_KINDS)
     return {
-        "emergency_admissions": admitted & (target == scenario.emergency_state),
-        "care_home_admissions": admitted & (target == "residential"),
-        "home_care_admissions": admitted & (target == "home_care"),
+        "emergency_admissions": admitted & (target == scenario.hospital_state),
+        "care_home_admissions": admitted & (target == scenario.care_home_state),
+        "home_care_admissions": admitted & (target == scenario.home_care_state),
         "deaths": (kind == "transition") & (target == DEAD),
     }
 

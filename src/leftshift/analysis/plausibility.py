@@ -42,7 +42,26 @@ def _people(value: float) -> str:
 
 def check_scenario(scenario: Scenario) -> list[str]:
     """Warnings about a scenario before it runs."""
-    return [*_effects(scenario), *_over_full_at_start(scenario), *_entrants_into_capacity(scenario)]
+    return [*_effects(scenario), *_over_full_at_start(scenario), *_entrants_into_capacity(scenario),
+            *_empty_roles(scenario)]  # fmt: skip
+
+
+_ROLE_OUTCOMES = {
+    "hospital": ("hospital_state", "emergency admissions and acute and delayed discharge bed days"),
+    "care_home": ("care_home_state", "care home admissions"),
+    "home_care": ("home_care_state", "home care admissions and clients"),
+}
+
+
+def _empty_roles(s: Scenario) -> list[str]:
+    """A role no state plays: its headline outcomes would be zero whatever happens."""
+    out = []
+    for role, (attribute, outcomes) in _ROLE_OUTCOMES.items():
+        name = getattr(s, attribute)
+        if name not in s.states:
+            out.append(f"no state plays the {role} role (it is '{name}', which is not among the states): {outcomes} "
+                       f"will be zero; name the state that does with roles.{role}")  # fmt: skip
+    return out
 
 
 def _effects(s: Scenario) -> list[str]:

@@ -51,7 +51,7 @@ def suspects(scenario: Scenario, money: bool, limit: int = 3) -> list[str]:
     for path, value in _leaves(data, ""):
         if not path.startswith(prefixes):
             continue
-        if "growth" in path.rsplit(".", 1)[-1] or path.endswith(".growth"):
+        if "growth" in path.rsplit(".", 1)[-1] or path.endswith(".growth") or "growth_per_year." in path:
             size = (1 + value) ** scenario.horizon_years if value > -1 else 0.0
         elif path.endswith("cost_per_participant_year"):
             size = 1 / value if value > 0 else np.inf

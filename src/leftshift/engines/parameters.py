@@ -38,12 +38,14 @@ class Parameters:
     initial: np.ndarray  # (M, N)
     entry_stocks: np.ndarray  # (B,) stocks entrants join
     entrants: np.ndarray  # (B, N) per year at time 0
-    entrants_growth: np.ndarray  # (N,)
+    entrants_growth: np.ndarray  # (B, N) growth of each band's entrants a year
     capacity: np.ndarray  # (R_cap, N)
     cost_per_place: np.ndarray  # (P, N)
     build_years: np.ndarray  # (P, N)
     loss_years: np.ndarray  # (P, N)
     initial_places: np.ndarray  # (P, N)
+    trend: np.ndarray  # (E, N) log(1 + trend a year) of each edge's rate (0: constant)
+    migration: np.ndarray  # (B, N) net migration a year into (out of, if negative) each band's entry stock
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,15 @@ def _edge_rates(s: Scenario, lay: Layout, roles: _EdgeRoles) -> np.ndarray:
     return r
 
 
+def _edge_trends(s: Scenario, lay: Layout, roles: _EdgeRoles) -> np.ndarray:
+    """log(1 + trend_per_year) of every edge: a transition's, also on the hazards of people waiting in its
+    origin (their queue hazards count as the transition); 0 for ageing and programme flows."""
+    trend = np.array([math.log1p(t.trend_per_year) for t in s.transitions] or [0.0])
+    out = np.zeros(len(lay.src))
+    out[roles.is_move] = trend[roles.move_t]
+    return out
+
+
 def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameters:
     """The numbers of a batch of scenarios that share `layout`, member by member."""
     n_members, nb, n_prog = len(scenarios), len(layout.bands), len(layout.programmes)
@@ -127,10 +138,12 @@ def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameter
     cap_names = [r.name for r in layout.resources[: layout.n_capacity]]
     roles = _edge_roles(layout, scenarios[0].emergency_state)
     rate = np.zeros((len(layout.src), n_members))
+    trend = np.zeros((len(layout.src), n_members))
     initial = np.zeros((layout.n_stocks, n_members))
     arrays: dict[str, np.ndarray] = {
         "entrants": np.zeros((nb, n_members)),
-        "entrants_growth": np.zeros(n_members),
+        "entrants_growth": np.zeros((nb, n_members)),
+        "migration": np.zeros((nb, n_members)),
         "capacity": np.zeros((len(cap_names), n_members)),
         "cost_per_place": np.ones((n_prog, n_members)),
         "build_years": np.zeros((n_prog, n_members)),
@@ -139,6 +152,7 @@ def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameter
     }
     for n, s in enumerate(scenarios):
         rate[:, n] = _edge_rates(s, layout, roles)
+        trend[:, n] = _edge_trends(s, layout, roles)
         for p, iv in enumerate(s.interventions):
             arrays["cost_per_place"][p, n] = iv.cost_per_participant_year
             arrays["build_years"][p, n] = iv.ramp_up.build_years
@@ -150,14 +164,15 @@ def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameter
             q = c_index[queue_name(*split_key(key))]  # type: ignore[misc]
             initial[[layout.index(q, b, 0) for b in range(nb)], n] = s.band_array(by_band)
         arrays["entrants"][:, n] = s.band_array(s.demography.entrants_per_year)
-        arrays["entrants_growth"][n] = s.demography.entrants_growth_per_year
+        arrays["entrants_growth"][:, n] = [s.demography.growth_of(b) for b in layout.bands]
+        arrays["migration"][:, n] = s.band_array(s.demography.net_migration_per_year)
         for i, name in enumerate(cap_names):
             arrays["capacity"][i, n] = s.places_in(name, s.start_year)
     out_rate = np.zeros((layout.n_stocks, n_members))
     np.add.at(out_rate, layout.src, rate)
     entry = c_index.get(scenarios[0].demography.entry_state, 0)  # with no entrants, any stock will do
     entry_stocks = np.array([layout.index(entry, b, 0) for b in range(nb)])
-    return Parameters(rate=rate, out_rate=out_rate, initial=initial, entry_stocks=entry_stocks, **arrays)
+    return Parameters(rate=rate, out_rate=out_rate, initial=initial, entry_stocks=entry_stocks, trend=trend, **arrays)
 
 
 def programme_places(params: Parameters, budget: np.ndarray, grid: TimeGrid) -> tuple[np.ndarray, np.ndarray]:

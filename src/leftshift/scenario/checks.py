@@ -83,9 +83,18 @@ def _time_problems(s: Scenario) -> Found:
         )
     growths: list[tuple[Loc, float, float]] = [
         (("costs", "real_growth_per_year"), s.costs.real_growth_per_year, 1.0),
-        (("demography", "entrants_growth_per_year"), s.demography.entrants_growth_per_year,
-         max(s.demography.entrants_per_year.values(), default=0.0)),
-    ]  # fmt: skip
+    ]
+    growth_by_band, loc = s.demography.entrants_growth_per_year, ("demography", "entrants_growth_per_year")
+    if isinstance(growth_by_band, dict):
+        for band, growth in growth_by_band.items():
+            growths.append(((*loc, band), growth, s.demography.entrants_per_year.get(band, 0.0)))
+    else:
+        growths.append((loc, growth_by_band, max(s.demography.entrants_per_year.values(), default=0.0)))
+    for i, item in enumerate(s.transition_items):
+        if item.trend_per_year:
+            rate = item.rate
+            growths.append((("transitions", i, "trend_per_year"), item.trend_per_year,
+                            max(rate.values(), default=0.0) if isinstance(rate, dict) else rate))  # fmt: skip
     for i, iv in enumerate(s.interventions):
         if isinstance(iv.budget, BudgetGrowth):
             growths.append((("interventions", i, "budget", "growth"), iv.budget.growth, iv.budget.start))
@@ -157,6 +166,12 @@ def _reference_problems(s: Scenario) -> Found:
     seen = yield from _transition_problems(s, state, band_keys)
     if s.emergency_state not in states and any(c for c in s.capacity.values() if c.waiting_acute_risk_multiplier != 1):
         yield ("emergency_state",), _unknown("state", s.emergency_state, states)
+    for role, name in s.roles.model_dump().items():
+        if name is not None:
+            yield from state(("roles", role), name)
+    if s.roles.hospital is not None and s.roles.hospital != s.emergency_state:
+        yield ("roles", "hospital"), (f"roles.hospital '{s.roles.hospital}' and emergency_state "
+                                      f"'{s.emergency_state}' name different states; give one of them")  # fmt: skip
     for name in s.home_states or []:
         yield from state(("home_states",), name)
     for name in s.capacity:
@@ -269,9 +284,15 @@ def _origin_problems(s: Scenario) -> Found:
 
 def _demography_problems(s: Scenario, state: Any, band_keys: Any) -> Found:
     demo = s.demography
-    if demo.entrants_per_year:
+    if demo.entrants_per_year or demo.net_migration_per_year:
         yield from state(("demography", "entry_state"), demo.entry_state)
     yield from band_keys(("demography", "entrants_per_year"), demo.entrants_per_year)
+    yield from band_keys(("demography", "entrants_growth_per_year"), demo.entrants_growth_per_year)
+    yield from band_keys(("demography", "net_migration_per_year"), demo.net_migration_per_year)
+    if demo.entry_state in s.capacity and any(v < 0 for v in demo.net_migration_per_year.values()):
+        yield (("demography", "net_migration_per_year"),
+               f"people cannot migrate out of '{demo.entry_state}': it is capacity-limited (capacity."
+               f"{demo.entry_state}); make the entry state one without capacity")  # fmt: skip
     yield from band_keys(("demography", "ageing"), demo.ageing)
     if demo.ageing is True:
         for band in s.age_bands[:-1]:

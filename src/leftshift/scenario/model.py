@@ -51,33 +51,32 @@ WEEKS_PER_YEAR = DAYS_PER_YEAR / 7
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class _Quiet(_Frozen):
-    """Leaves out of its dumps the keys in `_quiet` that hold their defaults, so a scenario that does not use
-    newer keys dumps (scenario.resolved.yaml) and hashes exactly as before they existed."""
-
-    _quiet: ClassVar[dict[str, Any]] = {}
+    omit_when_default: ClassVar[tuple[str, ...]] = ()
+    """Fields left out of a dump (the resolved scenario, the scenario's hash) while they hold their default:
+    keys added to the format later, so that files that do not use them resolve and hash as they did."""
 
     @model_serializer(mode="wrap")
-    def _leave_out_defaults(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+    def _omit_defaults(self, handler: SerializerFunctionWrapHandler) -> Any:
         data = handler(self)
-        for key, default in self._quiet.items():
-            if key in data and getattr(self, key) == default:
-                del data[key]
+        for name in self.omit_when_default:
+            if isinstance(data, dict) and getattr(self, name) == type(self).model_fields[name].default:
+                data.pop(name, None)
         return data
 
 
-class Transition(_Quiet):
+class Transition(_Frozen):
     """An annual hazard per person from one state to another, by age band."""
 
-    from_state: str = Field(alias="from")
-    _quiet: ClassVar[dict[str, Any]] = {"origin": None}
+    omit_when_default = ("origin", "trend_per_year")
 
+    from_state: str = Field(alias="from")
     to: str
     rate: BandValues = Field(description="annual hazard per person; a number applies to every band")
     origin: str | None = Field(
         None, description="only for those in `from` who came from this state (a state listed in remember_origin)"
+    )
+    trend_per_year: Growth = Field(
+        0.0, description="the rate is multiplied by (1 + trend) ** t, t years from the start (0: constant)"
     )
 
     @property
@@ -85,18 +84,19 @@ class Transition(_Quiet):
         return f"{self.from_state}->{self.to}"
 
 
-class SplitTransition(_Quiet):
+class SplitTransition(_Frozen):
     """Shorthand for one transition per destination with rate x share (e.g. discharge pathways).
 
     Kept as written, so that `transitions[i]` in errors, `--set` and reports means the file's item i.
     """
 
-    _quiet: ClassVar[dict[str, Any]] = {"origin": None}
+    omit_when_default = ("origin", "trend_per_year")
 
     from_state: str = Field(alias="from")
     rate: BandValues = Field(description="total annual hazard out of `from` by these routes")
     split: dict[str, Share] = Field(description="share of the moves going to each state; the shares sum to 1")
     origin: str | None = Field(None, description="only for those in `from` who came from this state")
+    trend_per_year: Growth = Field(0.0, description="trend of the total rate, as for a single transition")
 
     @field_validator("split")
     @classmethod
@@ -110,7 +110,8 @@ class SplitTransition(_Quiet):
         rate = self.rate
         return [
             Transition(**{"from": self.from_state, "to": to, "origin": self.origin,
-                          "rate": {b: v * share for b, v in rate.items()} if isinstance(rate, dict) else rate * share})
+                          "rate": {b: v * share for b, v in rate.items()} if isinstance(rate, dict) else rate * share,
+                          "trend_per_year": self.trend_per_year})
             for to, share in self.split.items()
         ]  # fmt: skip
 
@@ -143,14 +144,13 @@ def by_year(value: Budget, start_year: int, year: int) -> float:
     return float(value)
 
 
-class Capacity(_Quiet):
+class Capacity(_Frozen):
     """A limit on the number of people in a state, and what happens to demand when it is full.
 
     The places are either given (`places`: a number, by year, or growing) or bought from a budget
     (`budget` / `cost_per_place_year`, built and lost with first-order delays, as programme places)."""
 
-    _quiet: ClassVar[dict[str, Any]] = {"budget": None, "cost_per_place_year": None, "build_years": 1.0,
-                                        "loss_years": 0.25, "initial_places": None, "payer": None}  # fmt: skip
+    omit_when_default = ("budget", "cost_per_place_year", "build_years", "loss_years", "initial_places", "payer")
 
     places: Budget | None = Field(None, description="places: a number, {year: places} or {start, growth}")
     budget: Budget | None = Field(None, description="GBP a year buying places (instead of `places`)")
@@ -186,8 +186,8 @@ class Capacity(_Quiet):
         return self.budget is not None
 
 
-class Costs(_Quiet):
-    _quiet: ClassVar[dict[str, Any]] = {"fixed_share": {}}
+class Costs(_Frozen):
+    omit_when_default = ("fixed_share",)
 
     per_person_week: dict[str, dict[Payer, NonNegative]] = {}
     per_transition: dict[str, dict[Payer, NonNegative]] = {}
@@ -204,8 +204,30 @@ class Demography(_Frozen):
         True, description="true: derive from band widths; or an annual rate of moving up, by band"
     )
     entrants_per_year: dict[str, NonNegative] = {}
-    entrants_growth_per_year: Growth = 0.0
+    entrants_growth_per_year: Growth | dict[str, Growth] = Field(
+        0.0, description="growth of the entrants a year, compounding; a number for every band or a mapping by band"
+    )
     entry_state: str = "community"
+    net_migration_per_year: dict[str, Annotated[Real, Field(ge=-MAX_VALUE, le=MAX_VALUE)]] = Field(
+        {}, description="people a year moving in (positive) or out (negative) by band, into or out of entry_state"
+    )
+
+    omit_when_default = ("net_migration_per_year",)
+
+    def growth_of(self, band: str) -> float:
+        """Entrants' growth a year in a band (a band left out of a mapping: 0)."""
+        growth = self.entrants_growth_per_year
+        return float(growth.get(band, 0.0)) if isinstance(growth, dict) else float(growth)
+
+
+class Roles(_Frozen):
+    """Which of the scenario's states play the parts the headline outcomes count (emergency admissions and bed
+    days, care home admissions, home care admissions and clients). Unset: `emergency_state` for the hospital,
+    `residential` for the care home, `home_care` for home care."""
+
+    hospital: str | None = Field(None, description="the hospital state (emergency_state follows it)")
+    care_home: str | None = Field(None, description="the care home state (care home admissions)")
+    home_care: str | None = Field(None, description="the home care state (home care admissions and clients)")
 
 
 class Eligibility(_Frozen):
@@ -256,9 +278,8 @@ class DelayedDischarge(_Frozen):
     deconditioning: Deconditioning | None = Field(None, description="absent: waiting does no harm")
 
 
-class Scenario(_Quiet):
-    _quiet: ClassVar[dict[str, Any]] = {"discounting": "continuous", "remember_origin": [], "initial_waiting": {},
-                                        "delayed_discharge": None}  # fmt: skip
+class Scenario(_Frozen):
+    omit_when_default = ("discounting", "remember_origin", "initial_waiting", "delayed_discharge", "roles")
 
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
@@ -273,7 +294,8 @@ class Scenario(_Quiet):
     price_base: str = ""
     age_bands: Annotated[list[str], Field(min_length=1)]
     states: Annotated[list[str], Field(min_length=1)]
-    emergency_state: str = "acute"
+    emergency_state: str = Field("acute", description="the hospital state; defaults to roles.hospital when set")
+    roles: Roles = Roles()
     home_states: list[str] | None = Field(None, description="states counted as living at home")
     initial: dict[str, BandValues] = Field(description="people by state and band; a number is that many in every band")
     transition_items: list[TransitionItem] = Field(alias="transitions", description="as written (split items kept)")
@@ -295,6 +317,17 @@ class Scenario(_Quiet):
         {}, description="distribution per key path: ordinary runs use its central value, --samples draws from it"
     )
     correlations: list[Correlation] = Field([], description="rank correlations between uncertain parameters")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _emergency_follows_roles(cls, data: Any) -> Any:
+        """emergency_state defaults to roles.hospital (checks.py refuses the two naming different states)."""
+        if isinstance(data, dict) and "emergency_state" not in data:
+            roles = data.get("roles")
+            hospital = roles.get("hospital") if isinstance(roles, dict) else getattr(roles, "hospital", None)
+            if isinstance(hospital, str):
+                data = {**data, "emergency_state": hospital}
+        return data
 
     @model_validator(mode="after")
     def _check_references(self) -> Scenario:
@@ -323,7 +356,22 @@ class Scenario(_Quiet):
     def at_home(self) -> list[str]:
         if self.home_states is not None:
             return list(self.home_states)
-        return [s for s in ("community", "prevention", "home_care") if s in self.states]
+        return [s for s in ("community", "prevention", self.home_care_state) if s in self.states]
+
+    @property
+    def hospital_state(self) -> str:
+        """The state in the hospital role: `roles.hospital`, else `emergency_state`."""
+        return self.roles.hospital or self.emergency_state
+
+    @property
+    def care_home_state(self) -> str:
+        """The state in the care home role: `roles.care_home`, else `residential`."""
+        return self.roles.care_home or "residential"
+
+    @property
+    def home_care_state(self) -> str:
+        """The state in the home care role: `roles.home_care`, else `home_care`."""
+        return self.roles.home_care or "home_care"
 
     def band_array(self, values: BandValues) -> np.ndarray:
         """A per-band value (number or mapping) as an array over age bands; missing bands are 0."""

@@ -199,8 +199,9 @@ def build_plan(s: Scenario) -> Plan:
     n_cap = layout.n_capacity
     caps = [s.capacity[r.name] for r in layout.resources[:n_cap]]
     initial = params.initial[:, 0]
-    growth = max(1.0, (1 + s.demography.entrants_growth_per_year) ** s.horizon_years)
-    expected = s.horizon_years * (float(params.out_rate[:, 0] @ initial) + params.entrants[:, 0].sum() * growth)
+    growth = np.maximum(1.0, (1 + params.entrants_growth[:, 0]) ** s.horizon_years)
+    arrivals = float(params.entrants[:, 0] @ growth) + float(np.abs(params.migration[:, 0]).sum())
+    expected = s.horizon_years * (float(params.out_rate[:, 0] @ initial) + arrivals)
     check_representable(s, expected)
     whole = np.floor(cap_places[:, :, 0] + 0.5).astype(np.int64)  # places bought or growing: whole ones open
     return Plan(

@@ -21,6 +21,7 @@ import numpy as np
 import simpy
 from simpy.events import Timeout
 
+from leftshift.engines.des.arrivals import band_streams, by_band, entry_growth
 from leftshift.engines.des.plan import (
     ADMITTED,
     DIED_WAITING,
@@ -106,6 +107,9 @@ class _Replication:
         # Channels: one buffered stream each, keyed by name (common random numbers).
         self.draws = [Buffered(streams(name)) for name in p.ch_name]
         self.pending: list = [None] * len(p.ch_name)
+        self.ch_rate, self.ch_cum = list(p.ch_rate), list(p.ch_cum)  # change each step where rates have trends
+        trended = p.params.trend[:, 0] != 0
+        self.trended_channels = [ch for ch, edges in enumerate(p.ch_edges) if trended[list(edges)].any()]
         self.nbar = [0] * len(p.ch_name)
         self.entry = Buffered(streams("entrants"))
         self.is_cap = [i < n_cap for i in range(n_res)]
@@ -335,11 +339,14 @@ class _Replication:
         ev.callbacks.append(self._entrant)
 
     def _entrant(self, ev: Timeout) -> None:
-        p = self.plan
         t = self.env.now
         b = bisect_right(self.entry_cum, self.entry.uniform() * self.entry_total)
-        b = min(b, len(self.entry_cum) - 1)
-        d = p.entry_stocks[b]
+        self._arrive(min(b, len(self.entry_cum) - 1), t)
+        self._next_entrant()
+
+    def _arrive(self, b: int, t: float) -> None:
+        """An entrant (or a migrant) joins band b's entry stock."""
+        d = self.plan.entry_stocks[b]
         r = self.cap_of_stock[d]
         if r >= 0:  # entrants are not admissions (as in the stock-flow engine): above capacity if full
             res = self.res[r]
@@ -350,7 +357,6 @@ class _Replication:
                 self.over_acc[r] += t
         self.entered[b] += 1
         self._added(d, t)
-        self._next_entrant()
 
     # -- programme places --------------------------------------------------------------------------
 
@@ -393,6 +399,21 @@ class _Replication:
                 self.excess[i] -= take
                 self.over_acc[i] -= t * take
 
+    def _set_rates(self, step: int) -> None:
+        """Rates with trends held at their mid-step value for the step (as in the stock-flow engine): each
+        channel's rate and split change, and its clock runs at the new speed (exact for piecewise-constant
+        hazards: no drawn time is discarded)."""
+        p = self.plan
+        rate = p.params.rate[:, 0] * np.exp(p.params.trend[:, 0] * ((step + 0.5) * p.grid.step_years))
+        for ch in self.trended_channels:
+            rates = rate[list(p.ch_edges[ch])]
+            cum = np.cumsum(rates) / rates.sum()
+            cum[-1] = 1.0
+            self.ch_rate[ch], self.ch_cum[ch] = float(rates.sum()), tuple(cum.tolist())
+            n = self.cnt[p.ch_stock[ch]]
+            if n:
+                self._schedule(ch, n)
+
     @staticmethod
     def _resize(places: simpy.Container, change: int) -> None:
         if change > 0:
@@ -410,17 +431,23 @@ class _Replication:
         p = self.plan
         self.entry_cum = np.cumsum(p.entry_band_rates).tolist()
         self.entry_total = float(sum(p.entry_band_rates))
-        self.entry_log_growth = math.log1p(p.scenario.demography.entrants_growth_per_year)
+        self.entry_log_growth = math.log1p(entry_growth(p))
+        if by_band(p):  # each band's entrants are their own stream (arrivals.py)
+            self.entry_total = 0.0
         self._make_clock()
         for ch, st in enumerate(p.ch_stock):
             if self.cnt[st]:
                 self._schedule(ch, self.cnt[st])
         self._next_entrant()
+        for stream in band_streams(self):
+            stream.next()
         recorder = Recorder(self)
         for k, end in enumerate(p.grid.period_end.tolist()):
             self._set_places(k)
             if k:
                 self._set_capacity(k)
+            if self.trended_channels:
+                self._set_rates(k)
             self.env.run(until=end)
             recorder.record(k, end)
         return recorder.finish()
@@ -440,7 +467,7 @@ def _channel_clocks(sim: _Replication) -> Callable[[int, int], None]:
     """
     p, env = sim.plan, sim.env
     cnt, acc, flow, nbar, pending = sim.cnt, sim.acc, sim.flow, sim.nbar, sim.pending
-    ch_stock, ch_rate, ch_edges, ch_cum, ch_queue = p.ch_stock, p.ch_rate, p.ch_edges, p.ch_cum, p.ch_queue
+    ch_stock, ch_rate, ch_edges, ch_cum, ch_queue = p.ch_stock, sim.ch_rate, p.ch_edges, sim.ch_cum, p.ch_queue
     plain, dst, stock_channels = p.plain, p.dst, p.stock_channels
     draws, move, grid = sim.draws, sim._move, _GRID
     exps = [d.exps for d in draws]

@@ -61,9 +61,11 @@ class Inputs(NamedTuple):
     rate: np.ndarray  # (E, N) per-person rate of each edge
     out_rate: np.ndarray  # (M, N) total rate out of each stock
     entrants: np.ndarray  # (B, N) per year at time 0
-    log_growth: np.ndarray  # (N,) log(1 + entrants' growth a year)
+    log_growth: np.ndarray  # (B, N) log(1 + entrants' growth a year), by band
     capacity: np.ndarray  # (steps, R_cap, N) places of each capacity-limited state during each step
     places: np.ndarray  # (steps, P, N) programme places during each step
+    trend: np.ndarray  # (E, N) log(1 + trend a year) of each edge's rate (all 0: rates are constant)
+    migration: np.ndarray  # (B, N) net migration a year into each band's entry stock (negative: out)
 
 
 class Pricing(NamedTuple):
@@ -126,9 +128,9 @@ class State(NamedTuple):
     cost: np.ndarray  # (C + T + R_cap, 4, N) costs of the step
     by_comp: np.ndarray  # (C, N) person-years by compartment
     by_trans: np.ndarray  # (T, N) moves by transition
-    g_start: np.ndarray  # (N,) entrants' growth at the start of the step
-    g_mid: np.ndarray  # (N,) ... at its middle
-    g_end: np.ndarray  # (N,) ... at its end
+    g_start: np.ndarray  # (B, N) entrants' growth at the start of the step
+    g_mid: np.ndarray  # (B, N) ... at its middle
+    g_end: np.ndarray  # (B, N) ... at its end
     growth: np.ndarray  # (N,) real growth of unit costs at mid-step
     discount: np.ndarray  # (N,) discount factor at mid-step
     both: np.ndarray  # (N,) their product
@@ -142,3 +144,4 @@ class State(NamedTuple):
     total: np.ndarray  # (N,) a sum to share out in proportion
     comp_priced: np.ndarray  # (C,) compartments with a price
     trans_priced: np.ndarray  # (T,) transitions with a price
+    rate_base: np.ndarray  # (E, N) rates during the step before capacity scaling (inp.rate without trends)

@@ -56,7 +56,7 @@ def _refuse(r, net, res, inp, w):  # pragma: no cover
             continue
         for n in range(n_members):
             # (never more than are left where they wait: a guard for extreme rates)
-            w.refused[i, n] = min(inp.rate[e, n] * (1.0 - w.psi[r, n]) * w.pacc[origin, n], max(xn[origin, n], 0.0))
+            w.refused[i, n] = min(w.rate_base[e, n] * (1.0 - w.psi[r, n]) * w.pacc[origin, n], max(xn[origin, n], 0.0))
             wanted[n] += w.f[e, n] + w.refused[i, n]
         if back >= 0:
             for n in range(n_members):

@@ -77,11 +77,16 @@ def _check_batch(scenarios: Sequence[Scenario]) -> None:
             )
 
 
-def _check_step(params: Parameters, layout: Layout, step_years: float) -> None:
-    """Refuse a step so long that RK4 would be unstable for the fastest flow, and say what will do."""
-    fastest = float(params.out_rate.max()) if params.out_rate.size else 0.0
+def _check_step(params: Parameters, layout: Layout, step_years: float, horizon: float) -> None:
+    """Refuse a step so long that RK4 would be unstable for the fastest flow, and say what will do. With
+    trends, the rates at their highest (at the start or the end: they change monotonically)."""
+    out_rate = params.out_rate
+    if params.trend.any():
+        out_rate = np.zeros_like(params.out_rate)
+        np.add.at(out_rate, layout.src, params.rate * np.exp(np.maximum(params.trend, 0.0) * horizon))
+    fastest = float(out_rate.max()) if out_rate.size else 0.0
     if fastest * step_years > RK4_STABLE_STEP:
-        c, _, _ = layout.unravel(np.array([int(params.out_rate.max(axis=1).argmax())]))
+        c, _, _ = layout.unravel(np.array([int(out_rate.max(axis=1).argmax())]))
         limit_weeks = RK4_STABLE_STEP / fastest * WEEKS_PER_YEAR
         raise LeftshiftError([Problem(
             f"the step is too long for the fastest flow (people leave '{layout.compartments[c[0]]}' at "
@@ -111,7 +116,7 @@ def simulate(
     layout = build_layout(first)
     params = build_parameters(batch, layout)
     grid = TimeGrid.for_scenario(first, record)
-    _check_step(params, layout, grid.step_years)
+    _check_step(params, layout, grid.step_years, grid.n_steps * grid.step_years)
     traj = _integrate(batch, layout, params, build_prices(batch, layout), grid, progress, threads)
     check_trajectory(traj)  # inf or NaN (an input of 1e308, growth that overflows) is an error, not zeros
     return traj
@@ -148,7 +153,7 @@ def _integrate(
     clock = Clock(grid.n_steps, grid.step_years, grid.period_of_step, grid.period_last_step())
     places, funded = programme_places(params, prices.budget, grid)
     inputs = Inputs(params.initial, params.rate, params.out_rate, params.entrants, np.log1p(params.entrants_growth),
-                    capacity_places(batch, layout, grid)[0], places)  # fmt: skip
+                    capacity_places(batch, layout, grid)[0], places, params.trend, params.migration)  # fmt: skip
     spend, payer = all_spend(prices, grid)
     pricing = Pricing(prices.weekly_cost, prices.transition_cost, prices.overflow_premium, spend, payer,
                       prices.cost_growth, prices.discount_rate, prices.annual, prices.priced())  # fmt: skip

@@ -28,9 +28,12 @@ def integrate(net, res, inp, price, clock, rec):  # pragma: no cover  (compiled;
     """Integrate every member over every step, adding into `rec`."""
     w = _state(net, res, inp, price, clock.h)
     rec.stocks[0] = w.x
+    trended = np.any(inp.trend != 0.0)
     for step in range(clock.n_steps):
         t = step * clock.h
         per = clock.period_of_step[step]
+        if trended:
+            _trended_rates(net, res, inp, t + 0.5 * clock.h, w)
         _admission_shares(net, res, inp, clock.h, step, w)
         _rk4(net, res, inp, t, clock.h, w)
         for r in range(len(res.rule)):
@@ -58,17 +61,39 @@ def _state(net, res, inp, price, h):  # pragma: no cover
     growth_step = (1.0 + price.cost_growth) ** h
     discount_step = (1.0 + price.discount_rate) ** -h
 
-    z = n_members
+    z, n_bands = n_members, len(net.entry_stocks)
     return State(
         x, np.empty_like(x), np.empty_like(x), np.empty_like(x), np.empty_like(x), inp.out_rate.copy(),
         inp.rate.copy(), np.empty((len(net.src), n_members)), np.empty((len(net.entry_stocks), n_members)),
         np.zeros((len(res.q_idx), n_members)), np.ones((len(res.rule), n_members)),
         np.zeros((len(res.q_idx), n_members)), np.zeros((len(res.adm_idx), n_members)),
         _leave_rates(net, res, inp.rate, m_stocks), np.zeros((price.priced.shape[0], price.priced.shape[1], n_members)),
-        np.zeros((n_comp, n_members)), np.zeros((n_trans, n_members)), np.zeros(z), np.zeros(z), np.zeros(z),
+        np.zeros((n_comp, n_members)), np.zeros((n_trans, n_members)), np.zeros((n_bands, z)), np.zeros((n_bands, z)),
+        np.zeros((n_bands, z)),
         growth, discount, np.zeros(z), growth_step, discount_step,
         np.zeros(z), np.zeros(z), np.zeros(z), np.zeros(z), np.zeros(z), comp_priced, trans_priced,
+        inp.rate.copy(),
     )  # fmt: skip
+
+
+@njit(**PART)
+def _trended_rates(net, res, inp, t_mid, w):  # pragma: no cover
+    """Rates with trends, held at their mid-step value for the step: rate x (1 + trend) ** t_mid. Only
+    called when some edge has a trend, so constant-rate runs keep every bit."""
+    m_stocks, n_members = w.x.shape
+    for e in range(len(net.src)):
+        for n in range(n_members):
+            r = inp.rate[e, n] * np.exp(inp.trend[e, n] * t_mid)
+            w.rate_base[e, n] = r
+            w.rate_now[e, n] = r
+    for m in range(m_stocks):
+        for n in range(n_members):
+            w.out_now[m, n] = 0.0
+        for j in range(net.src_ptr[m], net.src_ptr[m + 1]):
+            e = net.src_edges[j]
+            for n in range(n_members):
+                w.out_now[m, n] += w.rate_base[e, n]
+    w.leave[:, :] = _leave_rates(net, res, w.rate_base, m_stocks)
 
 
 @njit(**PART)
@@ -95,7 +120,7 @@ def _admission_shares(net, res, inp, h, step, w):  # pragma: no cover
     """Share psi of each resource's new demand that fits in the places expected to be free during the
     step (after those already waiting, who are admitted first at a steady rate kappa). Admission rates
     are scaled by psi *inside* the RK4 stages, so refused people stay where they are for the step."""
-    x, rate, src = w.x, inp.rate, net.src
+    x, rate, src = w.x, w.rate_base, net.src
     cap, space, queued, wanted, total = w.cap, w.space, w.queued, w.wanted, w.total
     n_members = x.shape[1]
     for r in range(len(res.rule)):
@@ -139,8 +164,8 @@ def _admission_shares(net, res, inp, h, step, w):  # pragma: no cover
 
 
 @njit(**PART)
-def _derivative(x, w, net, res, inp, growth):  # pragma: no cover
-    """dx/dt into w.d: flows out and in at the scaled rates, entrants, admissions from queues."""
+def _derivative(x, w, net, res, inp, growth, migrating):  # pragma: no cover
+    """dx/dt into w.d: flows out and in at the scaled rates, entrants (and net migration), admissions from queues."""
     d, rate, src, dst = w.d, w.rate_now, net.src, net.dst
     m_stocks, n_members = x.shape
     for m in range(m_stocks):
@@ -153,7 +178,10 @@ def _derivative(x, w, net, res, inp, growth):  # pragma: no cover
     for b in range(len(net.entry_stocks)):
         g = net.entry_stocks[b]
         for n in range(n_members):
-            d[g, n] += inp.entrants[b, n] * growth[n]
+            d[g, n] += inp.entrants[b, n] * growth[b, n]
+        if migrating:
+            for n in range(n_members):
+                d[g, n] += inp.migration[b, n]
     for i in range(len(res.q_idx)):  # admissions from queues, at a steady rate as places free up
         q, g = res.q_idx[i], res.q_target[i]
         for n in range(n_members):
@@ -169,21 +197,23 @@ def _rk4(net, res, inp, t, h, w):  # pragma: no cover
     x, xs, xn, d, pacc, f = w.x, w.xs, w.xn, w.d, w.pacc, w.f
     g_start, g_mid, g_end = w.g_start, w.g_mid, w.g_end
     m_stocks, n_members = x.shape
-    for n in range(n_members):
-        g_start[n] = np.exp(inp.log_growth[n] * t)
-        g_mid[n] = np.exp(inp.log_growth[n] * (t + 0.5 * h))
-        g_end[n] = np.exp(inp.log_growth[n] * (t + h))
-    _derivative(x, w, net, res, inp, g_start)
+    migrating = np.any(inp.migration != 0.0)
+    for b in range(len(net.entry_stocks)):
+        for n in range(n_members):
+            g_start[b, n] = np.exp(inp.log_growth[b, n] * t)
+            g_mid[b, n] = np.exp(inp.log_growth[b, n] * (t + 0.5 * h))
+            g_end[b, n] = np.exp(inp.log_growth[b, n] * (t + h))
+    _derivative(x, w, net, res, inp, g_start, migrating)
     for m in range(m_stocks):
         for n in range(n_members):
             pacc[m, n] = x[m, n]
             xs[m, n] = x[m, n] + 0.5 * h * d[m, n]
-    _derivative(xs, w, net, res, inp, g_mid)
+    _derivative(xs, w, net, res, inp, g_mid, migrating)
     for m in range(m_stocks):
         for n in range(n_members):
             pacc[m, n] += 2.0 * xs[m, n]
             xs[m, n] = x[m, n] + 0.5 * h * d[m, n]
-    _derivative(xs, w, net, res, inp, g_mid)
+    _derivative(xs, w, net, res, inp, g_mid, migrating)
     for m in range(m_stocks):
         for n in range(n_members):
             pacc[m, n] += 2.0 * xs[m, n]
@@ -193,7 +223,9 @@ def _rk4(net, res, inp, t, h, w):  # pragma: no cover
             pacc[m, n] = (pacc[m, n] + xs[m, n]) * (h / 6.0)
     for b in range(len(net.entry_stocks)):
         for n in range(n_members):
-            w.ent[b, n] = inp.entrants[b, n] * (h / 6.0) * (g_start[n] + 4.0 * g_mid[n] + g_end[n])
+            w.ent[b, n] = inp.entrants[b, n] * (h / 6.0) * (g_start[b, n] + 4.0 * g_mid[b, n] + g_end[b, n])
+            if migrating:
+                w.ent[b, n] += inp.migration[b, n] * h
     for m in range(m_stocks):
         for n in range(n_members):
             xn[m, n] = x[m, n]
@@ -205,8 +237,13 @@ def _rk4(net, res, inp, t, h, w):  # pragma: no cover
             xn[g, n] += moved
             xn[s, n] -= moved
     for b in range(len(net.entry_stocks)):
+        g = net.entry_stocks[b]
         for n in range(n_members):
-            xn[net.entry_stocks[b], n] += w.ent[b, n]
+            xn[g, n] += w.ent[b, n]
+            if migrating and inp.migration[b, n] < 0.0 and xn[g, n] < 0.0:  # out-migration capped by the stock
+                back = min(-xn[g, n], -inp.migration[b, n] * h)
+                w.ent[b, n] += back
+                xn[g, n] += back
     for i in range(len(res.q_idx)):
         q, g = res.q_idx[i], res.q_target[i]
         for n in range(n_members):
