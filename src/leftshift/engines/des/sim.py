@@ -13,6 +13,7 @@ states are `simpy.Resource`s whose users are the people in them; programme place
 from __future__ import annotations
 
 import math
+from array import array
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable
@@ -31,9 +32,11 @@ from leftshift.engines.des.plan import (
     WAIT,
     Plan,
     bound_grid,
+    build_plan,
 )
-from leftshift.engines.des.record import Recorder, RepOutput
+from leftshift.engines.des.record import WAIT_CODES, Recorder, RepOutput
 from leftshift.rng import Buffered, ReplicationStreams
+from leftshift.scenario.model import Scenario
 
 _GRID = bound_grid()
 
@@ -66,7 +69,8 @@ class _Replication:
         self.entered = [0] * len(lay.bands)
         self.referrals = [0] * n_prog
         self.waiters: list[list[_Waiter]] = [[] for _ in range(n_st)]
-        self.rows: tuple[list, ...] = ([], [], [], [], [], [])  # resource, origin, band, time, wait, outcome
+        # resource, origin, band, time, wait, outcome: typed arrays (8 bytes a time, not a 24-byte float object)
+        self.rows = tuple(array(code) for code in WAIT_CODES)
 
         # Capacity-limited states: a Resource whose users are the people counted against it.
         self.res: list = []
@@ -443,6 +447,12 @@ def _channel_clocks(sim: _Replication) -> Callable[[int, int], None]:
         pending[ch] = nxt
 
     return schedule
+
+
+def replication_job(scenario: Scenario, replication: int) -> RepOutput:
+    """One replication from the scenario alone: what a worker process or a Dask task runs (top level, so
+    that it can be sent by reference; this module does not import pandas, so neither do the workers)."""
+    return simulate_replication(build_plan(scenario), replication)
 
 
 def simulate_replication(plan: Plan, replication: int) -> RepOutput:
