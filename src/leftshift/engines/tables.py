@@ -53,7 +53,8 @@ def grid_frame(
     data["year"] = np.tile(np.repeat(years, n_s), n_r)
     data.update({name: np.tile(col[keep], n_r * n_t) for name, col in keys.items()})
     data.update({name: grid[:, :, keep].ravel() for name, grid in grids.items()})
-    return pd.DataFrame(data)[[REPLICATION, *columns]]
+    # (built in the table's column order, without pandas' copies: a long discrete-event run's tables are large)
+    return pd.DataFrame({name: data[name] for name in (REPLICATION, *columns)}, copy=False)
 
 
 def obj(values: Iterable[Any]) -> np.ndarray:
