@@ -215,7 +215,9 @@ def compare(
     target = out or Path("results") / f"compare-{slugs[0]}"
     failures: list[str] = []
     with claim_output(target, force) as claim:
-        results = [_simulate(s, engine, options, quiet) for s in (base, *others)]
+        with _dask_client(sampling["dask"], engine, jobs) as client:
+            des = {"client": client} if engine == "des" else None
+            results = [_simulate(s, engine, options, quiet, des) for s in (base, *others)]
         comparisons = [compare_results(results[0], r) for r in results[1:]]
         for result in results:
             check_plausible("result", result, strict, quiet)
