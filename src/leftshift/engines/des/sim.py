@@ -451,6 +451,13 @@ def _channel_clocks(sim: _Replication) -> tuple[Callable[[int, int], None], Call
         key = pending[ch] = next(eids)
         heappush(queue, (now + (target[ch] - clock[ch]) / rate, NORMAL, key, ch))
 
+    return schedule, _event_loop(env, fire)
+
+
+def _event_loop(env: simpy.Environment, fire: Callable[[int, int, float], None]) -> Callable[[float], None]:
+    """`advance(end)`: SimPy's `env.run(until=end)` with `step` inlined, handing a channel's number to
+    `fire` (see `_channel_clocks`)."""
+    queue, eids = env._queue, env._eid
     stop_event = object()
 
     def advance(end: float) -> None:
@@ -474,7 +481,7 @@ def _channel_clocks(sim: _Replication) -> tuple[Callable[[int, int], None], Call
                     raise event._value
         next(eids)  # SimPy puts its stop event back on the queue (a no-op when next run): one more id
 
-    return schedule, advance
+    return advance
 
 
 def replication_job(scenario: Scenario, replication: int) -> RepOutput:
