@@ -286,8 +286,6 @@ def test_a_dask_scheduler_that_never_answers_times_out(tmp_path, files, silent_s
 
 
 def test_dask_is_refused_where_it_would_be_ignored(tmp_path, files, no_simulation):
-    done = invoke("run", files[1], "--engine", "des", "--dask", "local", "--out", tmp_path / "out")
-    assert done.exit_code == 2 and "--jobs" in done.output and "Leave out --dask" in done.output
     done = invoke("run", files[1], "--dask", "local", "--out", tmp_path / "out")
     assert done.exit_code == 2 and "add --samples N" in done.output
 

@@ -167,7 +167,8 @@ def per_replication(result: Result, frame: pd.DataFrame, mask: np.ndarray, colum
     every = result.replications
     if not result.replicated:
         return pd.Series([float(frame.loc[mask, column].sum())], index=every)
-    return frame[mask].groupby(REPLICATION)[column].sum().reindex(every, fill_value=0.0).astype(float)
+    rows = frame.loc[mask, [REPLICATION, column]]  # (two columns, not every row of a large table copied whole)
+    return rows.groupby(REPLICATION)[column].sum().reindex(every, fill_value=0.0).astype(float)
 
 
 def evaluate(result: Result, definition: Definition, masks: dict[str, np.ndarray] | None = None) -> pd.Series:

@@ -21,22 +21,44 @@ SUMMARY_COLUMNS = [
 ]  # fmt: skip
 
 
-def resource_summary(result: Result) -> pd.DataFrame:
+class WaitOutcomes:
+    """The attempt and wait figures of `resource_summary`, reduced from a run's `waits` rows as they come
+    (one replication at a time), so that a long run need not keep millions of rows to summarise them."""
+
+    def __init__(self) -> None:
+        self.figures: dict[tuple[int, str], dict[str, float | int]] = {}
+        self.none = _outcomes(pd.DataFrame({"outcome": pd.Series(dtype=object), "wait_days": pd.Series(dtype=float)}))
+
+    def add(self, waits: pd.DataFrame) -> None:
+        """Rows of the `waits` table (whole replications)."""
+        for rep in waits[REPLICATION].unique():
+            w_rep = waits[waits[REPLICATION] == rep]
+            for name in w_rep["resource"].unique():
+                self.figures[(int(rep), str(name))] = _outcomes(w_rep[w_rep["resource"] == name])
+
+    def of(self, rep: int, name: str) -> dict[str, float | int]:
+        return self.figures.get((int(rep), str(name)), self.none)
+
+
+def resource_summary(result: Result, outcomes: WaitOutcomes | None = None) -> pd.DataFrame:
     """Per replication and capacity-limited resource: attempts and their outcomes, waits and occupancy.
 
     Waits (days) are over admitted attempts, those admitted at once counting 0; people who died,
     left or were still waiting are counted, not averaged (their waits are cut short). Occupancy and
-    queue length are time averages over the reported period (after any warm-up)."""
-    waits, ts, queues = result.extra["waits"], result.timeseries, result.queues
+    queue length are time averages over the reported period (after any warm-up). `outcomes`: the
+    attempts and waits already reduced from the `waits` rows (then the Result need not hold them)."""
+    if outcomes is None:
+        outcomes = WaitOutcomes()
+        outcomes.add(result.extra["waits"])
+    ts, queues = result.timeseries, result.queues
     names = list(queues["resource"].unique())
     span = ts["time"].max() - ts["time"].min()
     rows = []
     for rep in sorted(queues[REPLICATION].unique()):
-        w_rep, ts_rep = waits[waits[REPLICATION] == rep], ts[ts[REPLICATION] == rep]
+        ts_rep = ts[ts[REPLICATION] == rep]
         for name in names:
-            w = w_rep[w_rep["resource"] == name]
             cap = queues.loc[(queues[REPLICATION] == rep) & (queues["resource"] == name), "capacity"]
-            rows.append({REPLICATION: rep, "resource": name, **_outcomes(w), **_occupancy(ts_rep, name, span),
+            rows.append({REPLICATION: rep, "resource": name, **outcomes.of(rep, name), **_occupancy(ts_rep, name, span),
                          "capacity": float(cap.mean()) if len(cap) else 0.0})  # fmt: skip
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)  # the columns even with no capacity-limited state
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from leftshift.analysis.metrics import REPLICATION, compute, costs_by
-from leftshift.analysis.resources import resource_summary
+from leftshift.analysis.resources import WaitOutcomes, resource_summary
 from leftshift.result import Result
 from leftshift.scenario.loading import scenario_hash
 
@@ -66,8 +66,9 @@ def provenance(result: Result) -> dict[str, Any]:
     }
 
 
-def build(result: Result) -> dict[str, Any]:
-    """summary.json's content: provenance, every metric, costs by service and payer, programmes, warnings."""
+def build(result: Result, wait_outcomes: WaitOutcomes | None = None) -> dict[str, Any]:
+    """summary.json's content: provenance, every metric, costs by service and payer, programmes, warnings.
+    `wait_outcomes`: a run's waits reduced as they came, when the Result does not hold them."""
     metrics = compute(result)
     out = provenance(result)
     if result.replicated:
@@ -87,8 +88,8 @@ def build(result: Result) -> dict[str, Any]:
             for key, frame in totals.groupby(column, sort=False)
         }
     out["interventions"] = _interventions(result)
-    if "waits" in result.extra:  # who waited for a place, and how long: only an engine of individuals records it
-        per_rep = resource_summary(result)
+    if "waits" in result.extra or wait_outcomes is not None:  # only an engine of individuals records waits
+        per_rep = resource_summary(result, wait_outcomes)
         out["resources"] = {
             str(name): {c: spread(frame[c]) for c in frame.columns if c not in (REPLICATION, "resource")}
             for name, frame in per_rep.groupby("resource", sort=False)

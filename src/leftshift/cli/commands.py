@@ -7,6 +7,8 @@ Errors the user can fix exit with status 2 and a short message, never a tracebac
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +34,60 @@ def cli() -> None:
     """
 
 
-def _simulate(scenario: Any, engine: str, options: dict[str, Any], quiet: bool) -> Any:
+def _simulate(scenario: Any, engine: str, options: dict[str, Any], quiet: bool, des: dict | None = None) -> Any:
+    """Run one scenario; `des`: the discrete-event engine's `client` (Dask) and `waits_sink`, if any."""
     from leftshift.api import run
     from leftshift.cli.progress import progress_bar
 
     if engine == "des":
         with progress_bar(f"{scenario.name}: replications", options["replications"], quiet) as advance:
-            return run(scenario, engine="des", progress=advance, **options)
+            return run(scenario, engine="des", progress=advance, **options, **(des or {}))
     return run(scenario, **options)  # a stock-flow run takes well under a second: no progress bar
+
+
+class _Waits:
+    """A discrete-event run's `waits` rows, written to waits.csv and summarised one replication at a time
+    (a ten-year city run has millions), keeping only what the report's chart needs, and only if asked."""
+
+    def __init__(self, work: Path, chart: bool) -> None:
+        from leftshift.analysis.resources import WaitOutcomes
+        from leftshift.io.writing import TableAppender
+
+        self.write, self.outcomes = TableAppender(work / "waits.csv"), WaitOutcomes()
+        self.chart: list[Any] | None = [] if chart else None
+
+    def __call__(self, waits: Any) -> None:
+        self.write(waits)
+        self.outcomes.add(waits)
+        if self.chart is not None:  # (the chart leaves out people turned away or admitted above capacity)
+            self.chart.append(waits.loc[~waits["outcome"].isin(["turned_away", "overflow"]), ["resource", "wait_days"]])
+
+    def charted(self, result: Any) -> Any:
+        """The Result with the rows the report's wait chart reads."""
+        import dataclasses
+
+        import pandas as pd
+
+        rows = pd.concat(self.chart or [], ignore_index=True)
+        return dataclasses.replace(result, extra={**result.extra, "waits": rows})
+
+
+@contextmanager
+def _dask_client(dask: str | None, engine: str, jobs: int | None) -> Iterator[Any]:
+    """A Dask client for the discrete-event replications (`--dask`; 'local' starts `--jobs` workers)."""
+    if not dask or engine != "des":
+        yield None
+        return
+    from leftshift.engines.des.engine import default_jobs
+    from leftshift.experiments.execute import connect_dask
+
+    client, cluster = connect_dask(dask, jobs or default_jobs())
+    try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def _engine_options(
@@ -92,15 +140,18 @@ def run(
     check_scenarios([loaded], strict, quiet)
     target = out or Path("results") / slug(loaded.name)
     failures: list[str] = []
-    with claim_output(target, force) as claim:
-        result = _simulate(loaded, engine, options, quiet)
+    with claim_output(target, force) as claim, claim.writing() as work:
+        waits = _Waits(work, chart=not no_report) if engine == "des" else None
+        with _dask_client(sampling["dask"], engine, jobs) as client:
+            des = {"client": client, "waits_sink": waits} if engine == "des" else None
+            result = _simulate(loaded, engine, options, quiet, des)
         check_plausible("result", result, strict, quiet)
-        facts = summary.build(result)
-        with claim.writing() as work:
-            write_result(work, result, facts)
-            draws = write_samples(work, target, [loaded], jobs=jobs, quiet=quiet, report=not no_report,
-                                  failures=failures, **sampling)  # fmt: skip
-            written = not no_report and attempt(lambda: _run_report(work, result, facts), failures)
+        facts = summary.build(result, waits.outcomes if waits else None)
+        write_result(work, result, facts, written=("waits",) if waits else ())
+        draws = write_samples(work, target, [loaded], jobs=jobs, quiet=quiet, report=not no_report,
+                              failures=failures, **sampling)  # fmt: skip
+        shown = waits.charted(result) if waits and not no_report else result
+        written = not no_report and attempt(lambda: _run_report(work, shown, facts), failures)
     if not quiet:
         print_run(facts, target)
         print_samples(draws)
@@ -164,7 +215,9 @@ def compare(
     target = out or Path("results") / f"compare-{slugs[0]}"
     failures: list[str] = []
     with claim_output(target, force) as claim:
-        results = [_simulate(s, engine, options, quiet) for s in (base, *others)]
+        with _dask_client(sampling["dask"], engine, jobs) as client:
+            des = {"client": client} if engine == "des" else None
+            results = [_simulate(s, engine, options, quiet, des) for s in (base, *others)]
         comparisons = [compare_results(results[0], r) for r in results[1:]]
         for result in results:
             check_plausible("result", result, strict, quiet)

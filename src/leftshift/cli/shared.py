@@ -172,15 +172,13 @@ def check_samples(samples: int | None, engine: str, scenarios: Sequence[Any], ba
 
 
 def check_dask(dask: str | None, engine: str = "stockflow", samples: int | None = 1) -> None:
-    """--dask must be usable (a scheduler that answers) and must not be silently ignored."""
+    """--dask must be usable (a scheduler that answers) and must not be silently ignored: it runs the
+    discrete-event engine's replications, or the --samples draws of the stock-flow engine."""
     from leftshift.errors import LeftshiftError
 
     if not dask:
         return
-    if engine == "des":
-        raise LeftshiftError("--dask runs stock-flow batches only; the discrete-event engine runs its replications "
-                             "in local processes (--jobs N). Leave out --dask")  # fmt: skip
-    if not samples:
+    if engine != "des" and not samples:
         raise LeftshiftError("--dask runs the --samples draws; add --samples N, or leave out --dask")
     from leftshift.experiments.execute import check_dask as reachable
 

@@ -51,9 +51,18 @@ def grid_frame(
     data = {REPLICATION: np.repeat(numbers, n_t * n_s)}
     data["time"] = np.tile(np.repeat(times, n_s), n_r)
     data["year"] = np.tile(np.repeat(years, n_s), n_r)
-    data.update({name: np.tile(col[keep], n_r * n_t) for name, col in keys.items()})
+    data.update({name: _tiled(col[keep], n_r * n_t) for name, col in keys.items()})
     data.update({name: grid[:, :, keep].ravel() for name, grid in grids.items()})
-    return pd.DataFrame(data)[[REPLICATION, *columns]]
+    # (built in the table's column order, without pandas' copies: a long discrete-event run's tables are large)
+    return pd.DataFrame({name: data[name] for name in (REPLICATION, *columns)}, copy=False)
+
+
+def _tiled(col: np.ndarray, times: int) -> Any:
+    """`np.tile(col, times)` as the column pandas would make of it; strings go straight into pandas' string
+    column (what it makes of an object array of them), without a long object array on the way."""
+    if col.dtype != object or not len(col) or not all(isinstance(v, str) for v in col):
+        return np.tile(col, times)
+    return pd.array(col, dtype="str").take(np.tile(np.arange(len(col)), times))
 
 
 def obj(values: Iterable[Any]) -> np.ndarray:

@@ -46,10 +46,26 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     path.write_text(json.dumps(_clean(data), indent=2, default=_json_default) + "\n", encoding="utf-8")
 
 
-def write_result(directory: Path, result: Result, summary: dict[str, Any]) -> None:
-    """Every table as CSV, summary.json and the resolved scenario, into an existing directory."""
+class TableAppender:
+    """One CSV written a piece at a time (say, one replication's rows after another), the header once: the
+    file is byte for byte what `write_result` writes for the whole table, and no piece is kept in memory."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.pieces = 0
+
+    def __call__(self, piece: pd.DataFrame) -> None:
+        with self.path.open("a" if self.pieces else "w", encoding="utf-8", newline="") as file:
+            piece.to_csv(file, index=False, header=not self.pieces, float_format=CSV_FLOAT)
+        self.pieces += 1
+
+
+def write_result(directory: Path, result: Result, summary: dict[str, Any], written: tuple[str, ...] = ()) -> None:
+    """Every table as CSV (but those already `written`, e.g. by a TableAppender), summary.json and the
+    resolved scenario, into an existing directory."""
     for stem, table in result.tables().items():
-        table.to_csv(directory / f"{stem}.csv", index=False, float_format=CSV_FLOAT)
+        if stem not in written:
+            table.to_csv(directory / f"{stem}.csv", index=False, float_format=CSV_FLOAT)
     write_json(directory / "summary.json", summary)
     (directory / "scenario.resolved.yaml").write_text(resolved_yaml(result.scenario), encoding="utf-8")
 

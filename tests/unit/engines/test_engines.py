@@ -56,3 +56,25 @@ def test_the_simpy_internals_the_des_reads_mean_what_it_assumes():
     env.run()
     assert seen == ["channel 7"] * 3
     assert events_scheduled(env) == 3  # one id per event scheduled
+
+
+def test_the_des_run_loop_is_simpys_run_until():
+    """des/sim.py's `advance(end)` inlines SimPy's `env.run(until=end)`: events on `env._queue` as
+    (time, priority, id, event), ids from `env._eid`, an URGENT stop event at now + (end - now) that
+    events at `end` come after, and two ids taken per run. If SimPy changes any of this, this fails."""
+    from heapq import heappush
+
+    from simpy.events import NORMAL, URGENT
+
+    env = simpy.Environment()
+    order = []
+    Timeout(env, 1.0, "a").callbacks.append(lambda ev: order.append((env.now, ev.value)))
+    Timeout(env, 2.0, "at the end").callbacks.append(lambda ev: order.append((env.now, ev.value)))
+    heappush(env._queue, (0.5, NORMAL, next(env._eid), Timeout.__new__(Timeout)))  # what the engine pushes
+    env._queue[0][3].callbacks, env._queue[0][3]._ok = [lambda ev: order.append((env.now, "pushed"))], True
+    before = events_scheduled(env)
+    env.run(until=2.0)
+    assert order == [(0.5, "pushed"), (1.0, "a")] and env.now == 2.0  # the event at 2.0 waits for the next run
+    assert events_scheduled(env) == before + 3  # the stop event, put back on the queue (and this call)
+    assert URGENT < NORMAL
+    assert [e[1] for e in env._queue] == [-1, NORMAL] and env._queue[0][3].callbacks == []

@@ -12,15 +12,18 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 from typing import Any
 
-from leftshift.engines.des.plan import build_plan
+import pandas as pd
+
+from leftshift.engines.des.plan import Plan, build_plan
 from leftshift.engines.des.record import RepOutput
-from leftshift.engines.des.sim import simulate_replication
-from leftshift.engines.des.tables import build_result
+from leftshift.engines.des.sim import replication_job, simulate_replication
+from leftshift.engines.des.tables import after_warm_up, build_result, waits_frame
 from leftshift.engines.finite import check_tables
 from leftshift.errors import LeftshiftError, Problem
 from leftshift.result import Result
@@ -44,11 +47,19 @@ def run_des(
     warm_up_years: float = 0.0,
     only_replication: int | None = None,
     progress: Callable[[int], None] | None = None,
+    client: Any = None,
+    waits_sink: Callable[[pd.DataFrame], None] | None = None,
 ) -> Result:
     """Run `replications` independent replications (or only replication `only_replication`, which
     reproduces that replication's rows of a full run exactly) on `jobs` processes (default: all
-    cores); results do not depend on `jobs`. Statistics exclude the first `warm_up_years` (rounded to
-    the reporting step). `progress(1)` is called as each replication finishes."""
+    cores), or on the workers of a Dask `client` (one task per replication); results do not depend on
+    where they ran. Statistics exclude the first `warm_up_years` (rounded to the reporting step).
+    `progress(1)` is called as each replication finishes.
+
+    `waits_sink`: called with each replication's `waits` rows (after the warm-up), in replication
+    order, as soon as they are ready; they are then dropped, and the Result has no `waits` table. A
+    long run of a large city records millions of attempts: this keeps them out of memory (the command
+    line writes them to waits.csv as they come)."""
     if replications < 1:
         raise LeftshiftError([Problem(f"replications must be at least 1 (got {replications})", "replications")])
     if only_replication is not None and only_replication < 0:
@@ -58,10 +69,35 @@ def run_des(
     plan = build_plan(scenario)
     warm = _warm_up(warm_up_years, plan.grid.step_years, scenario.horizon_years)
     reps = [only_replication] if only_replication is not None else list(range(replications))
-    outs = _run_all(scenario, reps, jobs, progress or (lambda n: None))
+    finished = _on_dask(client, scenario, reps) if client is not None else _run_all(scenario, reps, jobs)
+    outs = _in_order(finished, reps, progress or (lambda n: None), lambda out: _kept(plan, out, warm, waits_sink))
     result = build_result(plan, outs, warm)
     check_tables(result)  # inf or NaN (a cost of 1e306 a week) is an error, not a table of zeros
     return result
+
+
+def _kept(plan: Plan, out: RepOutput, warm: float, waits_sink: Callable[[pd.DataFrame], None] | None) -> RepOutput:
+    """A finished replication as it is kept until the tables are built: its waits handed to the sink, if any."""
+    if waits_sink is None:
+        return out
+    waits_sink(after_warm_up(waits_frame(plan, out), warm))
+    return replace(out, waits=None)
+
+
+def _in_order(
+    finished: Iterator[RepOutput], reps: Sequence[int], progress: Callable[[int], None],
+    keep: Callable[[RepOutput], RepOutput],
+) -> list[RepOutput]:  # fmt: skip
+    """Replications as they finish -> kept in replication order (each handed to `keep` as soon as the
+    ones before it are in: at most the few running out of order wait in memory whole)."""
+    waiting: dict[int, RepOutput] = {}
+    kept: list[RepOutput] = []
+    for out in finished:
+        progress(1)
+        waiting[out.replication] = out
+        while len(kept) < len(reps) and reps[len(kept)] in waiting:
+            kept.append(keep(waiting.pop(reps[len(kept)])))
+    return kept
 
 
 def _warm_up(years: float, step: float, horizon: float) -> float:
@@ -80,36 +116,26 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _replication_job(scenario: Scenario, replication: int) -> RepOutput:
-    """Top level so that spawned worker processes can import it."""
-    return simulate_replication(build_plan(scenario), replication)
-
-
 def _quiet_worker() -> None:
     """Workers ignore Ctrl-C: the parent stops them, so no half-dead pool is left behind."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _run_all(
-    scenario: Scenario, reps: Sequence[int], jobs: int | None, progress: Callable[[int], None]
-) -> list[RepOutput]:
+def _run_all(scenario: Scenario, reps: Sequence[int], jobs: int | None) -> Iterator[RepOutput]:
+    """Replications as they finish, in this process (one job) or in `jobs` spawned processes."""
     jobs = min(jobs or default_jobs(), len(reps))
     if jobs == 1:
         plan = build_plan(scenario)
-        outs = []
         for r in reps:
-            outs.append(simulate_replication(plan, r))
-            progress(1)
-        return outs
-    done: dict[int, RepOutput] = {}
+            yield simulate_replication(plan, r)
+        return
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet_worker)
     try:
-        pending: dict[Future, int] = {pool.submit(_replication_job, scenario, r): r for r in reps}
+        pending = {pool.submit(replication_job, scenario, r) for r in reps}
         while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
-                done[pending.pop(future)] = future.result()
-                progress(1)
+                yield future.result()
     except BrokenProcessPool:
         _stop(pool)
         raise LeftshiftError(
@@ -117,11 +143,25 @@ def _run_all(
             hint='From a Python script, call run_des under `if __name__ == "__main__":` (workers are started '
             "with 'spawn' and import the main module), or pass jobs=1.",
         ) from None
-    except BaseException:
+    except BaseException:  # Ctrl-C, a failed replication, or the caller stopped early
         _stop(pool)
         raise
     pool.shutdown()
-    return [done[r] for r in reps]
+
+
+def _on_dask(client: Any, scenario: Scenario, reps: Sequence[int]) -> Iterator[RepOutput]:
+    """Replications as they finish on a Dask cluster: one task per replication, each released once fetched
+    (a replication's random numbers depend only on the seed and its number, so results equal a local run's)."""
+    from dask.distributed import as_completed
+
+    futures = [client.submit(replication_job, scenario, r, pure=False) for r in reps]
+    try:
+        for future in as_completed(futures):
+            out = future.result()
+            future.release()
+            yield out
+    finally:
+        client.cancel([f for f in futures if not f.done()])
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:

@@ -45,9 +45,14 @@ class RepOutput:
     over_capacity_person_years: np.ndarray  # (steps, resources)
     funded_places: np.ndarray  # (steps, programmes)
     referrals: np.ndarray  # (steps, programmes)
-    waits: dict[str, np.ndarray]  # one entry per attempt to enter a capacity-limited state
+    waits: dict[str, np.ndarray] | None  # one entry per attempt to enter a capacity-limited state
     events: int  # model events: moves, refusals, entrants, queue admissions
     simpy_events: int  # events SimPy scheduled (its own counter)
+
+
+WAIT_NAMES = ("resource", "origin", "band", "time", "wait_years", "outcome")
+WAIT_DTYPES = (np.int16, np.int16, np.int16, np.float64, np.float64, np.int8)
+WAIT_CODES = ("h", "h", "h", "d", "d", "b")  # the same types, for the `array`s a replication appends to
 
 
 COUNTERS = ("flows", "blocked", "queue_admits", "entrants", "referrals")
@@ -110,13 +115,11 @@ class Recorder:
     def _waits(self) -> dict[str, np.ndarray]:
         """Attempts in time order; people still waiting at the horizon get the wait so far."""
         horizon = self.t0
-        rows = [list(col) for col in self.sim.rows]
-        for waiting in self.sim.waiters:
-            for w in waiting:
-                values = (w.res, w.origin, w.band, w.t_join, horizon - w.t_join, STILL_WAITING)
-                for col, value in zip(rows, values, strict=True):
-                    col.append(value)
-        order = np.lexsort((np.array(rows[0], dtype=np.int64), np.array(rows[3], dtype=float)))
-        dtypes = (np.int16, np.int16, np.int16, float, float, np.int8)
-        names = ("resource", "origin", "band", "time", "wait_years", "outcome")
-        return {n: np.array(col, dtype=dt)[order] for n, col, dt in zip(names, rows, dtypes, strict=True)}
+        still = [(w.res, w.origin, w.band, w.t_join, horizon - w.t_join, STILL_WAITING)
+                 for waiting in self.sim.waiters for w in waiting]  # fmt: skip
+        cols = [np.array(col, dtype=dt) for col, dt in zip(self.sim.rows, WAIT_DTYPES, strict=True)]
+        if still:
+            cols = [np.concatenate([col, np.array(extra, dtype=dt)])
+                    for col, extra, dt in zip(cols, zip(*still, strict=True), WAIT_DTYPES, strict=True)]  # fmt: skip
+        order = np.lexsort((cols[0].astype(np.int64), cols[3]))
+        return {name: col[order] for name, col in zip(WAIT_NAMES, cols, strict=True)}

@@ -13,13 +13,15 @@ states are `simpy.Resource`s whose users are the people in them; programme place
 from __future__ import annotations
 
 import math
+from array import array
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable
+from heapq import heappop, heappush
 
 import numpy as np
 import simpy
-from simpy.events import Timeout
+from simpy.events import NORMAL, URGENT, Timeout
 
 from leftshift.engines.des.arrivals import band_streams, by_band, entry_growth
 from leftshift.engines.des.plan import (
@@ -32,10 +34,12 @@ from leftshift.engines.des.plan import (
     WAIT,
     Plan,
     bound_grid,
+    build_plan,
 )
-from leftshift.engines.des.record import Recorder, RepOutput
+from leftshift.engines.des.record import WAIT_CODES, Recorder, RepOutput
 from leftshift.engines.model import queue_pair
 from leftshift.rng import Buffered, ReplicationStreams
+from leftshift.scenario.model import Scenario
 
 _GRID = bound_grid()
 
@@ -76,7 +80,8 @@ class _Replication:
         self.entered = [0] * len(lay.bands)
         self.referrals = [0] * n_prog
         self.waiters: list[list[_Waiter]] = [[] for _ in range(n_st)]
-        self.rows: tuple[list, ...] = ([], [], [], [], [], [])  # resource, origin, band, time, wait, outcome
+        # resource, origin, band, time, wait, outcome: typed arrays (8 bytes a time, not a 24-byte float object)
+        self.rows = tuple(array(code) for code in WAIT_CODES)
 
         # Capacity-limited states: a Resource whose users are the people counted against it.
         self.res: list = []
@@ -142,7 +147,7 @@ class _Replication:
         whatever happened before: two scenarios that differ a little stay coupled (common random
         numbers), and a channel that empties keeps its place on its own clock until it refills.
         """
-        self._schedule = _channel_clocks(self)
+        self._schedule, self._advance = _channel_clocks(self)
 
     def _added(self, stock: int, t: float) -> None:
         cnt = self.cnt
@@ -435,6 +440,7 @@ class _Replication:
         if by_band(p):  # each band's entrants are their own stream (arrivals.py)
             self.entry_total = 0.0
         self._make_clock()
+        advance = self._advance
         for ch, st in enumerate(p.ch_stock):
             if self.cnt[st]:
                 self._schedule(ch, self.cnt[st])
@@ -448,24 +454,31 @@ class _Replication:
                 self._set_capacity(k)
             if self.trended_channels:
                 self._set_rates(k)
-            self.env.run(until=end)
+            advance(end)
             recorder.record(k, end)
         return recorder.finish()
 
 
-def _channel_clocks(sim: _Replication) -> Callable[[int, int], None]:
+def _channel_clocks(sim: _Replication) -> tuple[Callable[[int, int], None], Callable[[float], None]]:
     """`schedule(ch, n)` sets channel ch's bound for a head count of n and (re)schedules its pending
-    candidate; `fire` handles a candidate. Closures over local lists, because attribute look-ups cost
-    more than the work they guard.
+    candidate; `fire` handles a candidate; `advance(end)` runs the simulation to time `end`. Closures over
+    local lists, because attribute look-ups cost more than the work they guard.
 
-    `schedule` and `fire` run once or twice per event, so they read two SimPy internals directly:
-    `env._now` and `event._value`, for the `env.now` and `event.value` properties, which cost about
-    0.1 microseconds each, 5-10% of a replication (benchmarks/bench_des.py). These two closures are
-    the only places that do (record.py reads SimPy's event counter once, at the end); simpy is
+    A channel's candidate is not a SimPy object: it is the channel's number, pushed onto SimPy's event
+    queue under the event id SimPy would have given a Timeout, and `pending[ch]` holds that id (a later
+    reschedule supersedes it). `advance` is SimPy's `env.run(until=end)` with its `step` inlined: it pops
+    events in the same (time, priority, id) order, hands a channel's number to `fire` and any SimPy event
+    (a Resource's request, an entrant's Timeout) to its callbacks, and stops, as SimPy does, at an urgent
+    stop event at `now + (end - now)`, taking the two event ids SimPy takes for it. So the order of
+    events, and every number, is SimPy's; what goes is a Timeout object, a callback list and two method
+    calls per event, a third of a replication (benchmarks/bench_des.py).
+
+    These closures read SimPy internals (`env._now`, `env._queue`, `env._eid`, the priorities); simpy is
     pinned to the minor version they were checked against (pyproject.toml), and
-    tests/unit/engines/test_engines.py fails if either changes meaning.
+    tests/unit/engines/test_engines.py fails if any changes meaning.
     """
     p, env = sim.plan, sim.env
+    queue, eids = env._queue, env._eid
     cnt, acc, flow, nbar, pending = sim.cnt, sim.acc, sim.flow, sim.nbar, sim.pending
     ch_stock, ch_rate, ch_edges, ch_cum, ch_queue = p.ch_stock, sim.ch_rate, p.ch_edges, sim.ch_cum, p.ch_queue
     plain, dst, stock_channels = p.plain, p.dst, p.stock_channels
@@ -494,16 +507,13 @@ def _channel_clocks(sim: _Replication) -> Callable[[int, int], None]:
         floor[ch] = grid[k - 1]
         rate = speed[ch] = nb * ch_rate[ch]
         gap = target[ch] - clock[ch]
-        ev = Timeout(env, gap / rate if gap > 0 else 0.0, ch)
-        ev.callbacks.append(fire)
-        pending[ch] = ev
+        key = pending[ch] = next(eids)
+        heappush(queue, (now + (gap / rate if gap > 0 else 0.0), NORMAL, key, ch))
 
-    def fire(ev: Timeout) -> None:
+    def fire(ch: int, key: int, now: float) -> None:
         """A channel's candidate: person slot j = floor(u x bound) moves if j < head count."""
-        ch = ev._value
-        if pending[ch] is not ev:
+        if pending[ch] != key:
             return  # superseded by a reschedule
-        now = env._now
         clock[ch], since[ch] = target[ch], now
         stack = exps[ch]
         target[ch] += stack.pop() if stack else draws[ch].exponential()
@@ -542,11 +552,46 @@ def _channel_clocks(sim: _Replication) -> Callable[[int, int], None]:
             nb = nbar[ch] = grid[k]
             floor[ch] = grid[k - 1]
             rate = speed[ch] = nb * ch_rate[ch]
-        nxt = Timeout(env, (target[ch] - clock[ch]) / rate, ch)
-        nxt.callbacks.append(fire)
-        pending[ch] = nxt
+        key = pending[ch] = next(eids)
+        heappush(queue, (now + (target[ch] - clock[ch]) / rate, NORMAL, key, ch))
 
-    return schedule
+    return schedule, _event_loop(env, fire)
+
+
+def _event_loop(env: simpy.Environment, fire: Callable[[int, int, float], None]) -> Callable[[float], None]:
+    """`advance(end)`: SimPy's `env.run(until=end)` with `step` inlined, handing a channel's number to
+    `fire` (see `_channel_clocks`)."""
+    queue, eids = env._queue, env._eid
+    stop_event = object()
+
+    def advance(end: float) -> None:
+        """`env.run(until=end)`, the same events in the same order (see above)."""
+        now = env._now
+        if end <= now:
+            raise ValueError(f"until ({end}) must be greater than the current simulation time")
+        heappush(queue, (now + (end - now), URGENT, next(eids), stop_event))
+        while True:
+            now, _, key, event = heappop(queue)
+            env._now = now
+            if event.__class__ is int:
+                fire(event, key, now)
+            elif event is stop_event:
+                break
+            else:  # a SimPy event: SimPy's Environment.step
+                callbacks, event.callbacks = event.callbacks, None
+                for callback in callbacks:
+                    callback(event)
+                if not event._ok and not hasattr(event, "_defused"):
+                    raise event._value
+        next(eids)  # SimPy puts its stop event back on the queue (a no-op when next run): one more id
+
+    return advance
+
+
+def replication_job(scenario: Scenario, replication: int) -> RepOutput:
+    """One replication from the scenario alone: what a worker process or a Dask task runs (top level, so
+    that it can be sent by reference; this module does not import pandas, so neither do the workers)."""
+    return simulate_replication(build_plan(scenario), replication)
 
 
 def simulate_replication(plan: Plan, replication: int) -> RepOutput:

@@ -31,6 +31,7 @@ from leftshift.scenario.model import PAYERS
 REP = "replication"
 WAITS_COLUMNS = [REP, "resource", "from_state", "age_band", "time", "wait_days", "outcome"]
 DAYS_PER_YEAR = 365.25
+EPS = 1e-9  # times within this of the end of the warm-up are at its end
 
 
 def _frame(
@@ -119,7 +120,6 @@ def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0
          "spend_gbp": spend},
         PROGRAMMES_COLUMNS, drop_zero=False,
     )  # fmt: skip
-    waits = _waits(plan, outs)
     runs = pd.DataFrame({
         REP: reps, "seed": s.seed, "warm_up_years": warm_up_years, "horizon_years": s.horizon_years,
         "events": [o.events for o in outs],
@@ -127,8 +127,12 @@ def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0
     })  # fmt: skip
     tables = {"timeseries": timeseries, "flows": flows, "costs": costs, "queues": queues, "programmes": programmes}
     if warm_up_years > 0:
-        tables, waits = _after_warm_up(tables, waits, warm_up_years)
-    return Result(scenario=s, engine="des", **tables, extra={"waits": waits, "replications": runs})
+        tables = _after_warm_up(tables, warm_up_years)
+    extra = {"replications": runs}
+    if all(o.waits is not None for o in outs):  # (a run with a `waits_sink` handed them over as they came)
+        waits = pd.concat([waits_frame(plan, o) for o in outs], ignore_index=True)
+        extra = {"waits": after_warm_up(waits, warm_up_years), **extra}
+    return Result(scenario=s, engine="des", **tables, extra=extra)
 
 
 def _flows(
@@ -142,35 +146,36 @@ def _flows(
     return _frame(reps, ends, years, keys, {"people": values}, FLOWS_COLUMNS)
 
 
-def _waits(plan: Plan, outs: Sequence[RepOutput]) -> pd.DataFrame:
-    lay = plan.layout
-    parts = []
-    for o in outs:
-        w = o.waits
-        parts.append(pd.DataFrame({
-            REP: np.full(len(w["time"]), o.replication),
-            "resource": obj(r.name for r in lay.resources)[w["resource"]],
-            "from_state": obj(lay.state_names)[w["origin"]],
-            "age_band": obj(lay.bands)[w["band"]],
-            "time": w["time"],
-            "wait_days": w["wait_years"] * DAYS_PER_YEAR,
-            "outcome": obj(OUTCOMES)[w["outcome"]],
-        }))  # fmt: skip
-    return pd.concat(parts, ignore_index=True)[WAITS_COLUMNS]
+def waits_frame(plan: Plan, out: RepOutput) -> pd.DataFrame:
+    """One replication's rows of the `waits` table (every attempt, the warm-up's too)."""
+    lay, w = plan.layout, out.waits
+    return pd.DataFrame({
+        REP: np.full(len(w["time"]), out.replication),
+        "resource": obj(r.name for r in lay.resources)[w["resource"]],
+        "from_state": obj(lay.state_names)[w["origin"]],
+        "age_band": obj(lay.bands)[w["band"]],
+        "time": w["time"],
+        "wait_days": w["wait_years"] * DAYS_PER_YEAR,
+        "outcome": obj(OUTCOMES)[w["outcome"]],
+    })[WAITS_COLUMNS]  # fmt: skip
 
 
-def _after_warm_up(
-    tables: dict[str, pd.DataFrame], waits: pd.DataFrame, warm_up: float
-) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+def after_warm_up(waits: pd.DataFrame, warm_up: float) -> pd.DataFrame:
+    """The attempts made after the warm-up (all of them without one)."""
+    if warm_up <= 0:
+        return waits
+    return waits[waits["time"] >= warm_up - EPS].reset_index(drop=True)
+
+
+def _after_warm_up(tables: dict[str, pd.DataFrame], warm_up: float) -> dict[str, pd.DataFrame]:
     """Drop what happened before the warm-up ends. The timeseries keeps the stocks at the end of the
     warm-up as its first row, with person-years 0 (as the row at time 0 of a full run)."""
-    eps = 1e-9
     out = {}
     for name, frame in tables.items():
         if name == "timeseries":
-            frame = frame[frame["time"] >= warm_up - eps].reset_index(drop=True)
-            frame.loc[frame["time"] <= warm_up + eps, "person_years"] = 0.0
+            frame = frame[frame["time"] >= warm_up - EPS].reset_index(drop=True)
+            frame.loc[frame["time"] <= warm_up + EPS, "person_years"] = 0.0
         else:
-            frame = frame[frame["time"] > warm_up + eps].reset_index(drop=True)
+            frame = frame[frame["time"] > warm_up + EPS].reset_index(drop=True)
         out[name] = frame
-    return out, waits[waits["time"] >= warm_up - eps].reset_index(drop=True)
+    return out
