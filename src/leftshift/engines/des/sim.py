@@ -16,14 +16,13 @@ import math
 from array import array
 from bisect import bisect_right
 from collections import deque
-from collections.abc import Callable
-from heapq import heappop, heappush
 
 import numpy as np
 import simpy
-from simpy.events import NORMAL, URGENT, Timeout
+from simpy.events import Timeout
 
 from leftshift.engines.des.arrivals import band_streams, by_band, entry_growth
+from leftshift.engines.des.clock import channel_clocks
 from leftshift.engines.des.plan import (
     ADMITTED,
     DIED_WAITING,
@@ -33,15 +32,13 @@ from leftshift.engines.des.plan import (
     TURNED_AWAY,
     WAIT,
     Plan,
-    bound_grid,
     build_plan,
 )
 from leftshift.engines.des.record import WAIT_CODES, Recorder, RepOutput
+from leftshift.engines.des.steps import StepChanges
 from leftshift.engines.model import queue_pair
 from leftshift.rng import Buffered, ReplicationStreams
 from leftshift.scenario.model import Scenario
-
-_GRID = bound_grid()
 
 
 class _Waiter:
@@ -58,7 +55,7 @@ class _Places(simpy.Resource):
         self._capacity = places
 
 
-class _Replication:
+class _Replication(StepChanges):
     def __init__(self, plan: Plan, replication: int) -> None:
         self.plan = p = plan
         self.replication = replication
@@ -147,7 +144,7 @@ class _Replication:
         whatever happened before: two scenarios that differ a little stay coupled (common random
         numbers), and a channel that empties keeps its place on its own clock until it refills.
         """
-        self._schedule, self._advance = _channel_clocks(self)
+        self._schedule, self._advance = channel_clocks(self)
 
     def _added(self, stock: int, t: float) -> None:
         cnt = self.cnt
@@ -363,73 +360,6 @@ class _Replication:
         self.entered[b] += 1
         self._added(d, t)
 
-    # -- programme places --------------------------------------------------------------------------
-
-    def _set_places(self, step: int) -> None:
-        """Places follow funded places by a first-order delay (`programme_places`, shared with the
-        stock-flow engine); a whole number of them is open at a time."""
-        p = self.plan
-        for j in range(len(self.places_now)):
-            now = float(p.programme_places[step, j])
-            self.places_now[j], self.funded[j] = now, float(p.funded_places[step, j])
-            target = math.floor(now + 0.5)
-            self._resize(self.res[p.n_cap + j], target - self.built[j])
-            self.built[j] = target
-
-    def _set_capacity(self, step: int) -> None:
-        """Places of capacity-limited states follow their schedule (`capacity_places`). A cut evicts
-        nobody: people above the new places are counted over capacity (as entrants are) and nobody is
-        admitted until they have gone; new places go first to them, then to the queue's head."""
-        p, t = self.plan, self.env.now
-        for i in range(p.n_cap):
-            res, target = self.res[i], int(p.capacity_places[step, i])
-            change = target - res.capacity
-            if change < 0:
-                res._capacity = target
-                while len(res.users) > target:
-                    res.release(self.pool[i].pop())
-                    self.excess[i] += 1
-                    self.over_acc[i] += t
-            elif change > 0:
-                take = min(self.excess[i], change)
-                res._capacity = len(res.users)  # full while the people above the places take theirs first
-                held = [res.request() for _ in range(take)]
-                for req in reversed(held):
-                    res.put_queue.remove(req)
-                    res.put_queue.insert(0, req)
-                res._capacity = target
-                for _ in range(change):
-                    res._trigger_put(None)
-                self.pool[i].extend(held)
-                self.excess[i] -= take
-                self.over_acc[i] -= t * take
-
-    def _set_rates(self, step: int) -> None:
-        """Rates with trends held at their mid-step value for the step (as in the stock-flow engine): each
-        channel's rate and split change, and its clock runs at the new speed (exact for piecewise-constant
-        hazards: no drawn time is discarded)."""
-        p = self.plan
-        rate = p.params.rate[:, 0] * np.exp(p.params.trend[:, 0] * ((step + 0.5) * p.grid.step_years))
-        for ch in self.trended_channels:
-            rates = rate[list(p.ch_edges[ch])]
-            cum = np.cumsum(rates) / rates.sum()
-            cum[-1] = 1.0
-            self.ch_rate[ch], self.ch_cum[ch] = float(rates.sum()), tuple(cum.tolist())
-            n = self.cnt[p.ch_stock[ch]]
-            if n:
-                self._schedule(ch, n)
-
-    @staticmethod
-    def _resize(places: simpy.Container, change: int) -> None:
-        if change > 0:
-            while change > 0 and places.get_queue:  # undo cuts not yet taken effect
-                places.get_queue[-1].cancel()
-                change -= 1
-            if change > 0:
-                places.put(change)
-        for _ in range(-change):  # a cut takes free places now, and others as participants leave
-            places.get(1)
-
     # -- the run -----------------------------------------------------------------------------------
 
     def run(self) -> RepOutput:
@@ -457,135 +387,6 @@ class _Replication:
             advance(end)
             recorder.record(k, end)
         return recorder.finish()
-
-
-def _channel_clocks(sim: _Replication) -> tuple[Callable[[int, int], None], Callable[[float], None]]:
-    """`schedule(ch, n)` sets channel ch's bound for a head count of n and (re)schedules its pending
-    candidate; `fire` handles a candidate; `advance(end)` runs the simulation to time `end`. Closures over
-    local lists, because attribute look-ups cost more than the work they guard.
-
-    A channel's candidate is not a SimPy object: it is the channel's number, pushed onto SimPy's event
-    queue under the event id SimPy would have given a Timeout, and `pending[ch]` holds that id (a later
-    reschedule supersedes it). `advance` is SimPy's `env.run(until=end)` with its `step` inlined: it pops
-    events in the same (time, priority, id) order, hands a channel's number to `fire` and any SimPy event
-    (a Resource's request, an entrant's Timeout) to its callbacks, and stops, as SimPy does, at an urgent
-    stop event at `now + (end - now)`, taking the two event ids SimPy takes for it. So the order of
-    events, and every number, is SimPy's; what goes is a Timeout object, a callback list and two method
-    calls per event, a third of a replication (benchmarks/bench_des.py).
-
-    These closures read SimPy internals (`env._now`, `env._queue`, `env._eid`, the priorities); simpy is
-    pinned to the minor version they were checked against (pyproject.toml), and
-    tests/unit/engines/test_engines.py fails if any changes meaning.
-    """
-    p, env = sim.plan, sim.env
-    queue, eids = env._queue, env._eid
-    cnt, acc, flow, nbar, pending = sim.cnt, sim.acc, sim.flow, sim.nbar, sim.pending
-    ch_stock, ch_rate, ch_edges, ch_cum, ch_queue = p.ch_stock, sim.ch_rate, p.ch_edges, sim.ch_cum, p.ch_queue
-    plain, dst, stock_channels = p.plain, p.dst, p.stock_channels
-    draws, move, grid = sim.draws, sim._move, _GRID
-    exps = [d.exps for d in draws]
-    uniforms = [d.uniforms for d in draws]
-    n_ch = len(ch_stock)
-    target = [d.exponential() for d in draws]  # internal time of each channel's next candidate
-    clock = [0.0] * n_ch  # internal time reached at `since`
-    since = [0.0] * n_ch
-    speed = [0.0] * n_ch  # bound x per-person rate: internal time per year (0: no one to move)
-    floor = [0] * n_ch  # the grid value below the bound: the bound holds while floor <= n + n/64
-
-    def schedule(ch: int, n: int) -> None:
-        """Set channel ch's bound for a head count of n and (re)schedule its pending candidate."""
-        now = env._now
-        clock[ch] += speed[ch] * (now - since[ch])
-        since[ch] = now
-        if n == 0:
-            nbar[ch] = 0
-            speed[ch] = 0.0
-            pending[ch] = None
-            return
-        k = bisect_right(grid, n + (n >> 6))
-        nb = nbar[ch] = grid[k]
-        floor[ch] = grid[k - 1]
-        rate = speed[ch] = nb * ch_rate[ch]
-        gap = target[ch] - clock[ch]
-        key = pending[ch] = next(eids)
-        heappush(queue, (now + (gap / rate if gap > 0 else 0.0), NORMAL, key, ch))
-
-    def fire(ch: int, key: int, now: float) -> None:
-        """A channel's candidate: person slot j = floor(u x bound) moves if j < head count."""
-        if pending[ch] != key:
-            return  # superseded by a reschedule
-        clock[ch], since[ch] = target[ch], now
-        stack = exps[ch]
-        target[ch] += stack.pop() if stack else draws[ch].exponential()
-        s = ch_stock[ch]
-        n = cnt[s]
-        stack = uniforms[ch]
-        x = (stack.pop() if stack else draws[ch].uniform()) * nbar[ch]
-        pick = (stack.pop() if stack else draws[ch].uniform()) if ch_queue[ch] else 0.0
-        j = int(x)
-        if j < n:
-            edges = ch_edges[ch]  # x - j is uniform on [0, 1) and independent of j: it picks the move
-            e = edges[0] if len(edges) == 1 else edges[bisect_right(ch_cum[ch], x - j)]
-            if plain[e]:
-                d = dst[e]
-                cnt[s] = n - 1
-                acc[s] -= now
-                acc[d] += now
-                nd = cnt[d] = cnt[d] + 1
-                flow[e] += 1
-                for c in stock_channels[d]:
-                    if nd > nbar[c]:
-                        schedule(c, nd)
-            else:
-                move(e, s, pick, now)
-            n = cnt[s]
-        if n == 0:
-            nbar[ch] = 0
-            speed[ch] = 0.0
-            pending[ch] = None
-            return
-        m = n + (n >> 6)
-        if floor[ch] <= m < nbar[ch]:
-            rate = speed[ch]  # same bound as before: the usual case
-        else:
-            k = bisect_right(grid, m)
-            nb = nbar[ch] = grid[k]
-            floor[ch] = grid[k - 1]
-            rate = speed[ch] = nb * ch_rate[ch]
-        key = pending[ch] = next(eids)
-        heappush(queue, (now + (target[ch] - clock[ch]) / rate, NORMAL, key, ch))
-
-    return schedule, _event_loop(env, fire)
-
-
-def _event_loop(env: simpy.Environment, fire: Callable[[int, int, float], None]) -> Callable[[float], None]:
-    """`advance(end)`: SimPy's `env.run(until=end)` with `step` inlined, handing a channel's number to
-    `fire` (see `_channel_clocks`)."""
-    queue, eids = env._queue, env._eid
-    stop_event = object()
-
-    def advance(end: float) -> None:
-        """`env.run(until=end)`, the same events in the same order (see above)."""
-        now = env._now
-        if end <= now:
-            raise ValueError(f"until ({end}) must be greater than the current simulation time")
-        heappush(queue, (now + (end - now), URGENT, next(eids), stop_event))
-        while True:
-            now, _, key, event = heappop(queue)
-            env._now = now
-            if event.__class__ is int:
-                fire(event, key, now)
-            elif event is stop_event:
-                break
-            else:  # a SimPy event: SimPy's Environment.step
-                callbacks, event.callbacks = event.callbacks, None
-                for callback in callbacks:
-                    callback(event)
-                if not event._ok and not hasattr(event, "_defused"):
-                    raise event._value
-        next(eids)  # SimPy puts its stop event back on the queue (a no-op when next run): one more id
-
-    return advance
 
 
 def replication_job(scenario: Scenario, replication: int) -> RepOutput:
