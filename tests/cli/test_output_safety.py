@@ -18,28 +18,14 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from builders import small_scenario_dict
 from leftshift.cli import cli
 from leftshift.io.outputs import MANIFEST, claim_output, lock_path
 
-UNCERTAIN = {"dist": "triangular", "low": 2400, "mode": 2800, "high": 3500}
 VARY = ["--vary", "capacity.residential.places=360,420"]
 
 
 def invoke(*args: object) -> object:
     return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
-
-
-@pytest.fixture
-def files(tmp_path: Path) -> tuple[Path, Path]:
-    """A baseline without programmes, and a scenario with one (and one uncertain cost)."""
-    baseline = tmp_path / "baseline.yaml"
-    baseline.write_text(yaml.safe_dump(small_scenario_dict(name="Small baseline", interventions=[])))
-    data = small_scenario_dict()
-    data["costs"]["per_person_week"]["acute"]["nhs"] = UNCERTAIN
-    scenario = tmp_path / "shift.yaml"
-    scenario.write_text(yaml.safe_dump(data, sort_keys=False))
-    return baseline, scenario
 
 
 @pytest.fixture

@@ -10,32 +10,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 from click.testing import CliRunner
 
 from builders import small_scenario_dict
 from leftshift.cli import cli
 
-UNCERTAIN = {"dist": "triangular", "low": 2400, "mode": 2800, "high": 3500}
-
 
 def leftshift(*args: object, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": "120"}
     return subprocess.run([sys.executable, "-m", "leftshift", *map(str, args)], cwd=cwd, capture_output=True,
                           text=True, env=env, timeout=300)  # fmt: skip
-
-
-@pytest.fixture
-def files(tmp_path: Path) -> tuple[Path, Path]:
-    """A baseline without programmes, and a scenario with one and an uncertain acute cost."""
-    baseline = tmp_path / "baseline.yaml"
-    baseline.write_text(yaml.safe_dump(small_scenario_dict(name="Small baseline", interventions=[])))
-    data = small_scenario_dict()
-    data["costs"]["per_person_week"]["acute"]["nhs"] = UNCERTAIN
-    scenario = tmp_path / "shift.yaml"
-    scenario.write_text(yaml.safe_dump(data, sort_keys=False))
-    return baseline, scenario
 
 
 def test_run(tmp_path, files):

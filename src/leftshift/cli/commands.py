@@ -75,19 +75,11 @@ class _Waits:
 @contextmanager
 def _dask_client(dask: str | None, engine: str, jobs: int | None) -> Iterator[Any]:
     """A Dask client for the discrete-event replications (`--dask`; 'local' starts `--jobs` workers)."""
-    if not dask or engine != "des":
-        yield None
-        return
     from leftshift.engines.des.engine import default_jobs
-    from leftshift.experiments.execute import connect_dask
+    from leftshift.experiments.execute import dask_client
 
-    client, cluster = connect_dask(dask, jobs or default_jobs())
-    try:
+    with dask_client(dask if engine == "des" else None, jobs or default_jobs()) as client:
         yield client
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
 
 
 def _engine_options(

@@ -238,12 +238,13 @@ def _bounded(submit: Callable[[int], Any], todo: list[int], limit: int, done_of:
 
 
 @contextmanager
-def dask_session(execution: Execution) -> Iterator[Any]:
-    """A connected Dask client for the whole experiment (None without --dask), opened before any work."""
-    if not execution.dask:
+def dask_client(address: str | None, workers: int | None) -> Iterator[Any]:
+    """A connected Dask client for a whole run (None without an address), opened before any work and closed,
+    with the local cluster it may have started, at the end: experiments' batches and DES replications."""
+    if not address:
         yield None
         return
-    client, cluster = connect_dask(execution.dask, execution.jobs)
+    client, cluster = connect_dask(address, workers)
     try:
         yield client
     finally:
@@ -257,7 +258,7 @@ def execute(
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Run every point of `design`; return the table (one row per point) and the yearly series, if kept.
 
-    `client`: a Dask client from `dask_session` (the batches then run on its workers).
+    `client`: a Dask client from `dask_client` (the batches then run on its workers).
     """
     size = max(1, execution.batch_size)
     n_batches = -(-design.n_points // size)
@@ -342,4 +343,4 @@ def _run_dask(client: Any, job: Job, batches: list, todo: list[int], keep: Calla
 
 
 __all__ = ["SERIES_SEP", "Execution", "Job", "PartStore", "baseline_summary", "check_dask",
-           "connect_dask", "dask_session", "dask_timeout", "execute", "fingerprint", "run_batch"]  # fmt: skip
+           "connect_dask", "dask_client", "dask_timeout", "execute", "fingerprint", "run_batch"]  # fmt: skip

@@ -30,7 +30,7 @@ from leftshift.experiments.design import (
     sampled_design,
     uncertainty_design,
 )  # fmt: skip
-from leftshift.experiments.execute import SERIES_SEP, Execution, Job, baseline_summary, dask_session, execute
+from leftshift.experiments.execute import SERIES_SEP, Execution, Job, baseline_summary, dask_client, execute
 from leftshift.rng import generator
 from leftshift.scenario.model import Scenario
 from leftshift.scenario.vary import Dimension
@@ -93,7 +93,7 @@ def run_design(
     job: Job, design: Design, baseline: Scenario | None, execution: Execution
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Run a prepared design (connecting to Dask first, so a bad address fails before any work)."""
-    with dask_session(execution) as client:
+    with dask_client(execution.dask, execution.jobs) as client:
         if baseline is not None and job.baseline is None:
             fixed = baseline_summary(Template.of(baseline, Design((), np.zeros((1, 0))), label="baseline"))
             job = Job(job.scenario, None, fixed, job.unit, job.series)
