@@ -317,3 +317,13 @@ def test_validate_names_the_file_a_set_does_not_fit(files):
     baseline, scenario = files
     done = invoke("validate", baseline, scenario, "--set", "interventions[0].budget=1")
     assert done.exit_code == 2 and f"{baseline}" in done.output and f"ok  {scenario}" in done.output
+
+
+def test_a_scenario_the_engine_cannot_run_is_reported_against_its_file(tmp_path, files):
+    """Problems found by an engine (here: far too many events to simulate one by one) name the file too."""
+    _, scenario = files
+    done = invoke("run", scenario, "--engine", "des", "--replications", "1", "--set", "initial.community=1e12",
+                  "--out", tmp_path / "out", "--no-report")  # fmt: skip
+    assert done.exit_code == 2
+    assert f"{scenario}" in done.output and "<scenario>" not in done.output
+    assert not (tmp_path / "out").exists()

@@ -34,15 +34,23 @@ def cli() -> None:
     """
 
 
-def _simulate(scenario: Any, engine: str, options: dict[str, Any], quiet: bool, des: dict | None = None) -> Any:
-    """Run one scenario; `des`: the discrete-event engine's `client` (Dask) and `waits_sink`, if any."""
+def _simulate(
+    path: Path, scenario: Any, engine: str, options: dict[str, Any], quiet: bool, des: dict | None = None
+) -> Any:
+    """Run one scenario; `des`: the discrete-event engine's `client` (Dask) and `waits_sink`, if any. A
+    scenario the engine cannot run as given is reported against its file."""
     from leftshift.api import run
     from leftshift.cli.progress import progress_bar
+    from leftshift.cli.shared import with_file
+    from leftshift.errors import LeftshiftError
 
-    if engine == "des":
-        with progress_bar(f"{scenario.name}: replications", options["replications"], quiet) as advance:
-            return run(scenario, engine="des", progress=advance, **options, **(des or {}))
-    return run(scenario, **options)  # a stock-flow run takes well under a second: no progress bar
+    try:
+        if engine == "des":
+            with progress_bar(f"{scenario.name}: replications", options["replications"], quiet) as advance:
+                return run(scenario, engine="des", progress=advance, **options, **(des or {}))
+        return run(scenario, **options)  # a stock-flow run takes well under a second: no progress bar
+    except LeftshiftError as exc:
+        raise with_file(exc, path) from None
 
 
 class _Waits:
@@ -136,7 +144,7 @@ def run(
         waits = _Waits(work, chart=not no_report) if engine == "des" else None
         with _dask_client(sampling["dask"], engine, jobs) as client:
             des = {"client": client, "waits_sink": waits} if engine == "des" else None
-            result = _simulate(loaded, engine, options, quiet, des)
+            result = _simulate(scenario, loaded, engine, options, quiet, des)
         check_plausible("result", result, strict, quiet)
         facts = summary.build(result, waits.outcomes if waits else None)
         write_result(work, result, facts, written=("waits",) if waits else ())
@@ -209,7 +217,10 @@ def compare(
     with claim_output(target, force) as claim:
         with _dask_client(sampling["dask"], engine, jobs) as client:
             des = {"client": client} if engine == "des" else None
-            results = [_simulate(s, engine, options, quiet, des) for s in (base, *others)]
+            results = [
+                _simulate(path, s, engine, options, quiet, des)
+                for path, s in zip((baseline, *scenarios), (base, *others), strict=True)
+            ]
         comparisons = [compare_results(results[0], r) for r in results[1:]]
         for result in results:
             check_plausible("result", result, strict, quiet)

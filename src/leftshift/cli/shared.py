@@ -94,8 +94,9 @@ def strict_option(func: Callable[..., Any]) -> Callable[..., Any]:
 # Loading ---------------------------------------------------------------------------------------------
 
 
-def _with_file(exc: Any, path: Path) -> Any:
-    """The same ScenarioError, with `path` on every problem that names no file (e.g. a bad --set)."""
+def with_file(exc: Any, path: Path) -> Any:
+    """The same error as a ScenarioError, with `path` on every problem that names no file (a bad --set, or a
+    scenario the engine cannot run as given)."""
     from dataclasses import replace
 
     from leftshift.errors import ScenarioError
@@ -112,7 +113,7 @@ def load(path: Path, overrides: Sequence[str] = ()) -> Any:
     try:
         return load_scenario(path, overrides)
     except ScenarioError as exc:
-        raise _with_file(exc, path) from None
+        raise with_file(exc, path) from None
 
 
 def load_raw(path: Path, overrides: Sequence[str] = ()) -> Any:
@@ -123,7 +124,7 @@ def load_raw(path: Path, overrides: Sequence[str] = ()) -> Any:
     try:
         return loading.load_raw(path, overrides)
     except ScenarioError as exc:
-        raise _with_file(exc, path) from None
+        raise with_file(exc, path) from None
 
 
 # Checks before any long work ---------------------------------------------------------------------------
