@@ -34,19 +34,6 @@ DAYS_PER_YEAR = 365.25
 EPS = 1e-9  # times within this of the end of the warm-up are at its end
 
 
-def _frame(
-    reps: np.ndarray,
-    times: np.ndarray,
-    years: np.ndarray,
-    keys: dict[str, np.ndarray],
-    values: dict[str, np.ndarray],
-    columns: list[str],
-    drop_zero: bool = True,
-) -> pd.DataFrame:
-    """Long table from (replication, time, series) grids; series zero in every replication dropped."""
-    return grid_frame(times, years, keys, values, columns, drop_zero, replications=reps)
-
-
 def step_costs(plan: Plan, out: RepOutput) -> tuple[np.ndarray, np.ndarray]:
     """Costs per step, service and payer (undiscounted, discounted), priced by `pricing.price_steps`
     from the replication's person-years by state, moves (admissions from a queue as its transition)
@@ -80,10 +67,9 @@ def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0
 
     people = stack("stocks")
     py = np.concatenate([np.zeros((len(outs), 1, lay.n_stocks)), stack("person_years")], axis=1)
-    timeseries = _frame(
-        reps, np.concatenate([[0.0], ends]), np.concatenate([[s.start_year], years]),
+    timeseries = grid_frame(np.concatenate([[0.0], ends]), np.concatenate([[s.start_year], years]),
         {"state": comp[c], "age_band": bands[b], "programme": layers[k]},
-        {"people": people, "person_years": py}, TIMESERIES_COLUMNS,
+        {"people": people, "person_years": py}, TIMESERIES_COLUMNS, replications=reps,
     )  # fmt: skip
     timeseries = merge_origins(timeseries, lay, ["state"], ["people", "person_years"])
     flows = merge_origins(_flows(plan, outs, reps, ends, years), lay, [], ["people"])
@@ -91,12 +77,11 @@ def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0
     priced = [step_costs(plan, o) for o in outs]
     services = plan.prices.services
     n_pay = len(PAYERS)
-    costs = _frame(
-        reps, ends, years,
+    costs = grid_frame(ends, years,
         {"service": np.repeat(obj(services), n_pay), "payer": np.tile(obj(PAYERS), len(services))},
         {"cost_gbp": np.stack([p[0].reshape(grid.n_steps, -1) for p in priced]),
          "cost_gbp_discounted": np.stack([p[1].reshape(grid.n_steps, -1) for p in priced])},
-        COSTS_COLUMNS,
+        COSTS_COLUMNS, replications=reps,
     )  # fmt: skip
     costs = merge_origins(costs, lay, [], ["cost_gbp", "cost_gbp_discounted"])
 
@@ -104,21 +89,19 @@ def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0
     turned = turned_away(lay, stack("blocked"))
     occupied, places = stack("occupied"), stack("places")
     cap, prog = slice(0, n_cap), slice(n_cap, None)
-    queues = _frame(
-        reps, ends, years, {"resource": obj(r.name for r in lay.resources[cap])},
+    queues = grid_frame(ends, years, {"resource": obj(r.name for r in lay.resources[cap])},
         {"occupied": occupied[:, :, cap], "capacity": places[:, :, cap], "waiting": stack("waiting")[:, :, cap],
          "turned_away": turned[:, :, cap], "over_capacity": stack("over_capacity")[:, :, cap]},
-        QUEUES_COLUMNS, drop_zero=False,
+        QUEUES_COLUMNS, drop_zero=False, replications=reps,
     )  # fmt: skip
     budgets = slice(len(services) - len(lay.programmes), None)  # the last rows of the costs
     spend = np.stack([p[0][:, budgets].sum(axis=2) for p in priced])
     referrals = stack("referrals")
-    programmes = _frame(
-        reps, ends, years, {"programme": obj(lay.programmes)},
+    programmes = grid_frame(ends, years, {"programme": obj(lay.programmes)},
         {"funded_places": stack("funded_places"), "places": places[:, :, prog], "participants": occupied[:, :, prog],
          "referrals": referrals, "starts": referrals - turned[:, :, prog], "turned_away": turned[:, :, prog],
          "spend_gbp": spend},
-        PROGRAMMES_COLUMNS, drop_zero=False,
+        PROGRAMMES_COLUMNS, drop_zero=False, replications=reps,
     )  # fmt: skip
     runs = pd.DataFrame({
         REP: reps, "seed": s.seed, "warm_up_years": warm_up_years, "horizon_years": s.horizon_years,
@@ -143,7 +126,7 @@ def _flows(
     values = flow_values(lay, *(np.stack([getattr(o, name) for o in outs])
                                 for name in ("flows", "blocked", "queue_admits", "entrants")))  # fmt: skip
     keys = flow_keys(lay, plan.scenario.demography.entry_state)
-    return _frame(reps, ends, years, keys, {"people": values}, FLOWS_COLUMNS)
+    return grid_frame(ends, years, keys, {"people": values}, FLOWS_COLUMNS, replications=reps)
 
 
 def waits_frame(plan: Plan, out: RepOutput) -> pd.DataFrame:
