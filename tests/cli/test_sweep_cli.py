@@ -120,8 +120,24 @@ def test_sensitivity_writes_indices_and_a_tornado(tmp_path, files):
     assert tornado["parameter"].iloc[0] == "interventions[0].effects.community->acute"
 
 
+# Each saved part takes a further 0.2 s in the launched process, so the kill and the Ctrl-C below always land
+# mid-sweep however fast the machine is (without it a fast CI machine finished the sweep before the signal arrived).
+SLOW_PARTS = """
+import sys, time
+from leftshift.io.parts import PartsFolder
+from leftshift.cli import main
+save = PartsFolder.save
+def slow_save(self, *args):
+    save(self, *args)
+    time.sleep(0.2)
+PartsFolder.save = slow_save
+sys.argv[0] = "leftshift"
+main()
+"""
+
+
 def _start(args: list[str], cwd: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "leftshift", *args], cwd=cwd, stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-c", SLOW_PARTS, *args], cwd=cwd, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
 
 
@@ -139,8 +155,8 @@ def test_a_killed_sweep_resumes_without_losing_or_repeating_a_point(tmp_path, fi
     small, base = files
     out = tmp_path / "out"
     args = ["sweep", str(small), "--baseline", str(base), "--vary", "interventions[0].budget=0:300000:10",
-            "--vary", "capacity.residential.places=300:420:4", "--set", "horizon_years=25",  # slow enough to stop
-            "--batch-size", "2", "--quiet", "--out", str(out)]  # fmt: skip
+            "--vary", "capacity.residential.places=300:420:4", "--batch-size", "2", "--quiet",
+            "--out", str(out)]  # fmt: skip
     batches = 20
     parts = parts_dir(out)
 
