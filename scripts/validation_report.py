@@ -1,0 +1,291 @@
+"""Write docs/validation.md: every check of the model with its figure, tolerance and verdict.
+
+In the spirit of the STRESS-DES reporting checklist (Monks et al. 2019): conservation, analytic solutions, step
+convergence, stock-flow against DES, queueing theory and extreme conditions, each recomputed from the code as it is,
+so the document cannot drift from the model (tests/docs/test_validation_report.py regenerates it and compares).
+
+Usage:  python scripts/validation_report.py            # rewrites docs/validation.md
+        python scripts/validation_report.py --check    # exit 1 if docs/validation.md is out of date or a check fails
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.linalg import expm
+
+from leftshift import api
+from leftshift.analysis.metrics import by_year
+from leftshift.analysis.summary import version
+from leftshift.engines.des.engine import run_des
+from leftshift.engines.stockflow.engine import simulate
+from leftshift.engines.tables import to_result
+from leftshift.scenario.loading import load_scenario, scenario_from_dict
+from leftshift.scenario.model import DAYS_PER_YEAR, Scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "validation.md"
+SCENARIOS = ROOT / "scenarios"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report: what was compared, the figure found, the tolerance, and whether it passed."""
+
+    name: str
+    figure: float
+    tolerance: float
+    unit: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return bool(np.isfinite(self.figure) and abs(self.figure) <= self.tolerance)
+
+    def row(self) -> str:
+        verdict = "pass" if self.passed else "**FAIL**"
+        return f"| {self.name} | {_fmt(self.figure)}{self.unit} | {_fmt(self.tolerance)}{self.unit} | {verdict} |"
+
+
+def _fmt(value: float) -> str:
+    if value == 0:
+        return "0"
+    if abs(value) < 1e-3 or abs(value) >= 1e6:
+        return f"{value:.1e}"
+    return f"{value:.3g}"
+
+
+def _relative(a: float, b: float) -> float:
+    return abs(a - b) / max(abs(b), 1e-12)
+
+
+# --- conservation -------------------------------------------------------------------------------------------------
+
+
+def conservation() -> Iterator[Check]:
+    """Everyone at the start plus every entrant is in some state (the dead included) at every step."""
+    for name in ("leeds-baseline", "leeds-left-shift", "generic-authority-baseline"):
+        traj = simulate(load_scenario(SCENARIOS / f"{name}.yaml"))
+        totals = traj.stocks[:, :, 0].sum(axis=1)
+        expected = totals[0] + np.concatenate([[0.0], np.cumsum(traj.entrants[:, :, 0].sum(axis=1))])
+        gap = float(np.max(np.abs(totals / expected - 1)))
+        yield Check(f"{name}: largest relative gap in people accounted for", gap, 1e-9)
+        yield Check(f"{name}: most negative stock (people)", min(0.0, float(traj.stocks.min())), 1e-9)
+
+
+# --- analytic solution --------------------------------------------------------------------------------------------
+
+CHAIN_RATES = {("community", "acute"): 0.3, ("community", "dead"): 0.05, ("acute", "community"): 30.0,
+               ("acute", "residential"): 1.5, ("residential", "dead"): 0.4}  # fmt: skip
+
+
+def _chain(step_weeks: float) -> Scenario:
+    return scenario_from_dict({
+        "name": "chain", "start_year": 2026, "horizon_years": 5, "time_step_weeks": step_weeks,
+        "age_bands": ["all"], "states": ["community", "acute", "residential"],
+        "initial": {"community": {"all": 10_000}, "acute": {"all": 50}, "residential": {"all": 200}},
+        "transitions": [{"from": a, "to": b, "rate": r} for (a, b), r in CHAIN_RATES.items()],
+        "demography": {"ageing": False},
+    })  # fmt: skip
+
+
+def analytic() -> Iterator[Check]:
+    """A linear system with no capacity limits is solved exactly by the matrix exponential of its generator."""
+    states = ["community", "acute", "residential", "dead"]
+    q = np.zeros((4, 4))
+    for (a, b), rate in CHAIN_RATES.items():
+        q[states.index(a), states.index(b)] += rate
+        q[states.index(a), states.index(a)] -= rate
+    start = np.array([10_000.0, 50.0, 200.0, 0.0])
+    for step in (1.0, 4.0):
+        result = to_result(simulate(_chain(step)))
+        end = result.timeseries[result.timeseries["time"] == result.timeseries["time"].max()]
+        model = end.groupby("state")["people"].sum().reindex(states).to_numpy()
+        exact = start @ expm(q * 5.0)
+        yield Check(f"stocks after 5 years, step {step:g} week(s): largest relative error against expm",
+                    float(np.max(np.abs(model - exact) / exact)), 1e-3)  # fmt: skip
+
+
+# --- step convergence ---------------------------------------------------------------------------------------------
+
+STEP_MEASURES = ("emergency_admissions", "care_home_admissions", "home_care_admissions",
+                 "delayed_discharge_bed_days", "deaths")  # fmt: skip
+
+
+def _yearly(scenario: Scenario, step_weeks: float) -> pd.DataFrame:
+    changed = scenario.model_copy(update={"time_step_weeks": step_weeks})
+    result = api.run(changed, resolution="year")
+    return by_year(result, STEP_MEASURES).set_index("year")[list(STEP_MEASURES)]
+
+
+def step_convergence() -> Iterator[Check]:
+    """The default weekly step against a daily reference, year by year, for every capacity-bound measure."""
+    for name in ("leeds-baseline", "leeds-left-shift"):
+        scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+        weekly, daily = _yearly(scenario, scenario.time_step_weeks), _yearly(scenario, 1 / 7)
+        for measure in STEP_MEASURES:
+            gaps = (weekly[measure] - daily[measure]).abs() / daily[measure].abs().clip(lower=1.0)
+            yield Check(f"{name}: {measure.replace('_', ' ')}, worst year, weekly against daily",
+                        100 * float(gaps.max()), 2.0, " %")  # fmt: skip
+
+
+# --- stock-flow against DES ---------------------------------------------------------------------------------------
+
+
+def _small() -> Scenario:
+    data = {
+        "name": "agreement", "start_year": 2026, "horizon_years": 3, "seed": 11,
+        "age_bands": ["65-74", "75+"], "states": ["community", "home_care", "residential", "acute"],
+        "initial": {"community": {"65-74": 3000, "75+": 800}, "home_care": {"75+": 60}, "residential": {"75+": 50}},
+        "transitions": [
+            {"from": "community", "to": "acute", "rate": {"65-74": 0.15, "75+": 0.5}},
+            {"from": "community", "to": "home_care", "rate": {"75+": 0.05}},
+            {"from": "community", "to": "dead", "rate": {"65-74": 0.01, "75+": 0.08}},
+            {"from": "home_care", "to": "residential", "rate": 0.1},
+            {"from": "home_care", "to": "dead", "rate": 0.15},
+            {"from": "acute", "to": "community", "rate": 30},
+            {"from": "acute", "to": "home_care", "rate": 2},
+            {"from": "acute", "to": "residential", "rate": 1.5},
+            {"from": "residential", "to": "dead", "rate": 0.45},
+        ],
+        "demography": {"ageing": False},
+    }  # fmt: skip
+    return scenario_from_dict(data)
+
+
+def des_agreement() -> Iterator[Check]:
+    """Mean over DES replications against the stock-flow run, in standard errors of the mean (|z| <= 4)."""
+    scenario, reps = _small(), 20
+    fluid = api.run(scenario)
+    des = run_des(scenario, replications=reps, jobs=1)
+    for state in ("community", "home_care", "residential", "acute"):
+        mean_fluid = fluid.timeseries.query("state == @state").groupby("time")["person_years"].sum().sum()
+        per_rep = des.timeseries.query("state == @state").groupby("replication")["person_years"].sum()
+        se = per_rep.std(ddof=1) / np.sqrt(reps)
+        yield Check(f"person-years in {state} over 3 years: DES mean minus stock-flow, in standard errors",
+                    float((per_rep.mean() - mean_fluid) / se), 4.0, " SE")  # fmt: skip
+
+
+# --- queueing theory ----------------------------------------------------------------------------------------------
+
+C, MU = 5, 26.0
+LAM = 0.75 * C * MU
+N = 10_000_000
+
+
+def _erlang_b(c: int, a: float) -> float:
+    b = 1.0
+    for k in range(1, c + 1):
+        b = a * b / (k + a * b)
+    return b
+
+
+def _erlang_c(c: int, a: float) -> float:
+    b = _erlang_b(c, a)
+    return b / (1 - (a / c) * (1 - b))
+
+
+def _service(rule: str) -> Scenario:
+    return scenario_from_dict({
+        "name": f"mmc-{rule}", "start_year": 2026, "horizon_years": 20, "time_step_weeks": 4, "seed": 5,
+        "age_bands": ["all"], "states": ["community", "service"], "initial": {"community": {"all": N}},
+        "transitions": [{"from": "community", "to": "service", "rate": LAM / N},
+                        {"from": "service", "to": "community", "rate": MU}],
+        "capacity": {"service": {"places": C, "when_full": rule}}, "demography": {"ageing": False},
+    })  # fmt: skip
+
+
+def queueing() -> Iterator[Check]:
+    """One capacity-limited service fed at a Poisson rate: M/M/c (wait) and M/M/c/c (lost) in the DES, from
+    every arrival after the warm-up (the `waits` table)."""
+    a, reps = LAM / MU, 8
+    waits = run_des(_service("wait"), replications=reps, jobs=1, warm_up_years=1.0).extra["waits"]
+    yield Check("M/M/5 share of arrivals who wait (Erlang C): relative difference",
+                _relative(float((waits["wait_days"] > 0).mean()), _erlang_c(C, a)), 0.03)  # fmt: skip
+    admitted = waits.loc[waits["outcome"] == "admitted", "wait_days"] / DAYS_PER_YEAR
+    yield Check("M/M/5 mean wait (Erlang C / (c mu - lambda)): relative difference",
+                _relative(float(admitted.mean()), _erlang_c(C, a) / (C * MU - LAM)), 0.05)  # fmt: skip
+    lost = run_des(_service("lost"), replications=reps, jobs=1, warm_up_years=1.0).extra["waits"]
+    yield Check("M/M/5/5 share turned away (Erlang B): relative difference",
+                _relative(float((lost["outcome"] == "turned_away").mean()), _erlang_b(C, a)), 0.03)  # fmt: skip
+
+
+# --- extreme conditions -------------------------------------------------------------------------------------------
+
+
+def extreme_conditions() -> Iterator[Check]:
+    """What must hold at the edges: no programme is the baseline; unlimited places mean no queues."""
+    left = load_scenario(SCENARIOS / "leeds-left-shift.yaml")
+    baseline = api.run(SCENARIOS / "leeds-baseline.yaml")
+    unfunded = left.model_copy(update={"interventions": [i.model_copy(update={"budget": 0.0})
+                                                         for i in left.interventions]})  # fmt: skip
+    comparison = api.compare(baseline, api.run(unfunded))[0]
+    yield Check("left shift with every budget at 0: net savings (GBP)",
+                float(comparison.headline["net_savings_gbp_discounted"].iloc[0]), 1e-3)  # fmt: skip
+    roomy = load_scenario(SCENARIOS / "leeds-baseline.yaml")
+    roomy = roomy.model_copy(update={"capacity": {k: c.model_copy(update={"places": 1e9})
+                                                  for k, c in roomy.capacity.items()}})  # fmt: skip
+    queues = api.run(roomy).queues
+    yield Check("Leeds baseline with unlimited places: largest queue (people)", float(queues["waiting"].max()), 1e-9)
+
+
+SECTIONS: tuple[tuple[str, str, Callable[[], Iterator[Check]]], ...] = (
+    ("Conservation", "Stock-flow engine, the shipped scenarios at their own step.", conservation),
+    ("Analytic solution", "Five states with constant rates and no capacity limits.", analytic),
+    (
+        "Step convergence",
+        "Yearly measures at the default weekly step against a daily-step run (tolerance: the "
+        "2% the model structure issue sets).",
+        step_convergence,
+    ),
+    (
+        "Stock-flow against DES",
+        "No capacity limits: the DES mean is the fluid value within sampling error.",
+        des_agreement,
+    ),
+    ("Queueing theory", "DES, 8 replications of 20 years after a year's warm-up.", queueing),
+    ("Extreme conditions", "Leeds scenarios, stock-flow engine.", extreme_conditions),
+)
+
+
+def build() -> tuple[str, bool]:
+    """The document and whether every check passed."""
+    lines = ["# Validation", "",
+             f"Generated by `python scripts/validation_report.py` (leftshift {version()}); do not edit by hand. "
+             "Every figure is recomputed from the code, and tests/docs/test_validation_report.py fails when this "
+             "page is out of date or a check fails. Figures are absolute values of the gap unless a sign matters.",
+             ""]  # fmt: skip
+    passed = True
+    for title, about, checks in SECTIONS:
+        intro = " ".join(f"{about} {checks.__doc__}".split())
+        lines += [f"## {title}", "", intro, "", "| check | figure | tolerance | verdict |", "|---|---|---|---|"]
+        for check in checks():
+            lines.append(check.row())
+            passed &= check.passed
+        lines.append("")
+    return "\n".join(lines), passed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="compare with docs/validation.md instead of writing")
+    args = parser.parse_args()
+    text, passed = build()
+    if args.check:
+        current = DOC.read_text() if DOC.exists() else ""
+        if current != text:
+            print("docs/validation.md is out of date: run python scripts/validation_report.py", file=sys.stderr)
+            return 1
+    else:
+        DOC.write_text(text)
+    print("every check passed" if passed else "some checks FAILED: see docs/validation.md")
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
