@@ -21,12 +21,13 @@ import pandas as pd
 from scipy.linalg import expm
 
 from leftshift import api
-from leftshift.analysis.metrics import by_year
+from leftshift.analysis.metrics import DEFINITIONS, by_year, row_sets
 from leftshift.analysis.summary import version
 from leftshift.engines.des.engine import run_des
 from leftshift.engines.stockflow.engine import simulate
 from leftshift.engines.tables import to_result
 from leftshift.scenario.loading import load_scenario, scenario_from_dict
+from leftshift.result import Result
 from leftshift.scenario.model import DAYS_PER_YEAR, Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,6 +77,81 @@ def conservation() -> Iterator[Check]:
         gap = float(np.max(np.abs(totals / expected - 1)))
         yield Check(f"{name}: largest relative gap in people accounted for", gap, 1e-9)
         yield Check(f"{name}: most negative stock (people)", min(0.0, float(traj.stocks.min())), 1e-9)
+
+
+# --- year 1 against published figures -----------------------------------------------------------------------------
+
+TARGETS = SCENARIOS / "targets"
+YEAR_ONE_TOLERANCE_PCT = 10.0
+
+
+def _by_band(result: Result, name: str, year: int) -> pd.Series:
+    """An output measure (analysis.metrics.DEFINITIONS) within one calendar year, by age band and in all."""
+    definition = DEFINITIONS[name]
+    frame = getattr(result, definition.table)
+    rows = frame[row_sets(result, definition.table)[definition.rows] & (frame["year"] == year).to_numpy()]
+    by_band = rows.groupby("age_band", observed=True)[definition.column].sum() * definition.factor
+    return pd.concat([by_band, pd.Series({"": by_band.sum()})])
+
+
+def _mean_occupied(result: Result, state: str, year: int) -> float:
+    queues = result.queues
+    rows = queues[(queues["resource"] == state) & (queues["year"] == year)]
+    return float(rows["occupied"].mean())
+
+
+def year_one_values(result: Result) -> dict[tuple[str, str], float]:
+    """The model's value of every measure a target file can name, by (metric, age band; '' = all bands)."""
+    year, s = result.scenario.start_year, result.scenario
+    ts = result.timeseries
+    alive = ts[(ts["time"] == 0) & (ts["state"] != "dead")].groupby("age_band", observed=True)["people"].sum()
+    values = {("population", band): float(v) for band, v in alive.items()}
+    for name in ("emergency_admissions", "acute_bed_days", "care_home_admissions", "home_care_admissions",
+                 "delayed_discharge_bed_days", "deaths"):  # fmt: skip
+        values.update({(name, band): float(v) for band, v in _by_band(result, name, year).items()})
+    for band in s.age_bands:
+        admissions = values.get(("emergency_admissions", band), 0.0)
+        if admissions > 0:
+            values[("length_of_stay_days", band)] = values[("acute_bed_days", band)] / admissions
+    values[("care_home_residents", "")] = _mean_occupied(result, s.care_home_state, year)
+    values[("home_care_clients", "")] = _mean_occupied(result, s.home_care_state, year)
+    return values
+
+
+def year_one() -> Iterator[Check]:
+    """Each shipped baseline's first year against the published figures it is built from
+    (scenarios/targets/<baseline>.csv, with sources), as a percentage difference."""
+    for targets in sorted(TARGETS.glob("*.csv")):
+        result = api.run(SCENARIOS / f"{targets.stem}.yaml")
+        values = year_one_values(result)
+        for row in pd.read_csv(targets, keep_default_na=False).itertuples():
+            band = str(row.age_band)
+            model = values[(row.metric, band)]
+            label = f"{targets.stem}: {row.metric.replace('_', ' ')}{f' {band}' if band else ''}"
+            yield Check(f"{label} (published {_fmt(float(row.value))}, model {_fmt(model)}; {row.source})",
+                        100 * (model - row.value) / row.value, YEAR_ONE_TOLERANCE_PCT, " %")  # fmt: skip
+
+
+def start_up() -> Iterator[Check]:
+    """Nothing in a baseline is an artefact of its start: the first week's flows and hospital occupancy are
+    those of the weeks after (the first week against the mean of weeks 2-9), and with places growing as
+    planned, people delayed in hospital in the last year are within 1.6 times the first year's while the
+    85+ population grows by 70%."""
+    for name in ("leeds-baseline", "generic-authority-baseline"):
+        result = api.run(SCENARIOS / f"{name}.yaml")
+        flows, ts = result.flows, result.timeseries
+        times = np.sort(flows["time"].unique())[:9]
+        for measure in ("emergency_admissions", "care_home_admissions", "home_care_admissions", "deaths"):
+            mask = row_sets(result, "flows")[DEFINITIONS[measure].rows]
+            weekly = flows[mask].groupby("time")["people"].sum().reindex(times, fill_value=0.0)
+            yield Check(f"{name}: {measure.replace('_', ' ')}, first week against weeks 2-9",
+                        100 * _relative(weekly.iloc[0], weekly.iloc[1:].mean()), 2.0, " %")  # fmt: skip
+        beds = ts[row_sets(result, "timeseries")["in_hospital"]].groupby("time")["people"].sum()
+        yield Check(f"{name}: people in hospital, first week against weeks 2-9",
+                    100 * _relative(beds.iloc[1], beds.iloc[2:10].mean()), 2.0, " %")  # fmt: skip
+        delayed = by_year(result, ["delayed_discharge_bed_days"])["delayed_discharge_bed_days"]
+        yield Check(f"{name}: delayed in hospital, last year over first year, less 1",
+                    float(delayed.iloc[-1] / delayed.iloc[0]) - 1, 0.6)  # fmt: skip
 
 
 # --- analytic solution --------------------------------------------------------------------------------------------
@@ -235,6 +311,8 @@ def extreme_conditions() -> Iterator[Check]:
 
 
 SECTIONS: tuple[tuple[str, str, Callable[[], Iterator[Check]]], ...] = (
+    ("Year 1 against published figures", f"Stock-flow engine; tolerance +-{YEAR_ONE_TOLERANCE_PCT:g}%.", year_one),
+    ("Start-up", "Stock-flow engine, weekly step.", start_up),
     ("Conservation", "Stock-flow engine, the shipped scenarios at their own step.", conservation),
     ("Analytic solution", "Five states with constant rates and no capacity limits.", analytic),
     (

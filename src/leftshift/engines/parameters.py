@@ -231,12 +231,26 @@ def capacity_places(scenarios: Sequence[Scenario], layout: Layout, grid: TimeGri
             else:
                 given[i, :, n] = [s.places_in(name, s.start_year + y) for y in range(n_years)]
     places = given[:, year, :].transpose(1, 0, 2)
+    linear = [first.capacity[name].between_years == "linear" for name in names]
+    if any(linear):
+        places[:, linear] = _between_years(given[linear], grid)
     funded = bought[:, year, :].transpose(1, 0, 2)
     is_bought = [first.capacity[name].bought for name in names]
     if any(is_bought):
         followed = _follow(funded, ramp[2], ramp[0], ramp[1], year, grid)
         places[:, is_bought] = followed[:, is_bought]
     return places, funded
+
+
+def _between_years(given: np.ndarray, grid: TimeGrid) -> np.ndarray:
+    """Places (R, years, N) given for each calendar year, changing linearly from one year's number on 1 January
+    to the next year's during each step (at the middle of the step): (steps, R, N)."""
+    mid = (np.arange(grid.n_steps) + 0.5) * grid.step_years
+    last = given.shape[1] - 1
+    year = np.minimum(np.floor(mid).astype(int), last)
+    share = np.where(year < last, mid - year, 0.0)[None, :, None]
+    now, after = given[:, year, :], given[:, np.minimum(year + 1, last), :]
+    return (now + share * (after - now)).transpose(1, 0, 2)
 
 
 def _decay(h: float, years: np.ndarray) -> np.ndarray:
