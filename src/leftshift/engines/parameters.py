@@ -22,6 +22,7 @@ from leftshift.engines.model import (
     TRANSITION,
     Layout,
     TimeGrid,
+    origin_name,
     queue_name,
     simulated_years,
 )  # fmt: skip
@@ -163,6 +164,10 @@ def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameter
         for key, by_band in s.initial_waiting.items():  # people already in a queue at the start
             q = c_index[queue_name(*split_key(key))]  # type: ignore[misc]
             initial[[layout.index(q, b, 0) for b in range(nb)], n] = s.band_array(by_band)
+        for key, by_band in s.initial_with_origin.items():  # in hospital at the start, holding a care home place
+            origin, state = split_key(key)  # type: ignore[misc]
+            c = c_index[origin_name(state, origin)]
+            initial[[layout.index(c, b, 0) for b in range(nb)], n] = s.band_array(by_band)
         arrays["entrants"][:, n] = s.band_array(s.demography.entrants_per_year)
         arrays["entrants_growth"][:, n] = [s.demography.growth_of(b) for b in layout.bands]
         arrays["migration"][:, n] = s.band_array(s.demography.net_migration_per_year)

@@ -286,7 +286,9 @@ class DelayedDischarge(_Frozen):
 
 
 class Scenario(_Frozen):
-    omit_when_default = ("discounting", "remember_origin", "initial_waiting", "delayed_discharge", "roles")
+    omit_when_default = (
+        "discounting", "remember_origin", "initial_waiting", "initial_with_origin", "delayed_discharge", "roles"
+    )  # fmt: skip
 
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
@@ -312,6 +314,9 @@ class Scenario(_Frozen):
     )
     initial_waiting: dict[str, BandValues] = Field(
         {}, description="people waiting at the start, by queue 'from->to' and band"
+    )
+    initial_with_origin: dict[str, BandValues] = Field(
+        {}, description="people at the start who remember where they came from, by 'origin->state' and band"
     )
     delayed_discharge: DelayedDischarge | None = Field(
         None, description="hazards of people waiting in emergency_state for a full service"
