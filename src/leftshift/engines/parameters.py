@@ -121,7 +121,7 @@ def _edge_rates(s: Scenario, lay: Layout, roles: _EdgeRoles) -> np.ndarray:
     r[roles.ageing] = by_slot(s, ageing_rates(s))[roles.ageing_b]
     moves = lay.kind == SEGMENT
     if moves.any():
-        src_b, src_k = (a[moves] for a in lay.unravel(lay.src[moves])[1:])
+        _, src_b, src_k = lay.unravel(lay.src[moves])
         r[moves] = move_rates(s, src_b, lay.unravel(lay.dst[moves])[1], src_k)
     for p, iv in enumerate(s.interventions):
         r[roles.referral[p]] = [iv.referrals[state] for state in roles.referral_state[p]]
