@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from test_des_agreement import PROGRAMME, REPLICATIONS, _check, _small_dict
 
 from builders import segmented_scenario_dict, small_scenario_dict
 from leftshift.analysis import batch as batch_metrics
@@ -18,7 +19,6 @@ from leftshift.engines.des.engine import run_des
 from leftshift.engines.stockflow.engine import simulate
 from leftshift.engines.tables import to_result
 from leftshift.scenario.loading import scenario_from_dict
-from test_des_agreement import PROGRAMME, REPLICATIONS, _check, _small_dict
 
 
 def _same_segments(data: dict) -> dict:

@@ -186,8 +186,8 @@ def segmented_scenarios(draw):
     for band in data["age_bands"]:
         weights = [draw(st.floats(0.0, 1.0)) + 1e-3 for _ in names]
         for name, w in zip(names, weights, strict=True):
-            segments.setdefault(name, {"initial_share": {}, "hazard_multipliers": {}})["initial_share"][band] = (
-                w / sum(weights)
+            segments.setdefault(name, {"initial_share": {}, "hazard_multipliers": {}})["initial_share"][band] = w / sum(
+                weights
             )
     for name in names:
         segments[name]["hazard_multipliers"] = {key: draw(st.floats(0.0, 3.0)) for key in keys}

@@ -48,7 +48,7 @@ def test_without_segments_the_band_axis_is_the_age_bands() -> None:
 
 
 def test_initial_people_are_split_by_each_bands_shares() -> None:
-    s, lay, params = compiled(segmented_scenario_dict())
+    _, lay, params = compiled(segmented_scenario_dict())
     init = params.initial[:, 0]
     community = lay.compartments.index("community")
     by_slot = [init[lay.index(community, b, 0)] for b in range(4)]

@@ -68,7 +68,7 @@ def test_bad_segment_keys_name_file_key_and_line(tmp_path, case) -> None:
     assert message in problem.message
     assert problem.file.endswith("town.yaml")
     written = path.rsplit(".", 1)[-1].split("[")[0]  # the key (or list) the line holds
-    assert written in line or path.endswith("]") and "lonely" in line
+    assert written in line or (path.endswith("]") and "lonely" in line)
 
 
 @pytest.mark.parametrize(
