@@ -109,16 +109,21 @@ def test_batch_metrics_sum_over_segments() -> None:
 
 
 def segmented_agreement_dict() -> dict:
-    """The agreement scenario (no capacity) with isolated people at higher risk, moves both ways (by band),
-    entrants and migrants joining by segment, and the programme taking isolated people only and moving
-    participants out of isolation fast."""
+    """The agreement scenario with isolated people at higher risk, moves both ways (by band), entrants and
+    migrants joining by segment, and the programme taking isolated people only and moving participants out
+    of isolation fast; plus a nursing home with no places, whose queue is never served (so both engines
+    model the same continuous-time chain) while the people waiting in it change segment."""
     data = _small_dict()
+    data["states"].append("nursing")
+    data["transitions"] += [{"from": "community", "to": "nursing", "rate": {"75-84": 0.02, "85+": 0.05}},
+                            {"from": "nursing", "to": "dead", "rate": 0.3}]  # fmt: skip
+    data["capacity"] = {"nursing": {"places": 0, "when_full": "wait"}}
     data["demography"] = {"ageing": True, "entrants_per_year": {"65-74": 200},
                           "net_migration_per_year": {"75-84": 40, "85+": -60}}  # fmt: skip
     data["segments"] = {
         "isolated": {"initial_share": {"65-74": 0.2, "75-84": 0.3, "85+": 0.4}, "entry_share": 0.5,
                      "hazard_multipliers": {"community->acute": 1.5, "community->home_care": 2.0,
-                                            "home_care->residential": 1.5}},
+                                            "home_care->residential": 1.5, "community->nursing": 2.0}},
         "connected": {"initial_share": {"65-74": 0.8, "75-84": 0.7, "85+": 0.6}, "entry_share": 0.5},
     }  # fmt: skip
     data["segment_moves"] = {"connected->isolated": {"75-84": 0.1, "85+": 0.2}, "isolated->connected": 0.15}
@@ -137,7 +142,10 @@ def test_segmented_stocks_agree_with_the_stock_flow_engine(segmented_runs) -> No
     des, ref = segmented_runs
     assert list(des.timeseries.columns) == list(ref.timeseries.columns)
     assert list(des.flows.columns) == list(ref.flows.columns)
-    assert "segment" in des.extra["waits"].columns
+    waits = des.extra["waits"]
+    assert "segment" in waits.columns and set(waits["outcome"]) == {"died_waiting", "left_waiting", "still_waiting"}
+    queue = ref.flows.query("kind == 'segment_move' and source == 'waiting:community->nursing'")
+    assert queue["people"].sum() > 1  # people waiting change segment (and keep their place in the queue)
     keys = ["time", "state", "age_band", "segment"]
     grid = des.timeseries.groupby([*keys, "replication"])["people"].sum().unstack("replication", fill_value=0.0)
     _check(grid, ref.timeseries.groupby(keys)["people"].sum(), "people by state, band and segment")
