@@ -10,6 +10,7 @@ without segments has one slot per band, named as the band, and every number belo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,7 +87,9 @@ def move_pairs(s: Scenario) -> list[tuple[int, int]]:
     return sorted({(names.index(a), names.index(b)) for a, b in pairs})  # type: ignore[misc]
 
 
-def move_edges(s: Scenario, index: object, living: list[int], n_layers: int) -> list[tuple[int, int]]:
+def move_edges(
+    s: Scenario, index: Callable[[int, int, int], int], living: list[int], n_layers: int
+) -> list[tuple[int, int]]:
     """(source stock, target stock) of every move between segments: in every living compartment and layer,
     each slot to the same band's slot of each segment it may move to. `index` is `Layout.index`."""
     slots, pairs = slots_of(s), move_pairs(s)
@@ -94,7 +97,7 @@ def move_edges(s: Scenario, index: object, living: list[int], n_layers: int) -> 
     for c in living:
         for i, (b, g) in enumerate(zip(slots.band.tolist(), slots.segment.tolist(), strict=True)):
             for g_to in (to for frm, to in pairs if frm == g):
-                out += [(index(c, i, k), index(c, slots.of(b, g_to), k)) for k in range(n_layers)]  # type: ignore[operator]
+                out += [(index(c, i, k), index(c, slots.of(b, g_to), k)) for k in range(n_layers)]
     return out
 
 
