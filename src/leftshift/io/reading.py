@@ -33,8 +33,8 @@ TABLES = {
     "queues": QUEUES_COLUMNS,
     "programmes": PROGRAMMES_COLUMNS,
 }
-TEXT_COLUMNS = {"state", "age_band", "programme", "kind", "source", "target", "service", "payer", "resource",
-                "from_state", "outcome", "metric", "unit", "scenario", "baseline"}  # fmt: skip
+TEXT_COLUMNS = {"state", "age_band", "segment", "target_segment", "programme", "kind", "source", "target", "service",
+                "payer", "resource", "from_state", "outcome", "metric", "unit", "scenario", "baseline"}  # fmt: skip
 """Columns read as text whatever they hold (an age band '85+' or a programme called 'NA' stays as written)."""
 WHOLE_COLUMNS = {"year", REPLICATION}
 RESOLVED = "scenario.resolved.yaml"
