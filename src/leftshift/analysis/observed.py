@@ -36,8 +36,8 @@ def _number(text: str) -> float | None:
 
 
 def _metric_problem(metric: str) -> str:
-    close = difflib.get_close_matches(metric, list(DEFINITIONS), n=2)
-    hint = f"; did you mean {' or '.join(close)}?" if close else f"; the metrics are {', '.join(DEFINITIONS)}"
+    close = difflib.get_close_matches(metric, list(DEFINITIONS), n=1)
+    hint = f"; did you mean {close[0]}?" if close else f"; the metrics are {', '.join(DEFINITIONS)}"
     return f"unknown metric '{metric}'{hint}"
 
 
@@ -79,7 +79,8 @@ def check_observed(raw: pd.DataFrame, source: str, years: Sequence[int], bands: 
         raise LeftshiftError([Problem(what, file=source, line=1)], hint=HINT)
     if raw.empty:
         raise LeftshiftError([Problem("no observations (the file has a header but no rows)", file=source)], hint=HINT)
-    text = raw.set_axis(columns, axis=1).reindex(columns=[*REQUIRED, *OPTIONAL]).fillna("").astype(str)
+    text = raw.set_axis(columns, axis=1).reindex(columns=[*REQUIRED, *OPTIONAL], fill_value="").astype(object)
+    text = text.where(text.notna(), "").astype(str)
     text = text.apply(lambda column: column.str.strip())
     text["age_band"] = text["age_band"].replace("", ALL_BANDS)
     problems: list[Problem] = []
