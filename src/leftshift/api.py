@@ -45,14 +45,16 @@ def calibrate(
     scenario: Scenario | str | Path,
     observed: pd.DataFrame | str | Path,
     fit: Sequence[str],
-    max_steps: int = 100,
+    max_steps: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Calibration:
     """Fit scenario values to observed yearly figures by weighted least squares (docs/calibration.md).
 
     `observed`: observed.csv (year, metric, value, optionally age_band, weight, unit), or the same as a
     DataFrame; `fit`: key paths as `--fit` takes them, `KEY.PATH=LOW:HIGH` or `KEY.PATH` (bounds from the
-    value's distribution). `progress(1)` is called at each optimiser step (at most `max_steps`)."""
+    value's distribution). `progress(1)` is called at each optimiser step (at most `max_steps`, by default
+    `experiments.calibration.MAX_STEPS`)."""
+    from leftshift.experiments.calibration import MAX_STEPS
     from leftshift.experiments.calibration import calibrate as fit_scenario
     from leftshift.io.reading import read_observed
 
@@ -62,4 +64,5 @@ def calibrate(
         source, observed = str(observed), read_observed(observed)
     else:
         source = "the observed table"
-    return fit_scenario(scenario, observed, fit, source=source, max_steps=max_steps, progress=progress)
+    steps = MAX_STEPS if max_steps is None else max_steps
+    return fit_scenario(scenario, observed, fit, source=source, max_steps=steps, progress=progress)

@@ -16,6 +16,7 @@ import click
 from leftshift.cli.shared import Command, after_report, handle_errors, report_failed, report_options, try_report
 
 MAX_STEPS = 100
+"""`leftshift.experiments.calibration.MAX_STEPS`, written out so that `--help` imports nothing heavy (a test checks)."""
 
 
 @click.command(cls=Command)

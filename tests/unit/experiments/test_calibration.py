@@ -99,3 +99,10 @@ def test_the_calibrated_scenario(scenario):
     assert calibrated.sources["transitions[2].rate"] == "ONS"  # notes on other paths stay
     again = scenario_from_dict(yaml.safe_load(resolved_yaml(calibrated)))
     assert again == calibrated
+
+
+def test_the_command_line_default_is_the_librarys():
+    from leftshift.cli import calibration as command
+    from leftshift.experiments import calibration as library
+
+    assert command.MAX_STEPS == library.MAX_STEPS
