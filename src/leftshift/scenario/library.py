@@ -103,13 +103,16 @@ def merge_over(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     for key, value in over.items():
         if value is None:
             merged.pop(key, None)
-        elif isinstance(value, dict) and isinstance(merged.get(key), dict) and not _single_value(value) and (
-            not _single_value(merged[key])
-        ):
+        elif _mappings(value, merged.get(key)):
             merged[key] = merge_over(merged[key], value)
         else:
             merged[key] = copy.deepcopy(value)
     return merged
+
+
+def _mappings(*nodes: Any) -> bool:
+    """Are these all mappings of keys (which merge), rather than values (which replace)?"""
+    return all(isinstance(n, dict) and not _single_value(n) for n in nodes)
 
 
 _MISSING = object()
@@ -117,19 +120,20 @@ _MISSING = object()
 
 def _value_at(item: Any, loc: Loc) -> Any:
     """The value at `loc` inside an item (stepping through source notes), or _MISSING."""
-    node = item
+    node = _unwrap(item)
     for part in loc:
-        if _single_value(node) and not is_distribution(node):
-            node = node["value"]
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
+        found = (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
+        )
+        if not found:
             return _MISSING
-    if _single_value(node) and not is_distribution(node):
-        node = node["value"]
+        node = _unwrap(node[part])
     return node
+
+
+def _unwrap(node: Any) -> Any:
+    """The value a `{value: x, source: ...}` note annotates (anything else as it is)."""
+    return node["value"] if _single_value(node) and not is_distribution(node) else node
 
 
 def _still_uncertain(item: dict[str, Any], pair: Any) -> bool:
