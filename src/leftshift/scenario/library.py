@@ -77,8 +77,10 @@ def _find(ref: Any, path: Path, where: str, file: str, line: int | None) -> Path
     if ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref:
         candidate = path.parent / ref
         if not candidate.is_file():
-            raise ScenarioError([Problem(f"'use: {ref}' names a file that does not exist: {candidate}", where, file,
-                                         line)])  # fmt: skip
+            stem = Path(ref).stem
+            shipped = f"; the library's programme is `use: {stem}`" if stem in library_names() else ""
+            raise ScenarioError([Problem(f"'use: {ref}' names a file that does not exist: {candidate}{shipped}",
+                                         where, file, line)])  # fmt: skip
         return candidate
     names = library_names()
     if ref in names:

@@ -124,6 +124,8 @@ def test_use_reads_a_file_relative_to_the_file_that_wrote_it(tmp_path):
     missing = scenario_with(tmp_path, {"use": "nowhere/clinic.yaml", "budget": 1})
     problem = problem_of(missing)
     assert "does not exist" in problem.message and problem.path == "interventions[0].use"
+    as_file = problem_of(scenario_with(tmp_path, {"use": "befriending.yaml", "budget": 1}))
+    assert "the library's programme is `use: befriending`" in as_file.message
 
 
 def test_a_bad_value_in_a_library_file_is_reported_at_the_library_files_line(tmp_path):
