@@ -1,5 +1,5 @@
-"""YAML files -> a validated Scenario: `extends`, `--set` overrides, source notes, and errors that
-name the file, the key path and the line.
+"""YAML files -> a validated Scenario: `extends`, intervention library items (`use:`, leftshift.scenario.library),
+`--set` overrides, source notes, and errors that name the file, the key path and the line.
 
 Files are read by `leftshift.scenario.yaml_reader` (bounded, UTF-8, no duplicate keys, YAML 1.2 numbers); key
 paths are `leftshift.scenario.keypaths` (`capacity["care.home"].places` quotes a key with a dot).
@@ -25,6 +25,7 @@ from leftshift.scenario.distributions import (
     parse_distribution,
 )
 from leftshift.scenario.keypaths import KeyPathError, Loc, format_path, parse_path, split_assignment
+from leftshift.scenario.library import expand_uses, lift_correlations
 from leftshift.scenario.model import Scenario
 from leftshift.scenario.validation_errors import located as _located
 from leftshift.scenario.validation_errors import problems_from
@@ -72,6 +73,7 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[s
     if len(chain) >= MAX_EXTENDS:
         raise ScenarioError([Problem(f"'extends' goes more than {MAX_EXTENDS} files deep", "extends", str(chain[-1]))])
     data, lines = _read_yaml(path, "the file" if not chain else "the file it extends")
+    lines = expand_uses(data, lines, path)  # `use:` items, relative to the file that wrote them
     parent = data.pop("extends", None)
     if parent is None:
         return data, lines
@@ -237,6 +239,7 @@ def load_raw(path: str | Path, overrides: Sequence[str] = ()) -> tuple[dict[str,
     data, lines = _read_with_extends(Path(path))
     for assignment in overrides:
         _apply_override(data, assignment, str(path))
+    lift_correlations(data, lines)
     return data, lines
 
 
