@@ -240,7 +240,41 @@ def load_raw(path: str | Path, overrides: Sequence[str] = ()) -> tuple[dict[str,
     for assignment in overrides:
         _apply_override(data, assignment, str(path))
     lift_correlations(data, lines)
+    _drop_fixed_correlations(data, lines, overrides)
     return data, lines
+
+
+def _drop_fixed_correlations(data: dict[str, Any], lines: LineMap, overrides: Sequence[str]) -> None:
+    """`--set key=number` fixes an uncertain value, so its rank correlations with others go too (a
+    correlation needs two distributions); a `--set` giving a new `dist:` keeps them."""
+    fixed = set()
+    for assignment in overrides:
+        parts = split_assignment(assignment)
+        if parts is not None and not is_distribution(parse_value(parts[1], "--set") if parts[1].strip() else ""):
+            try:
+                fixed.add(format_path(parse_path(parts[0].strip())))
+            except KeyPathError:
+                continue
+    pairs = data.get("correlations")
+    if not (fixed and isinstance(pairs, list)):
+        return
+    kept = [i for i, pair in enumerate(pairs) if not (isinstance(pair, dict) and (
+        _normal(pair.get("a")) in fixed or _normal(pair.get("b")) in fixed))]  # fmt: skip
+    moved = {loc: where for loc, where in lines.items() if loc[:1] == ("correlations",) and len(loc) > 1}
+    for loc in moved:
+        del lines[loc]
+    for new_index, old_index in enumerate(kept):
+        for loc, where in moved.items():
+            if loc[1] == old_index:
+                lines[("correlations", new_index, *loc[2:])] = where
+    data["correlations"] = [pairs[i] for i in kept]
+
+
+def _normal(key: Any) -> str | None:
+    try:
+        return format_path(parse_path(key)) if isinstance(key, str) else None
+    except KeyPathError:
+        return None
 
 
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
