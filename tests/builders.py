@@ -73,3 +73,19 @@ def small_scenario_dict(**changes: Any) -> dict[str, Any]:
 
 def small_scenario(**changes: Any) -> Scenario:
     return scenario_from_dict(small_scenario_dict(**changes))
+
+
+def segmented_scenario_dict(**changes: Any) -> dict[str, Any]:
+    """The small town with two segments (isolated people at higher risk, moves both ways) and its
+    programme taking isolated people only and helping them become connected."""
+    data = small_scenario_dict(**changes)
+    data["segments"] = {
+        "isolated": {"initial_share": {"18-64": 0.1, "65+": 0.3},
+                     "hazard_multipliers": {"community->acute": 1.4, "community->home_care": 1.5}},
+        "connected": {"initial_share": {"18-64": 0.9, "65+": 0.7}},
+    }  # fmt: skip
+    data["segment_moves"] = {"connected->isolated": {"65+": 0.05}, "isolated->connected": 0.1}
+    programme = data["interventions"][0]
+    programme["eligible"]["segments"] = ["isolated"]
+    programme["moves_segments"] = {"isolated->connected": 0.5}
+    return data

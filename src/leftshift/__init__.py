@@ -12,6 +12,7 @@ _EXPORTS = {
     "Result": "leftshift.result",
     "Scenario": "leftshift.scenario.model",
     "ScenarioError": "leftshift.errors",
+    "calibrate": "leftshift.api",
     "compare": "leftshift.api",
     "load_scenario": "leftshift.scenario.loading",
     "run": "leftshift.api",

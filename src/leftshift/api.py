@@ -1,10 +1,11 @@
-"""The library's front door: run a scenario with an engine, compare scenarios with a baseline."""
+"""The library's front door: run a scenario with an engine, compare scenarios with a baseline, calibrate a
+scenario to observed figures."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leftshift import engines
 from leftshift.analysis.economics import Comparison
@@ -12,6 +13,11 @@ from leftshift.analysis.economics import compare as compare_results
 from leftshift.result import Result
 from leftshift.scenario.loading import load_scenario
 from leftshift.scenario.model import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from leftshift.experiments.calibration import Calibration
 
 
 def run(
@@ -33,3 +39,30 @@ def run(
 def compare(baseline: Result, *scenarios: Result) -> list[Comparison]:
     """Each scenario against the baseline (net savings, ROI, payback, activity avoided)."""
     return [compare_results(baseline, s) for s in scenarios]
+
+
+def calibrate(
+    scenario: Scenario | str | Path,
+    observed: pd.DataFrame | str | Path,
+    fit: Sequence[str],
+    max_steps: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Calibration:
+    """Fit scenario values to observed yearly figures by weighted least squares (docs/calibration.md).
+
+    `observed`: observed.csv (year, metric, value, optionally age_band, weight, unit), or the same as a
+    DataFrame; `fit`: key paths as `--fit` takes them, `KEY.PATH=LOW:HIGH` or `KEY.PATH` (bounds from the
+    value's distribution). `progress(1)` is called at each optimiser step (at most `max_steps`, by default
+    `experiments.calibration.MAX_STEPS`)."""
+    from leftshift.experiments.calibration import MAX_STEPS
+    from leftshift.experiments.calibration import calibrate as fit_scenario
+    from leftshift.io.reading import read_observed
+
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    if isinstance(observed, str | Path):
+        source, observed = str(observed), read_observed(observed)
+    else:
+        source = "the observed table"
+    steps = MAX_STEPS if max_steps is None else max_steps
+    return fit_scenario(scenario, observed, fit, source=source, max_steps=steps, progress=progress)

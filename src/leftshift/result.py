@@ -27,15 +27,17 @@ TIMESERIES_COLUMNS = ["time", "year", "state", "age_band", "programme", "people"
 """`people` at the end of the step ending at `time` (years from start; a row at 0 holds the initial
 stocks); `person_years` spent in the stock during that step (0 at time 0). Queues are stocks named
 `waiting:<from>-><to>`. `programme` is `none`, an intervention's name (taking part), or
-`after:<name>` (left the programme, effect fading)."""
+`after:<name>` (left the programme, effect fading). A scenario with `segments` has a `segment` column after
+`age_band` (`with_segments` in `engines/tables.py`); others have exactly these columns."""
 
 FLOWS_COLUMNS = ["time", "year", "kind", "source", "target", "age_band", "programme", "people"]
 """People moved during the step ending at `time`. `kind`: transition, ageing, entry, referral,
 completion, fade, queue_join, queue_admit, entry; with `remember_origin`, `return` (back from a state that
 remembers origins to the origin, whose place was held: not an admission); with
-`delayed_discharge.deconditioning`, `deconditioning` (from one hospital queue to another). Source and target
-are stock names; `programme` is the moving people's programme before the move (for a referral, the programme
-they join)."""
+`delayed_discharge.deconditioning`, `deconditioning` (from one hospital queue to another); with `segments`,
+`segment_move`. Source and target are stock names; `programme` is the moving people's programme before the
+move (for a referral, the programme they join). A scenario with `segments` has `segment` (before the move) and
+`target_segment` (after) after `age_band`."""
 
 COSTS_COLUMNS = ["time", "year", "service", "payer", "cost_gbp", "cost_gbp_discounted"]
 """Cost incurred during the step ending at `time`, by service (a state, a transition `a->b`, a

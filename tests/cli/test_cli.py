@@ -127,6 +127,27 @@ def test_validate_checks_every_file_and_schema_is_json(tmp_path, small):
     jsonschema.validate(yaml.safe_load((SCENARIOS / "leeds-left-shift.yaml").read_text()), schema)
 
 
+def test_a_library_programme_runs_and_its_resolved_scenario_stands_alone(tmp_path):
+    data = small_scenario_dict(interventions=[{"use": "falls-prevention", "budget": 2e5,
+                                               "eligible": {"age_bands": ["65+"]}}])  # fmt: skip
+    (tmp_path / "falls.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    done = leftshift("run", tmp_path / "falls.yaml", "--out", tmp_path / "out", "--no-report", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    resolved = (tmp_path / "out" / "scenario.resolved.yaml").read_text()
+    assert "use:" not in resolved and "Falls prevention exercise" in resolved
+    assert "interventions[0].effects.community->acute" in resolved  # its distribution, under the item's index
+    assert leftshift("validate", tmp_path / "out" / "scenario.resolved.yaml", cwd=tmp_path).returncode == 0
+
+
+def test_an_unknown_library_programme_is_one_clear_error_with_exit_2(tmp_path):
+    data = small_scenario_dict(interventions=[{"use": "falls-prevent", "budget": 1}])
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    done = leftshift("validate", tmp_path / "bad.yaml", cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "bad.yaml, line" in done.stderr and "interventions[0].use" in done.stderr
+    assert "did you mean 'falls-prevention'" in done.stderr and "neighbourhood-networks" in done.stderr
+
+
 def test_compare_the_shipped_leeds_scenarios(tmp_path):
     done = leftshift("compare", SCENARIOS / "leeds-baseline.yaml", SCENARIOS / "leeds-left-shift.yaml",
                      "--out", tmp_path / "cmp", cwd=tmp_path)  # fmt: skip

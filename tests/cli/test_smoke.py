@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import yaml
 from click.testing import CliRunner
 
@@ -72,3 +73,17 @@ def test_report(tmp_path, files):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"Report: {out / 'report.html'}"
     assert '<meta name="generator" content="leftshift' in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_calibrate(tmp_path, files):
+    made = CliRunner().invoke(cli, ["run", str(files[0]), "--set", "transitions[0].rate.65+=0.28", "--out",
+                                    str(tmp_path / "truth"), "--no-report", "--quiet"])  # fmt: skip
+    assert made.exit_code == 0, made.output
+    yearly = pd.read_csv(tmp_path / "truth" / "yearly.csv", keep_default_na=False)
+    yearly[yearly["metric"] == "emergency_admissions"].to_csv(tmp_path / "observed.csv", index=False)
+    fit = ("--observed", tmp_path / "observed.csv", "--fit", "transitions[0].rate.65+=0.1:0.5")
+    done = leftshift("calibrate", files[0], *fit, "--out", tmp_path / "cal", "--no-report", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "transitions[0].rate.65+" in done.stdout and (tmp_path / "cal" / "calibrated.yaml").is_file()
+    bad = leftshift("calibrate", files[0], *fit, "--fit", "capacity.nursing.places=1:2", cwd=tmp_path)
+    assert bad.returncode == 2 and "capacity.nursing.places" in bad.stderr and "Traceback" not in bad.stderr

@@ -9,6 +9,7 @@ from builders import SCENARIOS
 from leftshift.analysis.economics import compare
 from leftshift.analysis.metrics import compute
 from leftshift.api import run
+from leftshift.experiments.runs import uncertainty
 from leftshift.scenario.loading import load_scenario
 
 FILES = sorted(SCENARIOS.glob("*.yaml"))
@@ -70,3 +71,38 @@ def test_the_distributions_keep_the_central_values():
     }
     assert falls.effects == {"community->acute": 0.97}
     assert nn.referrals == {"community": 0.15, "home_care": 0.5} and falls.referrals == {"community": 0.02}
+
+
+BASELINES = [SCENARIOS / "leeds-baseline.yaml", SCENARIOS / "generic-authority-baseline.yaml"]
+BANDS = ("18-64", "65-74", "75-84", "85+")
+
+
+@pytest.mark.parametrize("path", BASELINES, ids=lambda p: p.stem)
+def test_the_baselines_give_ranges_for_admissions_stays_and_unit_costs_with_sources(path):
+    """Key rates and unit costs are uncertain out of the box, each centred on the value the file always had."""
+    scenario = load_scenario(path)
+    moves = [t.key for t in scenario.transition_items]
+    admissions, home = moves.index("community->acute"), moves.index("acute->community")
+    wanted = [f"transitions[{admissions}].rate.{b}" for b in BANDS] + [f"transitions[{home}].rate.{b}" for b in BANDS]
+    weekly = ("acute.nhs", "home_care.council", "residential.council", "residential.self_funder")
+    wanted += [f"costs.per_person_week.{cost}" for cost in weekly] + ["costs.per_transition.community->acute.nhs"]
+    for key in wanted:
+        assert key in scenario.uncertainty, f"{path.name}: {key} has no distribution"
+    for key, dist in scenario.uncertainty.items():
+        assert scenario.sources.get(key, "").strip(), f"{key} has a distribution but no source"
+        low, high = dist.ppf(np.array([1e-4, 1 - 1e-4]))
+        assert 0 <= low < dist.central() < high and high / low < 5, (key, low, high)
+    assert scenario.transitions[admissions].rate == {"18-64": 0.075, "65-74": 0.15, "75-84": 0.28, "85+": 0.5}
+    assert scenario.costs.per_person_week["acute"]["nhs"] == 2800
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_each_shipped_scenario_runs_with_samples(path):
+    scenario = load_scenario(path, ["horizon_years=2"])
+    baseline = load_scenario(SCENARIOS / "leeds-baseline.yaml", ["horizon_years=2"]) if scenario.interventions else None
+    draws = uncertainty(scenario, 6, baseline=baseline)
+    assert len(draws.samples) == 6
+    spread = draws.metrics.set_index("metric")
+    assert spread.loc["emergency_admissions", "p5"] < spread.loc["emergency_admissions", "p95"]
+    if baseline is not None:
+        assert 0 <= draws.probabilities["p_net_savings_positive"] <= 1

@@ -172,3 +172,48 @@ def test_held_places_never_take_a_service_over_its_places(scenario):
         initial = traj.stocks[0, resource.occupied, 0].sum()
         over = traj.occupied[:, i, 0] - np.maximum(traj.places[:, i, 0], initial)
         assert over.max() <= 1e-6 * max(1.0, traj.places[:, i, 0].max())
+
+
+@st.composite
+def segmented_scenarios(draw):
+    """The scenarios above (with origins) split into two or three segments: random shares by band, hazard
+    multipliers, moves between segments, entrants joining by their own shares, a programme for some
+    segments that moves its participants."""
+    data = draw(origin_scenarios()).model_dump(by_alias=True, exclude={"uncertainty", "correlations", "sources"})
+    names = ["frail", "fit", "isolated"][: draw(st.integers(2, 3))]
+    keys = ["community->acute", "community->home_care", "home_care->residential", "acute->dead"]
+    segments = {}
+    for band in data["age_bands"]:
+        weights = [draw(st.floats(0.0, 1.0)) + 1e-3 for _ in names]
+        for name, w in zip(names, weights, strict=True):
+            segments.setdefault(name, {"initial_share": {}, "hazard_multipliers": {}})["initial_share"][band] = w / sum(
+                weights
+            )
+    for name in names:
+        segments[name]["hazard_multipliers"] = {key: draw(st.floats(0.0, 3.0)) for key in keys}
+    segments[names[0]]["initial_share"] = {b: 1 - sum(segments[n]["initial_share"][b] for n in names[1:])
+                                           for b in data["age_bands"]}  # fmt: skip
+    segments[names[0]]["entry_share"] = 1.0
+    for name in names[1:]:
+        segments[name]["entry_share"] = 0.0
+    data["segments"] = segments
+    data["segment_moves"] = {f"{a}->{b}": draw(RATE) for a in names for b in names if a != b}
+    programme = data["interventions"][0]
+    programme["eligible"]["segments"] = names[1:]
+    programme["moves_segments"] = {f"{names[1]}->{names[0]}": draw(st.floats(0.0, 5.0))}
+    return scenario_from_dict(data)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(segmented_scenarios())
+def test_people_are_conserved_with_segments(scenario):
+    traj = simulate(scenario)
+    totals = _assert_conserved(traj)
+    result = to_result(traj)
+    assert not result.timeseries.duplicated(["time", "state", "age_band", "segment", "programme"]).any()
+    assert np.allclose(result.timeseries.groupby("time")["people"].sum().to_numpy(), totals, rtol=1e-12)
+    for i, resource in enumerate(traj.layout.resources[: traj.layout.n_capacity]):  # places hold across segments
+        if resource.rule != "overflow":
+            initial = traj.stocks[0, resource.occupied, 0].sum()
+            over = traj.occupied[:, i, 0] - np.maximum(traj.places[:, i, 0], initial)
+            assert over.max() <= 1e-6 * max(1.0, traj.places[:, i, 0].max())

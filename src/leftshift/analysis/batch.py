@@ -26,17 +26,20 @@ COST_KINDS = {"downstream": (DOWNSTREAM,), "intervention": (INTERVENTION,), "all
 """The cost row sets as kinds of the batch's (year, payer, kind, member) cost arrays."""
 
 
-class _Index:
-    """The row sets of `metrics` over one layout's stocks, flow series and cost lines."""
+class BatchRows:
+    """The row sets of `metrics` over one layout's stocks, flow series and cost lines, and the age band of
+    each stock and flow series (`analysis.yearly` adds up a band's rows)."""
 
     def __init__(self, traj: Trajectory) -> None:
         layout, s = traj.layout, traj.scenarios[0]
         comp, layers = np.array(layout.state_names, dtype=object), np.array(layout.layers, dtype=object)
-        c_stock, _, k_stock = layout.unravel(np.arange(layout.n_stocks))
+        c_stock, b_stock, k_stock = layout.unravel(np.arange(layout.n_stocks))
         self.state_of_stock = comp[c_stock]
+        self.band_of_stock = np.array(layout.bands, dtype=object)[b_stock]
         self.stocks = stock_rows(s, comp[c_stock], layers[k_stock])
         keys = flow_keys(layout, s.demography.entry_state)
         self.flows = flow_rows(s, keys["kind"], keys["target"])
+        self.band_of_flow = keys["age_band"]
         n_join = int(sum((r.join_queue >= 0).sum() for r in layout.resources))
         n_admit = sum(len(r.queue_stocks) for r in layout.resources)
         ends = np.cumsum([len(layout.src), n_join, n_admit, len(layout.bands)])
@@ -53,7 +56,7 @@ class _Index:
         self.intervention_service = cost_rows(np.array(traj.services, dtype=object))["intervention"]
 
 
-def _flow_sum(traj: Trajectory, ix: _Index, mask: np.ndarray) -> np.ndarray:
+def flow_sum(traj: Trajectory, ix: BatchRows, mask: np.ndarray) -> np.ndarray:
     """(year, member) people moved along the flow series in `mask`: the edges' sum, plus each other part's
     sum where the mask reaches into it."""
     parts = [traj.flows, traj.blocked[:, ix.join], traj.queue_admits, traj.entrants]
@@ -91,7 +94,7 @@ class BatchSummary:
 
 def summarise(traj: Trajectory) -> BatchSummary:
     """Every metric of `metrics.compute`, and the yearly costs `economics.compare` needs, for all members."""
-    ix = _Index(traj)
+    ix = BatchRows(traj)
     costs, costs_d = traj.costs, traj.costs_discounted
     iv = ix.intervention_service
     annual = np.stack([costs[:, ~iv].sum(axis=1), costs[:, iv].sum(axis=1)], axis=2)  # (P, payer, kind, N)
@@ -104,7 +107,7 @@ def summarise(traj: Trajectory) -> BatchSummary:
         if d.table == "timeseries":
             return traj.person_years[:, ix.stocks[d.rows]].sum(axis=1) * d.factor
         if d.table == "flows":
-            return _flow_sum(traj, ix, ix.flows[d.rows]) * d.factor
+            return flow_sum(traj, ix, ix.flows[d.rows]) * d.factor
         if d.table == "programmes":
             return programmes[d.column] * d.factor
         by_kind = annual if d.column == "cost_gbp" else annual_d
@@ -174,4 +177,4 @@ def net_savings_by_year(baseline: BatchSummary, scenario: BatchSummary) -> dict[
     return {"net_savings_gbp_discounted": net, "cumulative_net_savings_gbp_discounted": np.cumsum(net, axis=0)}
 
 
-__all__ = ["COMPARISON_COLUMNS", "BatchSummary", "compare", "net_savings_by_year", "summarise"]
+__all__ = ["COMPARISON_COLUMNS", "BatchRows", "BatchSummary", "compare", "flow_sum", "net_savings_by_year", "summarise"]

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from leftshift.cli.calibration import calibrate
 from leftshift.cli.experiments import sampling_options, sensitivity, sweep
 from leftshift.cli.shared import EXIT_USAGE, Group, after_report, handle_errors, report_options, scenario_options
 
@@ -311,6 +312,7 @@ def schema() -> None:
 
 cli.add_command(sweep)
 cli.add_command(sensitivity)
+cli.add_command(calibrate)
 
 
 @cli.command()

@@ -119,7 +119,7 @@ def _execution(parts: Path, counter: _Counter, jobs: int | None, dask: str | Non
                      progress=counter)  # fmt: skip
 
 
-def _provenance(scenario: Any, **settings: Any) -> dict[str, Any]:
+def provenance(scenario: Any, **settings: Any) -> dict[str, Any]:
     from leftshift.analysis.summary import version
     from leftshift.scenario.loading import scenario_hash
 
@@ -221,7 +221,7 @@ def sweep(
                                execution=_execution(parts, c, jobs, dask, batch_size, resume))  # fmt: skip
         with claim.writing() as work:
             write_frame(work, "sweep", result.table)
-            write_json(work / "experiment.json", _provenance(
+            write_json(work / "experiment.json", provenance(
                 base, command="sweep", vary=[d.path for d in dims], sample=plan_sample, points=len(result.table),
                 baseline=other.name if other else None, metric_aliases=ALIASES,
             ))  # fmt: skip
@@ -322,7 +322,7 @@ def sensitivity(
             write_table(work / "sensitivity.csv", result.indices, float_format=None)
             write_table(work / "tornado.csv", result.tornado, float_format=None)
             write_frame(work, "runs", result.runs, csv=False)
-            write_json(work / "experiment.json", _provenance(
+            write_json(work / "experiment.json", provenance(
                 base, command="sensitivity", metric=column, method=method, samples=samples, runs=len(result.runs),
                 baseline=other.name if other else None, metric_central=result.central,
             ))  # fmt: skip
@@ -374,7 +374,7 @@ def write_samples(
         write_table(directory / "percentiles.csv", draws.metrics, float_format=None)
         write_table(directory / "percentiles_by_year.csv", draws.series, float_format=None)
         write_json(directory / "uncertainty.json", {
-            **_provenance(scenario, samples=samples, sampler=sampler, baseline=baseline.name if baseline else None),
+            **provenance(scenario, samples=samples, sampler=sampler, baseline=baseline.name if baseline else None),
             **draws.probabilities,
             "parameters": {p: scenario.uncertainty[p].describe() if p in scenario.uncertainty
                            else baseline.uncertainty[p].describe() for p in draws.parameters},
@@ -397,4 +397,4 @@ def _samples_report(directory: Path, draws: Any, scenario: Any) -> None:
     write_samples_report(directory, draws.samples, quantiles, scenario, scenario.start_year)
 
 
-__all__ = ["parts_dir", "print_samples", "sampling_options", "sensitivity", "sweep", "write_samples"]
+__all__ = ["parts_dir", "print_samples", "provenance", "sampling_options", "sensitivity", "sweep", "write_samples"]

@@ -14,14 +14,15 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from leftshift.engines.segments import band_of_slot, eligible_slots, move_edges, segment_of_slot, slot_names
 from leftshift.errors import LeftshiftError
 from leftshift.scenario.model import DEAD, WEEKS_PER_YEAR, Scenario
 
 NONE = "none"
 
 # Edge kinds (small ints so arrays can hold them).
-TRANSITION, QUEUE_HAZARD, AGEING, REFERRAL, COMPLETION, FADE, DECONDITION = range(7)
-KIND_NAMES = ("transition", "transition", "ageing", "referral", "completion", "fade", "deconditioning")
+TRANSITION, QUEUE_HAZARD, AGEING, REFERRAL, COMPLETION, FADE, DECONDITION, SEGMENT = range(8)
+KIND_NAMES = ("transition", "transition", "ageing", "referral", "completion", "fade", "deconditioning", "segment_move")
 PERIODS_PER_YEAR = {"full": None, "monthly": 12, "yearly": 1}  # reporting periods: every step, or sums
 
 
@@ -65,7 +66,7 @@ class Resource:
 @dataclass(frozen=True)
 class Layout:
     compartments: tuple[str, ...]
-    bands: tuple[str, ...]
+    bands: tuple[str, ...]  # the band axis: age bands, or (age band, segment) slots (`segments.py`)
     layers: tuple[str, ...]
     transitions: tuple[tuple[str, str], ...]
     queues: tuple[tuple[str, str], ...]
@@ -78,6 +79,17 @@ class Layout:
     n_capacity: int
     origins: tuple[tuple[str, str], ...] = ()  # (state, origin) of each origin compartment, after the queues
     rate_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # scenario transition of an edge
+    segments: tuple[str, ...] = ()  # the scenario's segments (then `bands` holds one slot per band and segment)
+
+    @property
+    def age_bands(self) -> tuple[str, ...]:
+        """The age band of each slot of the band axis (the bands themselves without segments)."""
+        return tuple(band_of_slot(b) for b in self.bands)
+
+    @property
+    def slot_segments(self) -> tuple[str, ...]:
+        """The segment of each slot of the band axis ('' without segments)."""
+        return tuple(segment_of_slot(b) for b in self.bands)
 
     @property
     def state_names(self) -> tuple[str, ...]:
@@ -141,6 +153,9 @@ def structure_key(s: Scenario) -> tuple:
         tuple((iv.name, tuple(iv.eligible.states), tuple(iv.eligible.age_bands or ()), tuple(iv.referrals),
                tuple(iv.effects), iv.effect_years_after > 0) for iv in s.interventions),
         s.demography.ageing is False, s.demography.entry_state,
+        *((tuple(s.segments), tuple(s.segment_moves),
+           tuple((tuple(iv.eligible.segments or ()), tuple(iv.moves_segments)) for iv in s.interventions))
+          if s.segments else ()),
     )  # fmt: skip
 
 
@@ -154,11 +169,11 @@ def build_layout(s: Scenario, prune: bool = True) -> Layout:
     compartments = (*s.states, DEAD, *(queue_name(f, g) for f, g in queues), *(origin_name(*o) for o in origins))
     programmes = tuple(iv.name for iv in s.interventions)
     layers = (NONE, *[name for p in programmes for name in (p, f"after:{p}")])
-    bands = tuple(s.age_bands)
+    bands = slot_names(s)
     skeleton = Layout(  # no flows yet: its index helpers are what the flows are built with
         compartments=compartments, bands=bands, layers=layers, transitions=transitions, queues=queues,
         programmes=programmes, src=np.zeros(0, np.int64), dst=np.zeros(0, np.int64), kind=np.zeros(0, np.int64),
-        transition_of=np.zeros(0, np.int64), resources=(), n_capacity=0, origins=origins,
+        transition_of=np.zeros(0, np.int64), resources=(), n_capacity=0, origins=origins, segments=tuple(s.segments),
     )  # fmt: skip
     edge_array = _edges(s, skeleton)
     if prune:
@@ -206,15 +221,16 @@ def _edges(s: Scenario, lay: Layout) -> np.ndarray:
                 for b in range(nb):
                     for k in range(nl):
                         edges.append((idx(c_index[queue_name(f, g)], b, k), idx(needs, b, k), DECONDITION, -1, -1))
+    up = max(1, len(s.segments))  # the same segment of the next band
     if s.demography.ageing is not False:
         for c in living:
-            for b in range(nb - 1):
+            for b in range(nb - up):
                 for k in range(nl):
-                    edges.append((idx(c, b, k), idx(c, b + 1, k), AGEING, -1, -1))
+                    edges.append((idx(c, b, k), idx(c, b + up, k), AGEING, -1, -1))
+    edges += [(a, b, SEGMENT, -1, -1) for a, b in move_edges(s, idx, living, nl)]
     for p, iv in enumerate(s.interventions):
         k_in, k_after = 1 + 2 * p, 2 + 2 * p
-        bands_ok = [b for b, name in enumerate(lay.bands) if iv.eligible.age_bands is None
-                    or name in iv.eligible.age_bands]  # fmt: skip
+        bands_ok = eligible_slots(s, iv.eligible.age_bands, iv.eligible.segments)
         for state in iv.referrals:
             for b in bands_ok:
                 edges.append((idx(c_index[state], b, 0), idx(c_index[state], b, k_in), REFERRAL, -1, -1))

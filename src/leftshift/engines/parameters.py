@@ -19,6 +19,7 @@ from leftshift.engines.model import (
     FADE,
     QUEUE_HAZARD,
     REFERRAL,
+    SEGMENT,
     TRANSITION,
     Layout,
     TimeGrid,
@@ -26,6 +27,7 @@ from leftshift.engines.model import (
     queue_name,
     simulated_years,
 )  # fmt: skip
+from leftshift.engines.segments import by_slot, hazard_multipliers, move_rates, per_slot
 from leftshift.scenario.model import DEAD, WEEKS_PER_YEAR, Scenario, band_width_years, split_key
 
 
@@ -93,8 +95,9 @@ def _edge_roles(lay: Layout, emergency_state: str) -> _EdgeRoles:
 def _edge_rates(s: Scenario, lay: Layout, roles: _EdgeRoles) -> np.ndarray:
     """Per-person rate of every edge for one scenario: transitions (times effects and the waiting
     risk), ageing, referrals, programme completion and fading."""
-    nb, nl, n_trans = len(lay.bands), len(lay.layers), len(lay.transitions)
-    base = np.array([s.band_array(t.rate) for t in s.transitions]).reshape(len(s.transitions), nb)
+    nl, n_trans = len(lay.layers), len(lay.transitions)
+    by_band = np.array([s.band_array(t.rate) for t in s.transitions]).reshape(len(s.transitions), len(s.age_bands))
+    base = by_slot(s, by_band.T).T * hazard_multipliers(s)  # (rows, slots): x 1.0 without segments
     mult = np.ones((n_trans, nl))
     for p, iv in enumerate(s.interventions):
         for key, rr in iv.effects.items():
@@ -110,11 +113,17 @@ def _edge_rates(s: Scenario, lay: Layout, roles: _EdgeRoles) -> np.ndarray:
         src_b, src_k = lay.unravel(lay.src)[1:]
         dead = roles.waiting_death
         ti = lay.transitions.index((s.emergency_state, DEAD))
-        r[dead] = s.band_array(s.delayed_discharge.death_rate)[src_b[dead]] * mult[ti, src_k[dead]]
+        in_segment = hazard_multipliers(s)[[t.key for t in s.transitions].index(f"{s.emergency_state}->{DEAD}")]
+        death = by_slot(s, s.band_array(s.delayed_discharge.death_rate)) * in_segment
+        r[dead] = death[src_b[dead]] * mult[ti, src_k[dead]]
     if s.delayed_discharge is not None and s.delayed_discharge.deconditioning is not None:
         share = s.delayed_discharge.deconditioning.extra_share_per_week  # per week, as an exact hazard
         r[lay.kind == DECONDITION] = -math.log1p(-share) * WEEKS_PER_YEAR
-    r[roles.ageing] = ageing_rates(s)[roles.ageing_b]
+    r[roles.ageing] = by_slot(s, ageing_rates(s))[roles.ageing_b]
+    moves = lay.kind == SEGMENT
+    if moves.any():
+        _, src_b, src_k = lay.unravel(lay.src[moves])
+        r[moves] = move_rates(s, src_b, lay.unravel(lay.dst[moves])[1], src_k)
     for p, iv in enumerate(s.interventions):
         r[roles.referral[p]] = [iv.referrals[state] for state in roles.referral_state[p]]
         r[roles.completion[p]] = 1 / iv.programme_years
@@ -160,17 +169,18 @@ def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameter
             arrays["loss_years"][p, n] = iv.ramp_up.loss_years
             arrays["initial_places"][p, n] = iv.ramp_up.initial_places
         for state, by_band in s.initial.items():
-            initial[[layout.index(c_index[state], b, 0) for b in range(nb)], n] = s.band_array(by_band)
+            initial[[layout.index(c_index[state], b, 0) for b in range(nb)], n] = per_slot(s, s.band_array(by_band))
         for key, by_band in s.initial_waiting.items():  # people already in a queue at the start
             q = c_index[queue_name(*split_key(key))]  # type: ignore[misc]
-            initial[[layout.index(q, b, 0) for b in range(nb)], n] = s.band_array(by_band)
+            initial[[layout.index(q, b, 0) for b in range(nb)], n] = per_slot(s, s.band_array(by_band))
         for key, by_band in s.initial_with_origin.items():  # in hospital at the start, holding a care home place
             origin, state = split_key(key)  # type: ignore[misc]
             c = c_index[origin_name(state, origin)]
-            initial[[layout.index(c, b, 0) for b in range(nb)], n] = s.band_array(by_band)
-        arrays["entrants"][:, n] = s.band_array(s.demography.entrants_per_year)
-        arrays["entrants_growth"][:, n] = [s.demography.growth_of(b) for b in layout.bands]
-        arrays["migration"][:, n] = s.band_array(s.demography.net_migration_per_year)
+            initial[[layout.index(c, b, 0) for b in range(nb)], n] = per_slot(s, s.band_array(by_band))
+        demo = s.demography
+        arrays["entrants"][:, n] = per_slot(s, s.band_array(demo.entrants_per_year), entry=True)
+        arrays["entrants_growth"][:, n] = by_slot(s, np.array([demo.growth_of(b) for b in s.age_bands]))
+        arrays["migration"][:, n] = per_slot(s, s.band_array(demo.net_migration_per_year), entry=True)
         for i, name in enumerate(cap_names):
             arrays["capacity"][i, n] = s.places_in(name, s.start_year)
     out_rate = np.zeros((layout.n_stocks, n_members))

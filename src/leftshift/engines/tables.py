@@ -70,6 +70,22 @@ def obj(values: Iterable[Any]) -> np.ndarray:
     return np.array(list(values), dtype=object)
 
 
+def with_segments(columns: list[str], layout: Layout, extra: tuple[str, ...] = ("segment",)) -> list[str]:
+    """A table's columns, with `extra` after `age_band` when the scenario has segments (else as they are)."""
+    if not layout.segments:
+        return columns
+    at = columns.index("age_band") + 1
+    return [*columns[:at], *extra, *columns[at:]]
+
+
+def band_keys(layout: Layout, slot: np.ndarray) -> dict[str, np.ndarray]:
+    """`age_band` (and, with segments, `segment`) of each index `slot` of the band axis."""
+    keys = {"age_band": obj(layout.age_bands)[slot]}
+    if layout.segments:
+        keys["segment"] = obj(layout.slot_segments)[slot]
+    return keys
+
+
 def merge_origins(frame: pd.DataFrame, layout: Layout, names: Iterable[str], values: Iterable[str]) -> pd.DataFrame:
     """Report origin compartments (`acute|from:residential`) under their state (`acute`): the rows of a
     table keep their shape and keys. Rows that then share every key are summed, in order of first row.
@@ -94,10 +110,10 @@ def to_result(traj: Trajectory, member: int = 0) -> Result:
     timeseries = grid_frame(
         np.concatenate([[0.0], ends]),
         np.concatenate([[scenario.start_year], years]),
-        {"state": obj(layout.compartments)[c], "age_band": obj(layout.bands)[b], "programme": obj(layout.layers)[k]},
+        {"state": obj(layout.compartments)[c], **band_keys(layout, b), "programme": obj(layout.layers)[k]},
         {"people": traj.stocks[:, :, member],
          "person_years": np.vstack([np.zeros((1, layout.n_stocks)), traj.person_years[:, :, member]])},
-        TIMESERIES_COLUMNS,
+        with_segments(TIMESERIES_COLUMNS, layout),
     )  # fmt: skip
     timeseries = merge_origins(timeseries, layout, ["state"], ["people", "person_years"])
     flows = merge_origins(_flows(traj, member, ends, years), layout, [], ["people"])
@@ -145,7 +161,7 @@ def _flows(traj: Trajectory, member: int, ends: np.ndarray, years: np.ndarray) -
     values = flow_values(layout, traj.flows[:, :, member], traj.blocked[:, :, member],
                          traj.queue_admits[:, :, member], traj.entrants[:, :, member])  # fmt: skip
     keys = flow_keys(layout, traj.scenarios[member].demography.entry_state)
-    return grid_frame(ends, years, keys, {"people": values}, FLOWS_COLUMNS)
+    return grid_frame(ends, years, keys, {"people": values}, flow_columns(layout))
 
 
 def _queue_joins(layout: Layout) -> tuple[np.ndarray, np.ndarray]:
@@ -156,11 +172,12 @@ def _queue_joins(layout: Layout) -> tuple[np.ndarray, np.ndarray]:
 
 
 def flow_keys(layout: Layout, entry_state: str) -> dict[str, np.ndarray]:
-    """Kind, source, target, band and programme of each flow series, in the order of `flow_values`:
-    every edge, queue joins, queue admissions, new entrants. Shared by both engines' tables."""
-    comp, bands, layers = obj(layout.state_names), obj(layout.bands), obj(layout.layers)
+    """Kind, source, target, band (and, with segments, segment and target segment) and programme of each flow
+    series, in the order of `flow_values`: every edge, queue joins, queue admissions, new entrants. Shared by
+    both engines' tables."""
+    comp, layers = obj(layout.state_names), obj(layout.layers)
     sc, sb, sk = layout.unravel(layout.src)
-    dc = layout.unravel(layout.dst)[0]
+    dc, db = layout.unravel(layout.dst)[:2]
     kinds = [obj(KIND_NAMES)[layout.kind]]
     if layout.origins:  # going back to the held place one came from is a return, not an admission
         held = {i for i, c in enumerate(layout.compartments) if ORIGIN_MARK in c}
@@ -168,22 +185,30 @@ def flow_keys(layout: Layout, entry_state: str) -> dict[str, np.ndarray]:
         back = [layout.kind[e] == TRANSITION and int(sc[e]) in held
                 and names[sc[e]].split(ORIGIN_MARK)[1] == names[dc[e]] for e in range(len(sc))]  # fmt: skip
         kinds[0] = np.where(back, "return", kinds[0]).astype(object)
-    keys = [(comp[sc], comp[dc], bands[sb], layers[layout.edge_programme()])]
+    keys = [(comp[sc], comp[dc], sb, db, layers[layout.edge_programme()])]
     adm, join = _queue_joins(layout)
     e = adm[join >= 0]
     kinds.append(np.full(len(e), "queue_join", dtype=object))
-    keys.append((comp[sc[e]], comp[layout.unravel(join[join >= 0])[0]], bands[sb[e]], layers[sk[e]]))
+    keys.append((comp[sc[e]], comp[layout.unravel(join[join >= 0])[0]], sb[e], sb[e], layers[sk[e]]))
     queue_stocks = np.concatenate([r.queue_stocks for r in layout.resources] or [np.zeros(0, np.int64)])
     targets = np.concatenate([r.queue_targets for r in layout.resources] or [np.zeros(0, np.int64)])
     qc, qb, qk = layout.unravel(queue_stocks)
     kinds.append(np.full(len(qc), "queue_admit", dtype=object))
-    keys.append((comp[qc], comp[layout.unravel(targets)[0]], bands[qb], layers[qk]))
-    nb = len(bands)
+    keys.append((comp[qc], comp[layout.unravel(targets)[0]], qb, qb, layers[qk]))
+    nb = len(layout.bands)
     kinds.append(np.full(nb, "entry", dtype=object))
-    keys.append((np.full(nb, "entrants", dtype=object), np.full(nb, entry_state, dtype=object), bands,
-                 np.full(nb, "none", dtype=object)))  # fmt: skip
-    columns = ("source", "target", "age_band", "programme")
-    return {"kind": np.concatenate(kinds), **{c: np.concatenate([k[i] for k in keys]) for i, c in enumerate(columns)}}
+    keys.append((np.full(nb, "entrants", dtype=object), np.full(nb, entry_state, dtype=object), np.arange(nb),
+                 np.arange(nb), np.full(nb, "none", dtype=object)))  # fmt: skip
+    source, target, slot, target_slot, programme = (np.concatenate([k[i] for k in keys]) for i in range(5))
+    out = {"kind": np.concatenate(kinds), "source": source, "target": target, **band_keys(layout, slot)}
+    if layout.segments:
+        out["target_segment"] = obj(layout.slot_segments)[target_slot]
+    return {**out, "programme": programme}
+
+
+def flow_columns(layout: Layout) -> list[str]:
+    """The flows table's columns: with segments, the movers' `segment` before and `target_segment` after."""
+    return with_segments(FLOWS_COLUMNS, layout, ("segment", "target_segment"))
 
 
 def flow_values(

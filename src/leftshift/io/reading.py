@@ -33,13 +33,14 @@ TABLES = {
     "queues": QUEUES_COLUMNS,
     "programmes": PROGRAMMES_COLUMNS,
 }
-TEXT_COLUMNS = {"state", "age_band", "programme", "kind", "source", "target", "service", "payer", "resource",
-                "from_state", "outcome", "metric", "unit", "scenario", "baseline"}  # fmt: skip
+TEXT_COLUMNS = {"state", "age_band", "segment", "target_segment", "programme", "kind", "source", "target", "service",
+                "payer", "resource", "from_state", "outcome", "metric", "unit", "scenario", "baseline"}  # fmt: skip
 """Columns read as text whatever they hold (an age band '85+' or a programme called 'NA' stays as written)."""
 WHOLE_COLUMNS = {"year", REPLICATION}
 RESOLVED = "scenario.resolved.yaml"
 SUMMARY = "summary.json"
 COMPARISON = "comparison.csv"
+YEARLY = "yearly.csv"
 
 
 def read_table(path: Path, known: bool = True) -> pd.DataFrame:
@@ -89,9 +90,22 @@ def read_result(directory: str | Path) -> Result:
     extra = {
         path.stem: read_table(path, known=False)
         for path in sorted(directory.glob("*.csv"))
-        if path.stem not in TABLES and path.name != COMPARISON
+        if path.stem not in TABLES and path.name not in (COMPARISON, YEARLY)  # yearly.csv: made from the tables
     }
     return Result(scenario=scenario, engine=engine, extra=extra, **tables)
+
+
+def read_observed(path: str | Path) -> pd.DataFrame:
+    """observed.csv for `leftshift calibrate`, every cell as text (`leftshift.analysis.observed` checks it and
+    names each bad cell by its line)."""
+    path = Path(path)
+    if not path.is_file():
+        raise LeftshiftError(f"{path}: no such file (--observed takes a CSV file: year, metric, age_band, value)")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
+        why = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        raise LeftshiftError(f"{path}: cannot be read as a CSV file ({why})") from None
 
 
 def read_comparison(directory: str | Path) -> tuple[list[Result], list[dict[str, Any]], pd.DataFrame]:

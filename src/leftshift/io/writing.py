@@ -10,15 +10,20 @@ import os
 import re
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from leftshift.result import Result
+from leftshift.result import REPLICATION, Result
 from leftshift.scenario.loading import resolved_yaml
 
+if TYPE_CHECKING:
+    from leftshift.experiments.calibration import Calibration
+
 CSV_FLOAT = "%.12g"  # 12 significant digits: exact enough for any count or cost, a third smaller files
+YEARLY = "yearly.csv"
+CALIBRATED = "calibrated.yaml"
 
 
 def slug(name: str) -> str:
@@ -61,13 +66,37 @@ class TableAppender:
 
 
 def write_result(directory: Path, result: Result, summary: dict[str, Any], written: tuple[str, ...] = ()) -> None:
-    """Every table as CSV (but those already `written`, e.g. by a TableAppender), summary.json and the
-    resolved scenario, into an existing directory."""
+    """Every table as CSV (but those already `written`, e.g. by a TableAppender), yearly.csv, summary.json and
+    the resolved scenario, into an existing directory."""
     for stem, table in result.tables().items():
         if stem not in written:
             table.to_csv(directory / f"{stem}.csv", index=False, float_format=CSV_FLOAT)
+    write_yearly(directory, result)
     write_json(directory / "summary.json", summary)
     (directory / "scenario.resolved.yaml").write_text(resolved_yaml(result.scenario), encoding="utf-8")
+
+
+def write_yearly(directory: Path, result: Result) -> None:
+    """yearly.csv (`leftshift.analysis.yearly`): without `replication` for a stock-flow run, as its other tables."""
+    from leftshift.analysis.yearly import yearly
+
+    table = yearly(result)
+    if not result.replicated:
+        table = table.drop(columns=REPLICATION)
+    table.to_csv(directory / YEARLY, index=False, float_format=CSV_FLOAT)
+
+
+def write_calibration(directory: Path, calibration: Calibration, provenance: dict[str, Any]) -> None:
+    """calibrated.yaml (the original scenario, resolved, with the fitted values and a source note on each: leftshift
+    loads it as it is), parameters.csv (every digit), fit.csv and experiment.json."""
+    source = " ".join(calibration.source.split())
+    head = (f"# {calibration.scenario.name}: '{calibration.original.name}' with {len(calibration.parameters)} "
+            f"value(s) fitted by leftshift calibrate to {source}.\n# The note on each fitted value (under sources:) "
+            "says how it was fitted; parameters.csv and fit.csv beside this file show the fit.\n")  # fmt: skip
+    (directory / CALIBRATED).write_text(head + resolved_yaml(calibration.scenario), encoding="utf-8")
+    write_table(directory / "parameters.csv", calibration.parameters, float_format=None)
+    write_table(directory / "fit.csv", calibration.fit)
+    write_json(directory / "experiment.json", provenance)
 
 
 def write_table(path: Path, table: pd.DataFrame, float_format: str | None = CSV_FLOAT) -> None:

@@ -31,11 +31,12 @@ _EXPORTS = {
     "sobol_indices": "leftshift.plots.experiments",
     "sweep": "leftshift.plots.experiments",
     "has_data": "leftshift.plots.style",
+    "observed_vs_fitted": "leftshift.plots.calibration",
 }
 __all__ = [
     "costs_by_payer", "costs_by_service", "cumulative_net_savings", "demand_over_time", "distribution", "fan_chart",
-    "has_data", "intervention_reach", "people_by_state", "queues", "sankey", "sankey_difference", "sobol_indices",
-    "sweep", "tornado", "wait_distribution",
+    "has_data", "intervention_reach", "observed_vs_fitted", "people_by_state", "queues", "sankey", "sankey_difference",
+    "sobol_indices", "sweep", "tornado", "wait_distribution",
 ]  # fmt: skip
 
 if TYPE_CHECKING:  # for editors and type checkers; at run time names load lazily
@@ -48,6 +49,7 @@ if TYPE_CHECKING:  # for editors and type checkers; at run time names load lazil
         sankey_difference,
         wait_distribution,
     )  # fmt: skip
+    from leftshift.plots.calibration import observed_vs_fitted
     from leftshift.plots.experiments import distribution, fan_chart, sobol_indices, sweep, tornado
     from leftshift.plots.money import costs_by_payer, costs_by_service, cumulative_net_savings
     from leftshift.plots.style import has_data

@@ -1,10 +1,11 @@
 """report.html: one self-contained page a commissioner can email to a director, and open offline.
 
-The public functions build a page (`leftshift.report.results`, `leftshift.report.experiments`) and write it as
-`report.html` into an existing directory through `leftshift.io` (atomically: a reader never sees half a
-report), returning its path: `write_run_report`, `write_comparison_report`, `write_sweep_report`,
-`write_sensitivity_report`, `write_samples_report`; `rebuild_report` rebuilds it from a results directory
-without re-running. docs/reports.md describes the sections.
+The public functions build a page (`leftshift.report.results`, `leftshift.report.experiments`,
+`leftshift.report.calibration`) and write it as `report.html` into an existing directory through `leftshift.io`
+(atomically: a reader never sees half a report), returning its path: `write_run_report`,
+`write_comparison_report`, `write_sweep_report`, `write_sensitivity_report`, `write_samples_report`,
+`write_calibration_report`; `rebuild_report` rebuilds it from a results directory without re-running.
+docs/reports.md describes the sections.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import pandas as pd
 
 from leftshift.analysis.economics import Comparison
 from leftshift.errors import LeftshiftError
+from leftshift.experiments.calibration import Calibration
 from leftshift.io.writing import files_below, write_text_atomic
+from leftshift.report.calibration import calibration_report
 from leftshift.report.experiments import samples_report, sensitivity_report, sweep_report
 from leftshift.report.headline import format_value
 from leftshift.report.page import REPORT
@@ -69,6 +72,11 @@ def write_samples_report(
     return _write(directory, samples_report(samples, quantiles, scenario, start_year))
 
 
+def write_calibration_report(directory: str | Path, calibration: Calibration) -> Path:
+    """report.html for a calibration: the fit before and after, the fitted values, what the data cannot identify."""
+    return _write(directory, calibration_report(calibration))
+
+
 def rebuild_report(results_dir: str | Path) -> Path:
     """Rebuild report.html from the files `leftshift run` or `leftshift compare` wrote, without re-running."""
     from leftshift.analysis.economics import compare
@@ -90,6 +98,7 @@ def rebuild_report(results_dir: str | Path) -> Path:
 
 
 __all__ = [
-    "REPORT", "format_value", "parameter_table", "rebuild_report", "write_comparison_report", "write_run_report",
-    "write_samples_report", "write_sensitivity_report", "write_sweep_report",
+    "REPORT", "format_value", "parameter_table", "rebuild_report", "write_calibration_report",
+    "write_comparison_report", "write_run_report", "write_samples_report", "write_sensitivity_report",
+    "write_sweep_report",
 ]  # fmt: skip

@@ -12,6 +12,8 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
+
 from leftshift.scenario.keypaths import KeyPathError, Loc, parse_path
 from leftshift.scenario.model import (
     DEAD,
@@ -189,6 +191,7 @@ def _reference_problems(s: Scenario) -> Found:
             yield ("costs", "per_transition", key), f"there is no transition '{key}' for this cost to apply to"
     yield from _demography_problems(s, state, band_keys)
     yield from _origin_problems(s)
+    yield from _segment_problems(s, seen, band_keys)
     names = [iv.name for iv in s.interventions]
     for i, iv in enumerate(s.interventions):
         loc: Loc = ("interventions", i)
@@ -294,6 +297,55 @@ def _origin_problems(s: Scenario) -> Found:
                     f"'{to}' needs a transition '{s.emergency_state}->{to}' and capacity with when_full: wait"
                 ),
             )
+
+
+def _segment_problems(s: Scenario, seen: set[str], band_keys: Any) -> Found:
+    """Segment names that resolve, shares that sum to 1 in every band, multipliers of transitions that exist."""
+    segments = list(s.segments)
+
+    def segment_pair(loc: Loc, key: str) -> Found:
+        pair = split_key(key)
+        if pair is None:
+            yield loc, f"'{key}' is not of the form 'from->to' (two segments)"
+            return
+        for name in pair:
+            if name not in segments:
+                yield (
+                    loc,
+                    _unknown("segment", name, segments) if segments else "there are no `segments` to move between",
+                )
+        if pair[0] == pair[1]:
+            yield loc, f"a move from segment '{pair[0]}' to itself does nothing"
+
+    for name, seg in s.segments.items():
+        loc: Loc = ("segments", name)
+        if not name.strip() or "->" in name or "|" in name:
+            yield loc, f"segment name '{name}' may not be empty or contain '->' or '|'"
+        for field in ("initial_share", "entry_share"):
+            yield from band_keys((*loc, field), getattr(seg, field))
+        for key in seg.hazard_multipliers:
+            if key not in seen:
+                yield (*loc, "hazard_multipliers", key), f"there is no transition '{key}' for this multiplier to change"
+    given_entry = any(seg.entry_share is not None for seg in s.segments.values())
+    for field in ("initial_share", "entry_share") if given_entry else ("initial_share",):
+        shares = [s.band_array(seg.share(entry=field == "entry_share")) for seg in s.segments.values()]
+        totals = np.sum(shares, axis=0) if shares else np.ones(len(s.age_bands))
+        off = [f"'{band}' {total:g}" for band, total in zip(s.age_bands, totals, strict=True) if abs(total - 1) > 1e-6]
+        if off:
+            yield ("segments", segments[0], field), (f"the {field} of the segments must sum to 1 in every age band; "
+                                                     f"they sum to {', '.join(off)}")  # fmt: skip
+    for key, by_band in s.segment_moves.items():
+        yield from segment_pair(("segment_moves", key), key)
+        yield from band_keys(("segment_moves", key), by_band)
+    for i, iv in enumerate(s.interventions):
+        for j, name in enumerate(iv.eligible.segments or []):
+            if name not in segments:
+                yield (
+                    ("interventions", i, "eligible", "segments", j),
+                    (_unknown("segment", name, segments) if segments else "there are no `segments` to be eligible by"),
+                )
+        for key in iv.moves_segments:
+            yield from segment_pair(("interventions", i, "moves_segments", key), key)
 
 
 def _demography_problems(s: Scenario, state: Any, band_keys: Any) -> Found:

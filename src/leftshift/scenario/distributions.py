@@ -351,10 +351,19 @@ def impose_rank_correlation(u: np.ndarray, target: np.ndarray, rng: np.random.Ge
 
     Iman & Conover (1982): every column keeps exactly its values (so a Latin hypercube stays one and
     every marginal distribution is untouched); only which values are paired with which changes.
+    With no more draws than parameters the scores cannot have a full-rank correlation matrix, so then only the
+    columns that take part in a correlation are reordered (and nothing when there are too few draws even for them).
     """
     n, d = u.shape
     if n < 3 or d < 2:
         return u
+    if n <= d:
+        involved = np.flatnonzero((target != np.eye(d)).any(axis=0))
+        if len(involved) < 2 or n <= len(involved):
+            return u
+        out = u.copy()
+        out[:, involved] = impose_rank_correlation(u[:, involved], target[np.ix_(involved, involved)], rng)
+        return out
     scores = _stats().norm.ppf(np.arange(1, n + 1) / (n + 1))
     s = np.column_stack([rng.permutation(scores) for _ in range(d)])
     e = np.corrcoef(s, rowvar=False)

@@ -1,5 +1,5 @@
-"""YAML files -> a validated Scenario: `extends`, `--set` overrides, source notes, and errors that
-name the file, the key path and the line.
+"""YAML files -> a validated Scenario: `extends`, intervention library items (`use:`, leftshift.scenario.library),
+`--set` overrides, source notes, and errors that name the file, the key path and the line.
 
 Files are read by `leftshift.scenario.yaml_reader` (bounded, UTF-8, no duplicate keys, YAML 1.2 numbers); key
 paths are `leftshift.scenario.keypaths` (`capacity["care.home"].places` quotes a key with a dot).
@@ -25,6 +25,7 @@ from leftshift.scenario.distributions import (
     parse_distribution,
 )
 from leftshift.scenario.keypaths import KeyPathError, Loc, format_path, parse_path, split_assignment
+from leftshift.scenario.library import expand_uses, lift_correlations
 from leftshift.scenario.model import Scenario
 from leftshift.scenario.validation_errors import located as _located
 from leftshift.scenario.validation_errors import problems_from
@@ -72,6 +73,7 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[s
     if len(chain) >= MAX_EXTENDS:
         raise ScenarioError([Problem(f"'extends' goes more than {MAX_EXTENDS} files deep", "extends", str(chain[-1]))])
     data, lines = _read_yaml(path, "the file" if not chain else "the file it extends")
+    lines = expand_uses(data, lines, path)  # `use:` items, relative to the file that wrote them
     parent = data.pop("extends", None)
     if parent is None:
         return data, lines
@@ -237,7 +239,42 @@ def load_raw(path: str | Path, overrides: Sequence[str] = ()) -> tuple[dict[str,
     data, lines = _read_with_extends(Path(path))
     for assignment in overrides:
         _apply_override(data, assignment, str(path))
+    lift_correlations(data, lines)
+    _drop_fixed_correlations(data, lines, overrides)
     return data, lines
+
+
+def _drop_fixed_correlations(data: dict[str, Any], lines: LineMap, overrides: Sequence[str]) -> None:
+    """`--set key=number` fixes an uncertain value, so its rank correlations with others go too (a
+    correlation needs two distributions); a `--set` giving a new `dist:` keeps them."""
+    fixed = set()
+    for assignment in overrides:
+        parts = split_assignment(assignment)
+        if parts is not None and not is_distribution(parse_value(parts[1], "--set") if parts[1].strip() else ""):
+            try:
+                fixed.add(format_path(parse_path(parts[0].strip())))
+            except KeyPathError:
+                continue
+    pairs = data.get("correlations")
+    if not (fixed and isinstance(pairs, list)):
+        return
+    kept = [i for i, pair in enumerate(pairs) if not (isinstance(pair, dict) and (
+        _normal(pair.get("a")) in fixed or _normal(pair.get("b")) in fixed))]  # fmt: skip
+    moved = {loc: where for loc, where in lines.items() if loc[:1] == ("correlations",) and len(loc) > 1}
+    for loc in moved:
+        del lines[loc]
+    for new_index, old_index in enumerate(kept):
+        for loc, where in moved.items():
+            if loc[1] == old_index:
+                lines[("correlations", new_index, *loc[2:])] = where
+    data["correlations"] = [pairs[i] for i in kept]
+
+
+def _normal(key: Any) -> str | None:
+    try:
+        return format_path(parse_path(key)) if isinstance(key, str) else None
+    except KeyPathError:
+        return None
 
 
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:

@@ -238,8 +238,11 @@ class Roles(_Frozen):
 
 
 class Eligibility(_Frozen):
+    omit_when_default = ("segments",)
+
     states: list[str] = ["community"]
     age_bands: list[str] | None = Field(None, description="absent = every band")
+    segments: list[str] | None = Field(None, description="absent = every segment")
 
 
 class RampUp(_Frozen):
@@ -251,6 +254,8 @@ class RampUp(_Frozen):
 
 
 class Intervention(_Frozen):
+    omit_when_default = ("moves_segments",)
+
     name: Annotated[str, Field(min_length=1)]
     sector: Literal["prevention", "vcf"]
     budget: Budget
@@ -263,6 +268,33 @@ class Intervention(_Frozen):
     effects: dict[str, NonNegative] = {}
     effect_years_after: NonNegative = 0.0
     description: str = ""
+    moves_segments: dict[str, NonNegative] = Field(
+        {}, description="extra annual rate per participant of moving 'from->to' between segments"
+    )
+
+
+ShareValues = Share | dict[str, Share]
+
+
+class Segment(_Frozen):
+    """One level of a second risk dimension beside age (e.g. socially isolated): the share of each age band
+    in it, and how much more (or less) likely its people are to make each transition."""
+
+    omit_when_default = ("entry_share", "hazard_multipliers")
+
+    initial_share: ShareValues = Field(
+        description="share of each band's people in this segment at the start; a number or by band (a band left out: 0)"
+    )
+    entry_share: ShareValues | None = Field(
+        None, description="share of entrants and migrants joining this segment; absent: initial_share"
+    )
+    hazard_multipliers: dict[str, NonNegative] = Field(
+        {}, description="'from->to': that transition's rate is multiplied by this for people in this segment"
+    )
+
+    def share(self, entry: bool = False) -> ShareValues:
+        """Its initial share, or with `entry` the share of entrants and migrants (the initial one unless given)."""
+        return self.entry_share if entry and self.entry_share is not None else self.initial_share
 
 
 class Deconditioning(_Frozen):
@@ -286,9 +318,8 @@ class DelayedDischarge(_Frozen):
 
 
 class Scenario(_Frozen):
-    omit_when_default = (
-        "discounting", "remember_origin", "initial_waiting", "initial_with_origin", "delayed_discharge", "roles"
-    )  # fmt: skip
+    omit_when_default = ("discounting", "remember_origin", "initial_waiting", "initial_with_origin",
+                         "delayed_discharge", "roles", "segments", "segment_moves")  # fmt: skip
 
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
@@ -320,6 +351,12 @@ class Scenario(_Frozen):
     )
     delayed_discharge: DelayedDischarge | None = Field(
         None, description="hazards of people waiting in emergency_state for a full service"
+    )
+    segments: dict[str, Segment] = Field(
+        {}, description="a second risk dimension beside age (e.g. isolated / connected); absent: none"
+    )
+    segment_moves: dict[str, BandValues] = Field(
+        {}, description="annual rate per person of moving 'from->to' between segments; a number or by band"
     )
     costs: Costs = Costs()
     demography: Demography = Demography()

@@ -2,7 +2,8 @@
 
 The validated model (`Scenario`) is what a file becomes; a file may also write any value as a source
 note `{value: ..., source: "..."}`, any number as a distribution `{dist: ...}`, transitions as split
-items, and the top-level keys `extends` and `sweep`. `json_schema()` widens the model's schema to
+items, interventions as library items (`use:`, with their own `correlations`), and the top-level keys `extends`
+and `sweep`. `json_schema()` widens the model's schema to
 accept exactly those, so that an editor neither flags a correct file nor misses an unknown key.
 """
 
@@ -52,12 +53,36 @@ def json_schema() -> dict[str, Any]:
         "required": ["value", "source"],
         "additionalProperties": False,
     }
+    _add_library_items(defs)
     top = _widen_model(_fix_constraints(schema))
+    top["properties"]["interventions"]["anyOf"][0]["items"]["anyOf"].append({"$ref": "#/$defs/LibraryUse"})
     top["properties"]["extends"] = {"type": "string", "description": "a scenario file this one builds on"}
     top["properties"]["sweep"] = _fix_constraints(sweep)
     required = top.pop("required", [])  # a file that extends another may leave them to its base
     top["if"], top["then"], top["else"] = {"required": ["extends"]}, {}, {"required": required}
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **top, "$defs": defs}
+
+
+def _add_library_items(defs: dict[str, Any]) -> None:
+    """An intervention item may carry correlations between its own values (paths relative to the item), and may
+    instead be `{use: <library name or file>, ...}` with any of the item's keys as overrides (null drops one)."""
+    item = defs["Intervention"]
+    item["properties"]["correlations"] = {
+        "type": "array",
+        "items": {"$ref": "#/$defs/Correlation"},
+        "description": "rank correlations between this item's uncertain values, paths relative to the item",
+    }
+    overrides = {key: {"anyOf": [prop, {"type": "null"}]} for key, prop in item["properties"].items()}
+    defs["LibraryUse"] = {
+        "type": "object",
+        "description": "a programme from the intervention library, with overrides (docs/scenarios.md)",
+        "properties": {
+            "use": {"type": "string", "minLength": 1, "description": "a library name, or a .yaml file"},
+            **overrides,
+        },
+        "required": ["use"],
+        "additionalProperties": False,
+    }
 
 
 def _rename_refs(node: Any, renames: dict[str, str]) -> Any:

@@ -87,6 +87,22 @@ def test_rank_correlation_is_imposed_without_changing_any_marginal():
     np.testing.assert_allclose(achieved, target, atol=0.05)
 
 
+def test_rank_correlation_with_fewer_draws_than_parameters_reorders_only_the_correlated_columns():
+    """The scores' correlation matrix is singular when draws <= parameters: correlate the columns that need it."""
+    rng = np.random.default_rng(2)
+    u = rng.random((12, 30))
+    target = np.eye(30)
+    target[3, 7] = target[7, 3] = 0.9
+    out = impose_rank_correlation(u, target, rng)
+    untouched = [j for j in range(30) if j not in (3, 7)]
+    np.testing.assert_array_equal(out[:, untouched], u[:, untouched])
+    np.testing.assert_array_equal(np.sort(out, axis=0), np.sort(u, axis=0))
+    assert stats.spearmanr(out[:, 3], out[:, 7]).statistic > 0.6
+    three = target.copy()
+    three[0, 1] = three[1, 0] = three[0, 2] = three[2, 0] = three[1, 2] = three[2, 1] = 0.5
+    np.testing.assert_array_equal(impose_rank_correlation(u[:4], three, rng), u[:4])  # too few draws: as they are
+
+
 def test_correlations_that_cannot_hold_together_are_refused():
     from leftshift.scenario.distributions import Correlation
 

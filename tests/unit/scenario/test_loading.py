@@ -143,3 +143,23 @@ def test_set_adds_a_new_year_to_a_budget_by_year(tmp_path):
     path.write_text(yaml.safe_dump(data))
     scenario = load_scenario(path, ["interventions[0].budget.2030=750000"])
     assert scenario.interventions[0].budget == {2026: 1000.0, 2028: 2000.0, 2030: 750000.0}
+
+
+def test_set_fixing_an_uncertain_value_drops_its_correlations(tmp_path):
+    """`--set key=number` fixes a value: its rank correlations go (they need two distributions); the others stay,
+    and a later problem still names the line it was written on."""
+    path = tmp_path / "s.yaml"
+    data = small_scenario_dict()
+    tri = {"dist": "triangular", "low": 0.1, "mode": 0.2, "high": 0.3}
+    data["transitions"][0]["rate"] = {"18-64": dict(tri), "65+": dict(tri)}
+    data["transitions"][2]["rate"] = {"18-64": dict(tri, low=0.001, mode=0.003, high=0.005), "65+": 0.04}
+    data["correlations"] = [
+        {"a": "transitions[0].rate.18-64", "b": "transitions[0].rate.65+", "rho": 0.5},
+        {"a": "transitions[0].rate.65+", "b": "transitions[2].rate.18-64", "rho": 0.3},
+    ]
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    s = load_scenario(path, ["transitions[0].rate.18-64=0.15"])
+    assert [(c.a, c.b) for c in s.correlations] == [("transitions[0].rate.65+", "transitions[2].rate.18-64")]
+    assert len(load_scenario(path).correlations) == 2
+    kept = load_scenario(path, ["transitions[0].rate.18-64={dist: uniform, low: 0.1, high: 0.2}"])
+    assert len(kept.correlations) == 2

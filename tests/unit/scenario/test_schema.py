@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 import yaml
 
-from builders import REPO, SCENARIOS, small_scenario_dict
+from builders import REPO, SCENARIOS, segmented_scenario_dict, small_scenario_dict
 from leftshift.errors import ScenarioError
 from leftshift.scenario.schema import json_schema
 from leftshift.scenario.yaml_reader import parse
@@ -47,7 +47,8 @@ def test_the_schema_is_a_valid_json_schema():
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
 
 
-@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [*sorted(SCENARIOS.glob("*.yaml")), *sorted((REPO / "docs").rglob("*.yaml"))],
+                         ids=lambda p: p.stem)  # fmt: skip
 def test_every_shipped_scenario_validates(path):
     data, _ = parse(path.read_text(encoding="utf-8"), str(path))
     assert errors(data) == []
@@ -117,6 +118,9 @@ def test_every_yaml_example_in_the_docs_validates(name, text):
         {"sweep": {"vary": {"horizon_years": "1:2:3"}, "sampel": "lhs"}},
         {"interventions": [{"name": "x", "sector": "charity", "budget": 1, "cost_per_participant_year": 1,
                             "referrals": {}}]},
+        {"segments": {"isolated": {"share": 0.3}}},
+        {"segments": {"isolated": {"initial_share": 1.3}}},
+        {"segment_moves": {"a->b": -0.1}},
     ],
 )  # fmt: skip
 def test_obviously_bad_files_fail(change):
@@ -132,6 +136,17 @@ def test_the_file_format_extras_are_accepted():
     data["transitions"].append({"from": "acute", "rate": 2, "split": {"community": 0.5, "home_care": 0.5}})
     data["sweep"] = {"vary": {"capacity.residential.places": [300, 400]}}
     assert errors(data) == []
+
+
+def test_segments_are_in_the_schema():
+    data = segmented_scenario_dict()
+    data["segments"]["isolated"]["entry_share"] = {"value": 0.5, "source": "assumption"}
+    data["segments"]["connected"]["entry_share"] = 0.5
+    assert errors(data) == []
+    segment = SCHEMA["$defs"]["Segment"]["properties"]
+    assert {"initial_share", "entry_share", "hazard_multipliers"} <= set(segment)
+    assert "segments" in SCHEMA["$defs"]["Eligibility"]["properties"]
+    assert "moves_segments" in SCHEMA["$defs"]["Intervention"]["properties"]
 
 
 def test_the_schema_is_json():

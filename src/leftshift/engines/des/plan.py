@@ -21,6 +21,7 @@ from leftshift.engines.model import (
     FADE,
     QUEUE_HAZARD,
     REFERRAL,
+    SEGMENT,
     TRANSITION,
     Layout,
     TimeGrid,
@@ -104,6 +105,8 @@ def _group(kind: int) -> str:
         return "fade"
     if kind == DECONDITION:
         return "deconditioning"
+    if kind == SEGMENT:
+        return "segment"
     raise AssertionError(kind)
 
 

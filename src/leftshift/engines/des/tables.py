@@ -17,10 +17,18 @@ from leftshift.engines.des.plan import OUTCOMES, Plan
 from leftshift.engines.des.record import RepOutput
 from leftshift.engines.model import turned_away
 from leftshift.engines.pricing import price_steps
-from leftshift.engines.tables import flow_keys, flow_values, grid_frame, merge_origins, obj
+from leftshift.engines.tables import (
+    band_keys,
+    flow_columns,
+    flow_keys,
+    flow_values,
+    grid_frame,
+    merge_origins,
+    obj,
+    with_segments,
+)  # fmt: skip
 from leftshift.result import (
     COSTS_COLUMNS,
-    FLOWS_COLUMNS,
     PROGRAMMES_COLUMNS,
     QUEUES_COLUMNS,
     TIMESERIES_COLUMNS,
@@ -59,7 +67,7 @@ def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0
     reps = np.array([o.replication for o in outs])
     ends = grid.period_end
     years = grid.period_years(s.start_year)
-    comp, bands, layers = obj(lay.compartments), obj(lay.bands), obj(lay.layers)
+    comp, layers = obj(lay.compartments), obj(lay.layers)
     c, b, k = lay.unravel(np.arange(lay.n_stocks))
 
     def stack(name: str) -> np.ndarray:
@@ -68,8 +76,8 @@ def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0
     people = stack("stocks")
     py = np.concatenate([np.zeros((len(outs), 1, lay.n_stocks)), stack("person_years")], axis=1)
     timeseries = grid_frame(np.concatenate([[0.0], ends]), np.concatenate([[s.start_year], years]),
-        {"state": comp[c], "age_band": bands[b], "programme": layers[k]},
-        {"people": people, "person_years": py}, TIMESERIES_COLUMNS, replications=reps,
+        {"state": comp[c], **band_keys(lay, b), "programme": layers[k]},
+        {"people": people, "person_years": py}, with_segments(TIMESERIES_COLUMNS, lay), replications=reps,
     )  # fmt: skip
     timeseries = merge_origins(timeseries, lay, ["state"], ["people", "person_years"])
     flows = merge_origins(_flows(plan, outs, reps, ends, years), lay, [], ["people"])
@@ -126,7 +134,7 @@ def _flows(
     values = flow_values(lay, *(np.stack([getattr(o, name) for o in outs])
                                 for name in ("flows", "blocked", "queue_admits", "entrants")))  # fmt: skip
     keys = flow_keys(lay, plan.scenario.demography.entry_state)
-    return grid_frame(ends, years, keys, {"people": values}, FLOWS_COLUMNS, replications=reps)
+    return grid_frame(ends, years, keys, {"people": values}, flow_columns(lay), replications=reps)
 
 
 def waits_frame(plan: Plan, out: RepOutput) -> pd.DataFrame:
@@ -136,11 +144,11 @@ def waits_frame(plan: Plan, out: RepOutput) -> pd.DataFrame:
         REP: np.full(len(w["time"]), out.replication),
         "resource": obj(r.name for r in lay.resources)[w["resource"]],
         "from_state": obj(lay.state_names)[w["origin"]],
-        "age_band": obj(lay.bands)[w["band"]],
+        **band_keys(lay, np.asarray(w["band"], dtype=np.int64)),
         "time": w["time"],
         "wait_days": w["wait_years"] * DAYS_PER_YEAR,
         "outcome": obj(OUTCOMES)[w["outcome"]],
-    })[WAITS_COLUMNS]  # fmt: skip
+    })[with_segments(WAITS_COLUMNS, lay)]  # fmt: skip
 
 
 def after_warm_up(waits: pd.DataFrame, warm_up: float) -> pd.DataFrame:
