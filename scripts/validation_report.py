@@ -26,8 +26,8 @@ from leftshift.analysis.summary import version
 from leftshift.engines.des.engine import run_des
 from leftshift.engines.stockflow.engine import simulate
 from leftshift.engines.tables import to_result
-from leftshift.scenario.loading import load_scenario, scenario_from_dict
 from leftshift.result import Result
+from leftshift.scenario.loading import load_scenario, scenario_from_dict
 from leftshift.scenario.model import DAYS_PER_YEAR, Scenario
 
 ROOT = Path(__file__).resolve().parents[1]

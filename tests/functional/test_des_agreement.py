@@ -198,12 +198,12 @@ def test_changing_capacity_agrees_with_the_stock_flow_engine(capacity) -> None:
 
 def origin_scenario() -> Scenario:
     """Care home residents admitted to hospital remember it and go back at their own rate
-    (`remember_origin`), keeping their care home place meanwhile; 40 people start delayed in hospital
-    for a nursing home that has no places and 15 a band for home care that has none either
-    (`initial_waiting`), and 12 residents start in hospital holding their place (`initial_with_origin`), with a medically fit death rate; 5% of those waiting for home care come to
-    need a nursing home each week (`delayed_discharge`). No queue is ever served and care homes have
-    places to spare, so both engines model the same continuous-time chain and must agree within
-    statistical error."""
+    (`remember_origin`), keeping their care home place meanwhile; 12 of them start in hospital holding
+    their place (`initial_with_origin`); 40 people start delayed in hospital for a nursing home that
+    has no places and 15 a band for home care that has none either (`initial_waiting`), with a
+    medically fit death rate; 5% of those waiting for home care come to need a nursing home each week
+    (`delayed_discharge`). No queue is ever served and care homes have places to spare, so both
+    engines model the same continuous-time chain and must agree within statistical error."""
     return scenario_from_dict({
         "name": "origins", "start_year": 2026, "horizon_years": 2, "seed": 5,
         "age_bands": ["65-84", "85+"], "states": ["community", "residential", "acute", "nursing", "home_care"],

@@ -104,6 +104,7 @@ def test_people_in_hospital_at_the_start_can_remember_their_care_home() -> None:
     assert traj.stocks[0, lay.index(c, 1, 0), 0] == 20 and traj.stocks[0, lay.index(c, 0, 0), 0] == 0
     queues = to_result(traj).queues.query("resource == 'residential'")
     assert 365 < queues["occupied"].iloc[0] <= 370 + 1e-9  # 350 in the home + 20 holding a place, less deaths
+
     def first_returns(scenario) -> float:
         flows = to_result(simulate(scenario)).flows
         return flows[(flows["time"] == flows["time"].min()) & (flows["kind"] == "return")]["people"].sum()
