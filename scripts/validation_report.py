@@ -23,6 +23,7 @@ from scipy.linalg import expm
 from leftshift import api
 from leftshift.analysis.metrics import DEFINITIONS, by_year, row_sets
 from leftshift.analysis.summary import version
+from leftshift.analysis.yearly import yearly
 from leftshift.engines.des.engine import run_des
 from leftshift.engines.stockflow.engine import simulate
 from leftshift.engines.tables import to_result
@@ -91,7 +92,7 @@ def _by_band(result: Result, name: str, year: int) -> pd.Series:
     frame = getattr(result, definition.table)
     rows = frame[row_sets(result, definition.table)[definition.rows] & (frame["year"] == year).to_numpy()]
     by_band = rows.groupby("age_band", observed=True)[definition.column].sum() * definition.factor
-    return pd.concat([by_band, pd.Series({"": by_band.sum()})])
+    return pd.concat([by_band, pd.Series({"all": by_band.sum()})])
 
 
 def _mean_occupied(result: Result, state: str, year: int) -> float:
@@ -101,7 +102,7 @@ def _mean_occupied(result: Result, state: str, year: int) -> float:
 
 
 def year_one_values(result: Result) -> dict[tuple[str, str], float]:
-    """The model's value of every measure a target file can name, by (metric, age band; '' = all bands)."""
+    """The model's value of every measure a target file can name, by (metric, age band or 'all')."""
     year, s = result.scenario.start_year, result.scenario
     ts = result.timeseries
     alive = ts[(ts["time"] == 0) & (ts["state"] != "dead")].groupby("age_band", observed=True)["people"].sum()
@@ -113,8 +114,8 @@ def year_one_values(result: Result) -> dict[tuple[str, str], float]:
         admissions = values.get(("emergency_admissions", band), 0.0)
         if admissions > 0:
             values[("length_of_stay_days", band)] = values[("acute_bed_days", band)] / admissions
-    values[("care_home_residents", "")] = _mean_occupied(result, s.care_home_state, year)
-    values[("home_care_clients", "")] = _mean_occupied(result, s.home_care_state, year)
+    values[("care_home_residents", "all")] = _mean_occupied(result, s.care_home_state, year)
+    values[("home_care_clients", "all")] = _mean_occupied(result, s.home_care_state, year)
     return values
 
 
@@ -124,10 +125,10 @@ def year_one() -> Iterator[Check]:
     for targets in sorted(TARGETS.glob("*.csv")):
         result = api.run(SCENARIOS / f"{targets.stem}.yaml")
         values = year_one_values(result)
-        for row in pd.read_csv(targets, keep_default_na=False).itertuples():
+        for row in pd.read_csv(targets).itertuples():
             band = str(row.age_band)
             model = values[(row.metric, band)]
-            label = f"{targets.stem}: {row.metric.replace('_', ' ')}{f' {band}' if band else ''}"
+            label = f"{targets.stem}: {row.metric.replace('_', ' ')}{f' {band}' if band != 'all' else ''}"
             yield Check(f"{label} (published {_fmt(float(row.value))}, model {_fmt(model)}; {row.source})",
                         100 * (model - row.value) / row.value, YEAR_ONE_TOLERANCE_PCT, " %")  # fmt: skip
 
@@ -291,6 +292,30 @@ def queueing() -> Iterator[Check]:
                 _relative(float((lost["outcome"] == "turned_away").mean()), _erlang_b(C, a)), 0.03)  # fmt: skip
 
 
+# --- calibration ------------------------------------------------------------------------------------------------
+
+CALIBRATED = {"transitions[0].rate.85+": (0.47, "0.3:0.6"), "transitions[3].rate.85+": (0.038, "0.01:0.1")}
+
+
+def calibration() -> Iterator[Check]:
+    """Known values come back: observations made by the model with two 85+ rates changed (emergency admissions
+    from the community, deaths in the community), fitted from the baseline's own values by `leftshift
+    calibrate`'s weighted least squares; relative error of each fitted value."""
+    horizon = ["horizon_years=5"]
+    truth = load_scenario(
+        SCENARIOS / "leeds-baseline.yaml", [*horizon, *(f"{k}={v}" for k, (v, _) in CALIBRATED.items())]
+    )
+    table = yearly(api.run(truth))
+    chosen = table["metric"].isin(["emergency_admissions", "deaths"]) & table["age_band"].isin(["all", "85+"])
+    observed = table.loc[chosen, ["year", "metric", "age_band", "value"]]
+    fits = [f"{key}={bounds}" for key, (_, bounds) in CALIBRATED.items()]
+    done = api.calibrate(load_scenario(SCENARIOS / "leeds-baseline.yaml", horizon), observed, fits)
+    fitted = done.parameters.set_index("parameter")["fitted"]
+    for key, (value, _) in CALIBRATED.items():
+        yield Check(f"{key} (true {value:g}) fitted from 5 years of admissions and deaths: relative error",
+                    _relative(float(fitted[key]), value), 0.01)  # fmt: skip
+
+
 # --- extreme conditions -------------------------------------------------------------------------------------------
 
 
@@ -327,6 +352,7 @@ SECTIONS: tuple[tuple[str, str, Callable[[], Iterator[Check]]], ...] = (
         des_agreement,
     ),
     ("Queueing theory", "DES, 8 replications of 20 years after a year's warm-up.", queueing),
+    ("Calibration", "Leeds-like baseline over 5 years, stock-flow engine.", calibration),
     ("Extreme conditions", "Leeds scenarios, stock-flow engine.", extreme_conditions),
 )
 
