@@ -50,6 +50,8 @@ class Resources(NamedTuple):
     q_ptr: np.ndarray
     q_idx: np.ndarray  # queue stocks waiting for the resource
     q_target: np.ndarray  # stock each queue stock is admitted to
+    q_on_ptr: np.ndarray
+    q_on_idx: np.ndarray  # for each queue stock, the other stocks holding a place that its admitted may move on to
     q_trans: np.ndarray  # transition an admission from each queue stock counts as (its price)
     res_comp: np.ndarray  # (R_cap,) compartment of each capacity-limited state (its weekly cost)
 
@@ -87,6 +89,7 @@ class Clock(NamedTuple):
     h: float  # step, years
     period_of_step: np.ndarray  # reporting period of each step
     period_last_step: np.ndarray  # last step of each period
+    substeps: int  # equal internal steps per step (1 unless the fastest flow needs more: `engine.substeps`)
 
 
 class Record(NamedTuple):
@@ -145,3 +148,4 @@ class State(NamedTuple):
     comp_priced: np.ndarray  # (C,) compartments with a price
     trans_priced: np.ndarray  # (T,) transitions with a price
     rate_base: np.ndarray  # (E, N) rates during the step before capacity scaling (inp.rate without trends)
+    joining: np.ndarray  # (A, N) per-person rate at which refused demand joins its queue during the step

@@ -24,7 +24,7 @@ import numpy as np
 
 from leftshift.engines import RESOLUTIONS, check_resolution
 from leftshift.engines.finite import check_trajectory
-from leftshift.engines.model import Layout, TimeGrid, build_layout, structure_key
+from leftshift.engines.model import Layout, Resource, TimeGrid, build_layout, structure_key
 from leftshift.engines.parameters import Parameters, build_parameters, capacity_places, programme_places
 from leftshift.engines.pricing import Prices, all_spend, build_prices
 from leftshift.engines.stockflow.arrays import Clock, Inputs, Network, Pricing, Record, Resources
@@ -36,7 +36,11 @@ if TYPE_CHECKING:
 
 T = TypeVar("T", Inputs, Pricing)
 
-RK4_STABLE_STEP = 2.5  # RK4 is stable and positive for rate x step below ~2.78; keep a margin
+# The step rule (docs/design.md, "Step length"): over one internal step, RK4 moves a stock that only
+# empties at rate k to R(z) = 1 - z + z^2/2 - z^3/6 + z^4/24 of itself instead of exp(-z), z = k x step;
+# |R(z) - exp(-z)| <= 0.05 (5% of the people in the stock put in the wrong place) for z <= 1.5.
+MAX_RATE_X_STEP = 1.5
+MAX_SUBSTEPS = 64  # a flow needing more internal steps than this per step is refused: almost surely a typing error
 THREADS_VARIABLE = "LEFTSHIFT_THREADS"  # threads per engine call; process pools set it to 1
 CHUNK_MEMBERS = 64  # parameter sets per kernel call: ~1 MB of working set for the Leeds scenario
 
@@ -64,6 +68,7 @@ class Trajectory:
     costs: np.ndarray  # (periods, S, 4, N) GBP, undiscounted
     costs_discounted: np.ndarray  # (periods, S, 4, N)
     services: tuple[str, ...]
+    substeps: np.ndarray  # (N,) equal internal steps each member took per step (`substeps`)
 
 
 def _check_batch(scenarios: Sequence[Scenario]) -> None:
@@ -77,22 +82,36 @@ def _check_batch(scenarios: Sequence[Scenario]) -> None:
             )
 
 
-def _check_step(params: Parameters, layout: Layout, step_years: float, horizon: float) -> None:
-    """Refuse a step so long that RK4 would be unstable for the fastest flow, and say what will do. With
-    trends, the rates at their highest (at the start or the end: they change monotonically)."""
-    out_rate = params.out_rate
-    if params.trend.any():
-        out_rate = np.zeros_like(params.out_rate)
-        np.add.at(out_rate, layout.src, params.rate * np.exp(np.maximum(params.trend, 0.0) * horizon))
-    fastest = float(out_rate.max()) if out_rate.size else 0.0
-    if fastest * step_years > RK4_STABLE_STEP:
-        c, _, _ = layout.unravel(np.array([int(out_rate.max(axis=1).argmax())]))
-        limit_weeks = RK4_STABLE_STEP / fastest * WEEKS_PER_YEAR
+def fastest_rates(params: Parameters, layout: Layout, horizon: float) -> np.ndarray:
+    """(M, N) total rate out of each stock at its highest over the horizon: with trends, at the start or
+    the end (they change monotonically)."""
+    if not params.trend.any():
+        return params.out_rate
+    out_rate = np.zeros_like(params.out_rate)
+    np.add.at(out_rate, layout.src, params.rate * np.exp(np.maximum(params.trend, 0.0) * horizon))
+    return out_rate
+
+
+def substeps(params: Parameters, layout: Layout, step_years: float, horizon: float) -> np.ndarray:
+    """Equal internal steps each member takes per step: the fewest that keep the fastest flow's rate x
+    internal step within MAX_RATE_X_STEP. Refuses a member that would need more than MAX_SUBSTEPS, and
+    says what to do."""
+    out_rate = fastest_rates(params, layout, horizon)
+    fastest = out_rate.max(axis=0) if out_rate.size else np.zeros(out_rate.shape[-1])
+    needed = np.maximum(1, np.ceil(fastest * step_years / MAX_RATE_X_STEP)).astype(np.int64)
+    if needed.max() > MAX_SUBSTEPS:
+        member = int(needed.argmax())
+        rate = float(fastest[member])
+        c, _, _ = layout.unravel(np.array([int(out_rate[:, member].argmax())]))
+        limit_weeks = MAX_RATE_X_STEP * MAX_SUBSTEPS / rate * WEEKS_PER_YEAR
         raise LeftshiftError([Problem(
-            f"the step is too long for the fastest flow (people leave '{layout.compartments[c[0]]}' at "
-            f"{fastest:.1f} a year); use time_step_weeks of at most {limit_weeks:.2f}",
+            f"people leave '{layout.compartments[c[0]]}' at {rate:,.0f} a year (an average stay of "
+            f"{24 * 365.25 / rate:.2g} hours), too fast for a step of {step_years * WEEKS_PER_YEAR:.3g} weeks "
+            f"even in {MAX_SUBSTEPS} internal steps; check the rates out of it (a percentage written as a whole "
+            f"number?), or use time_step_weeks of at most {limit_weeks:.3g}",
             path="time_step_weeks",
         )])  # fmt: skip
+    return needed
 
 
 def simulate(
@@ -116,8 +135,8 @@ def simulate(
     layout = build_layout(first)
     params = build_parameters(batch, layout)
     grid = TimeGrid.for_scenario(first, record)
-    _check_step(params, layout, grid.step_years, grid.n_steps * grid.step_years)
-    traj = _integrate(batch, layout, params, build_prices(batch, layout), grid, progress, threads)
+    internal = substeps(params, layout, grid.step_years, grid.n_steps * grid.step_years)
+    traj = _integrate(batch, layout, params, build_prices(batch, layout), grid, internal, progress, threads)
     check_trajectory(traj)  # inf or NaN (an input of 1e308, growth that overflows) is an error, not zeros
     return traj
 
@@ -142,15 +161,17 @@ def _integrate(
     params: Parameters,
     prices: Prices,
     grid: TimeGrid,
+    internal: np.ndarray,
     progress: Callable[[int], None] | None,
     threads: int | None,
 ) -> Trajectory:
-    """Run the compiled kernel over the batch in slices, on threads, and gather what they record."""
+    """Run the compiled kernel over the batch in slices, on threads, and gather what they record. A slice
+    holds members that take the same internal steps (`internal`), so a member's numbers never depend on
+    the batch it runs in."""
     from leftshift.engines.stockflow import kernel  # numba: imported when a run needs it
 
     n_members = len(batch)
     net, res = _network(layout, params), _resources(layout, prices)
-    clock = Clock(grid.n_steps, grid.step_years, grid.period_of_step, grid.period_last_step())
     places, funded = programme_places(params, prices.budget, grid)
     inputs = Inputs(params.initial, params.rate, params.out_rate, params.entrants, np.log1p(params.entrants_growth),
                     capacity_places(batch, layout, grid)[0], places, params.trend, params.migration)  # fmt: skip
@@ -159,16 +180,19 @@ def _integrate(
                       prices.cost_growth, prices.discount_rate, prices.annual, prices.priced())  # fmt: skip
     rec = _record_arrays(layout, prices, grid, n_members)
 
-    def run_slice(cols: slice) -> None:
+    def run_slice(cols: np.ndarray) -> None:
         """Integrate members `cols`; arrays are copied so each slice is contiguous for the kernel."""
         outs = Record(*(np.zeros(v[..., cols].shape) for v in rec.values()))
+        clock = Clock(
+            grid.n_steps, grid.step_years, grid.period_of_step, grid.period_last_step(), int(internal[cols[0]])
+        )
         kernel.integrate(net, res, _columns(inputs, cols), _columns(pricing, cols, shared=("priced",)), clock, outs)
         for name, v in zip(Record._fields, outs, strict=True):
             rec[name][..., cols] = v
         if progress is not None:
-            progress(cols.stop - cols.start)
+            progress(len(cols))
 
-    chunks = _member_chunks(n_members)
+    chunks = _member_chunks(internal)
     workers = min(len(chunks), threads or int(os.environ.get(THREADS_VARIABLE, 0)) or os.cpu_count() or 1)
     if workers == 1:
         for cols in chunks:
@@ -176,20 +200,25 @@ def _integrate(
     else:  # the kernel releases the GIL: threads share the batch's slices across cores
         with ThreadPoolExecutor(workers) as pool:
             list(pool.map(run_slice, chunks))
-    return Trajectory(scenarios=batch, layout=layout, grid=grid, services=prices.services,
-                      funded_places=funded[clock.period_last_step], **rec)  # fmt: skip
+    return Trajectory(scenarios=batch, layout=layout, grid=grid, services=prices.services, substeps=internal,
+                      funded_places=funded[grid.period_last_step()], **rec)  # fmt: skip
 
 
-def _columns(arrays: T, cols: slice, shared: tuple[str, ...] = ()) -> T:
+def _columns(arrays: T, cols: np.ndarray, shared: tuple[str, ...] = ()) -> T:
     """Members `cols` of every per-member array (all but `shared`), contiguous for the kernel's loops."""
     sliced = {name: np.ascontiguousarray(getattr(arrays, name)[..., cols]) for name in arrays._fields
               if name not in shared}  # fmt: skip
     return arrays._replace(**sliced)
 
 
-def _member_chunks(n_members: int, size: int = CHUNK_MEMBERS) -> list[slice]:
-    """Slices of the batch small enough that one slice's working set stays in the CPU cache."""
-    return [slice(i, min(i + size, n_members)) for i in range(0, n_members, size)]
+def _member_chunks(internal: np.ndarray, size: int = CHUNK_MEMBERS) -> list[np.ndarray]:
+    """The batch's members in slices small enough that one slice's working set stays in the CPU cache,
+    each slice taking one number of internal steps."""
+    chunks = []
+    for n in np.unique(internal):
+        members = np.flatnonzero(internal == n)
+        chunks += [members[i : i + size] for i in range(0, len(members), size)]
+    return chunks
 
 
 def _record_arrays(layout: Layout, prices: Prices, grid: TimeGrid, n_members: int) -> dict[str, np.ndarray]:
@@ -238,13 +267,23 @@ def _resources(layout: Layout, prices: Prices) -> Resources:
     dep_ptr, dep_idx = _csr([r.departures for r in resources])
     q_ptr, q_idx = _csr([r.queue_stocks for r in resources])
     _, q_target = _csr([r.queue_targets for r in resources])
+    q_on_ptr, q_on_idx = _csr([_moved_on(layout, r, t) for r in resources for t in r.queue_targets])
     return Resources(
         rule=np.array([("wait", "overflow", "lost").index(r.rule) for r in resources], dtype=np.int64),
         n_cap=layout.n_capacity, occ_ptr=occ_ptr, occ_idx=occ_idx, adm_ptr=adm_ptr, adm_idx=adm_idx,
         adm_join=adm_join, adm_sources=np.unique(layout.src[adm_idx]), dep_ptr=dep_ptr, dep_idx=dep_idx,
-        q_ptr=q_ptr, q_idx=q_idx, q_target=q_target, q_trans=prices.queue_transition,
+        q_ptr=q_ptr, q_idx=q_idx, q_target=q_target, q_on_ptr=q_on_ptr, q_on_idx=q_on_idx,
+        q_trans=prices.queue_transition,
         res_comp=prices.capacity_compartment,
     )  # fmt: skip
+
+
+def _moved_on(layout: Layout, resource: Resource, target: int) -> np.ndarray:
+    """The stocks other than `target` that hold one of the resource's places in target's band and layer:
+    where people admitted to `target` may be at the end of the step and still count against the places."""
+    _, band, layer = layout.unravel(resource.occupied)
+    _, b, k = layout.unravel(np.array([target]))
+    return resource.occupied[(band == b[0]) & (layer == k[0]) & (resource.occupied != target)]
 
 
 __all__ = ["DEAD", "Parameters", "TimeGrid", "Trajectory", "build_parameters", "run", "simulate"]

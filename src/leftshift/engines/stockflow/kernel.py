@@ -25,21 +25,26 @@ NEGLIGIBLE = 1e-9  # people: a stock this close to zero from rounding is left al
 
 @njit(**JIT)
 def integrate(net, res, inp, price, clock, rec):  # pragma: no cover  (compiled; covered through simulate)
-    """Integrate every member over every step, adding into `rec`."""
-    w = _state(net, res, inp, price, clock.h)
+    """Integrate every member over every step, adding into `rec`. Each step is `clock.substeps` equal
+    internal steps (more than one only where the fastest flow needs it: `engine.substeps`); places,
+    budgets and what is recorded stay on the user's steps."""
+    h = clock.h / clock.substeps
+    w = _state(net, res, inp, price, h)
     rec.stocks[0] = w.x
     trended = np.any(inp.trend != 0.0)
     for step in range(clock.n_steps):
-        t = step * clock.h
         per = clock.period_of_step[step]
-        if trended:
-            _trended_rates(net, res, inp, t + 0.5 * clock.h, w)
-        _admission_shares(net, res, inp, clock.h, step, w)
-        _rk4(net, res, inp, t, clock.h, w)
-        for r in range(len(res.rule)):
-            end_of_step(r, net, res, inp, clock.h, step, per, rec, w)
-        _step_costs(net, res, price, clock.h, step, per, rec, w)
-        _record_step(net, res, per, rec, w)
+        for sub in range(clock.substeps):
+            k = step * clock.substeps + sub  # internal step
+            t = k * h
+            if trended:
+                _trended_rates(net, res, inp, t + 0.5 * h, w)
+            _admission_shares(net, res, inp, h, step, w)
+            _rk4(net, res, inp, t, h, w)
+            for r in range(len(res.rule)):
+                end_of_step(r, net, res, inp, h, step, per, rec, w)
+            _step_costs(net, res, price, h, k, step, clock.substeps, per, rec, w)
+            _record_step(net, res, per, rec, w)
         if clock.period_last_step[per] == step:
             rec.stocks[per + 1] = w.x
 
@@ -72,7 +77,7 @@ def _state(net, res, inp, price, h):  # pragma: no cover
         np.zeros((n_bands, z)),
         growth, discount, np.zeros(z), growth_step, discount_step,
         np.zeros(z), np.zeros(z), np.zeros(z), np.zeros(z), np.zeros(z), comp_priced, trans_priced,
-        inp.rate.copy(),
+        inp.rate.copy(), np.zeros((len(res.adm_idx), n_members)),
     )  # fmt: skip
 
 
@@ -125,13 +130,10 @@ def _admission_shares(net, res, inp, h, step, w):  # pragma: no cover
     n_members = x.shape[1]
     for r in range(len(res.rule)):
         places_of(r, res, inp, step, cap)
+        _places_free(r, res, h, w)
         for n in range(n_members):
-            space[n] = cap[n]
             queued[n] = 0.0
             wanted[n] = 0.0
-        for i in range(res.occ_ptr[r], res.occ_ptr[r + 1]):
-            for n in range(n_members):  # occupants, less those expected to leave during the step
-                space[n] -= x[res.occ_idx[i], n] * (1.0 - h * w.leave[i, n])
         for i in range(res.q_ptr[r], res.q_ptr[r + 1]):
             for n in range(n_members):
                 queued[n] += x[res.q_idx[i], n]
@@ -151,6 +153,7 @@ def _admission_shares(net, res, inp, h, step, w):  # pragma: no cover
             e = res.adm_idx[i]
             for n in range(n_members):
                 w.rate_now[e, n] = rate[e, n] * w.psi[r, n]
+                w.joining[i, n] = rate[e, n] * (1.0 - w.psi[r, n]) if res.adm_join[i] >= 0 else 0.0
         for i in range(res.q_ptr[r], res.q_ptr[r + 1]):
             for n in range(n_members):
                 w.kappa[i, n] = total[n] * x[res.q_idx[i], n]  # people a year from this queue stock
@@ -161,6 +164,34 @@ def _admission_shares(net, res, inp, h, step, w):  # pragma: no cover
             e = net.src_edges[j]
             for n in range(n_members):
                 w.out_now[m, n] += w.rate_now[e, n]
+    for i in range(len(res.adm_idx)):  # refused people who can wait join their queue during the step
+        m = net.src[res.adm_idx[i]]
+        for n in range(n_members):
+            w.out_now[m, n] += w.joining[i, n]
+
+
+@njit(**PART)
+def _places_free(r, res, h, w):  # pragma: no cover
+    """Places of resource r expected to come free during the step, into w.space (negative: over).
+    Within its places: free now plus the occupants' departures. Over its places (a cut, or a start
+    over full), the fluid limit: nobody is admitted until departures bring occupancy down to the
+    places, then departures are replaced as they happen, i.e. places x (mu h - ln(occupied / places))
+    for an occupancy leaving at mu; counting every departure (as within places) would admit people
+    the fluid model never admits, who then leave within the step."""
+    cap, space, occupied, x = w.cap, w.space, w.total, w.x
+    n_members = x.shape[1]
+    for n in range(n_members):
+        space[n] = 0.0
+        occupied[n] = 0.0
+    for i in range(res.occ_ptr[r], res.occ_ptr[r + 1]):
+        for n in range(n_members):
+            occupied[n] += x[res.occ_idx[i], n]
+            space[n] += x[res.occ_idx[i], n] * h * w.leave[i, n]  # departures at the start's rates
+    for n in range(n_members):
+        if occupied[n] > cap[n] > 0.0:
+            space[n] = cap[n] * (space[n] / occupied[n] - math.log(occupied[n] / cap[n]))
+        else:
+            space[n] += cap[n] - occupied[n]
 
 
 @njit(**PART)
@@ -182,6 +213,11 @@ def _derivative(x, w, net, res, inp, growth, migrating):  # pragma: no cover
         if migrating:
             for n in range(n_members):
                 d[g, n] += inp.migration[b, n]
+    for i in range(len(res.adm_idx)):  # refused demand joining the queue (out of its source: in out_now)
+        q, s = res.adm_join[i], src[res.adm_idx[i]]
+        if q >= 0:
+            for n in range(n_members):
+                d[q, n] += w.joining[i, n] * x[s, n]
     for i in range(len(res.q_idx)):  # admissions from queues, at a steady rate as places free up
         q, g = res.q_idx[i], res.q_target[i]
         for n in range(n_members):
@@ -255,9 +291,10 @@ def _rk4(net, res, inp, t, h, w):  # pragma: no cover
 
 
 @njit(**PART)
-def _step_costs(net, res, price, h, step, per, rec, w):  # pragma: no cover
-    """Costs of the step by service and payer (`pricing.py` says what is priced), with real growth
-    and discounting at mid-step; then the programmes' budgets, in cash (no real growth)."""
+def _step_costs(net, res, price, h, internal, step, substeps, per, rec, w):  # pragma: no cover
+    """Costs of internal step `internal` by service and payer (`pricing.py` says what is priced), with real growth
+    and discounting at mid-step; then its share of user step `step`'s programme budgets, in cash (no
+    real growth)."""
     cost, n_members = w.cost, w.x.shape[1]
     n_comp, n_trans, n_payers = price.weekly_cost.shape[0], price.transition_cost.shape[0], price.priced.shape[1]
     _quantities(net, res, w)
@@ -289,7 +326,9 @@ def _step_costs(net, res, price, h, step, per, rec, w):  # pragma: no cover
         discount = np.empty(n_members)
         for n in range(n_members):
             discount[n] = (
-                (1.0 + price.discount_rate[n]) ** -math.floor((step + 0.5) * h) if price.annual[n] else w.discount[n]
+                (1.0 + price.discount_rate[n]) ** -math.floor((internal + 0.5) * h)
+                if price.annual[n]
+                else w.discount[n]
             )
             both[n] = growth[n] * discount[n]
     for s in range(n_comp + n_trans + res.n_cap):
@@ -302,7 +341,7 @@ def _step_costs(net, res, price, h, step, per, rec, w):  # pragma: no cover
     for p in range(price.spend.shape[1]):
         row = n_comp + n_trans + res.n_cap + p
         for n in range(n_members):
-            spend = price.spend[step, p, n]
+            spend = price.spend[step, p, n] / substeps
             rec.costs[per, row, price.programme_payer[p, n], n] += spend
             rec.costs_discounted[per, row, price.programme_payer[p, n], n] += spend * discount[n]
 
