@@ -113,13 +113,12 @@ def period_dates(times: np.ndarray, resolution: str, start_year: int, step: floa
 
 
 def with_dates(frame: pd.DataFrame, resolution: str, scenario: Scenario) -> pd.DataFrame:
-    """The table with a `date` column after `year` (tables without `time` and `year` are returned as they are)."""
+    """The table with a `date` column last, so that every older column keeps its place (tables without `time`
+    and `year` are returned as they are)."""
     if not {"time", "year"} <= set(frame.columns) or DATE in frame.columns:
         return frame
     dates = period_dates(frame["time"].to_numpy(dtype=float), resolution, scenario.start_year, step_years(scenario))
-    out = frame.copy()
-    out.insert(list(frame.columns).index("year") + 1, DATE, pd.array(dates, dtype="str"))
-    return out
+    return frame.assign(**{DATE: pd.array(dates, dtype="str")})
 
 
 __all__ = ["DATE", "at_resolution", "coarsen_table", "period_dates", "step_years", "with_dates"]
