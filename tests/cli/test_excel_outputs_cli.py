@@ -74,6 +74,7 @@ def test_a_replicated_compare_has_intervals_in_its_file_and_on_screen(tmp_path, 
     assert pd.read_csv(out / "small-town" / "costs.csv")["date"].nunique() == 12  # discrete-event tables by month
     sheet = load_workbook(out / "results.xlsx")["Comparison"]
     assert [c.value for c in sheet[1]][-2:] == ["95% CI low", "95% CI high"]
+    assert invoke("report", out).exit_code == 0 and (out / "report.html").is_file()  # from the monthly tables
 
 
 @pytest.mark.parametrize("command", ["sweep", "sensitivity"])
@@ -88,6 +89,21 @@ def test_report_rebuilds_an_experiment_folder(tmp_path, files, command):
     again = invoke("report", out)
     assert again.exit_code == 0, again.output
     assert (out / "report.html").read_bytes() == first  # the same page, built from the saved files
+
+
+def test_report_rebuilds_a_sweep_folder_from_before_it_saved_its_scenario_and_metric(tmp_path, files):
+    out = tmp_path / "out"
+    assert invoke("sweep", files[1], *VARY, "--out", out, "--quiet", "--no-report").exit_code == 0
+    settings = json.loads((out / "experiment.json").read_text())
+    for key in ("metric", "best"):
+        del settings[key]
+    (out / "experiment.json").write_text(json.dumps(settings))
+    (out / "scenario.resolved.yaml").unlink()
+    (out / "sweep.parquet").unlink()  # sweep.csv holds every digit too
+    done = invoke("report", out)
+    assert done.exit_code == 0, done.output
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "Best total cost (discounted)" in page and "Every parameter" not in page
 
 
 def test_report_of_a_calibration_folder_says_it_cannot(tmp_path):

@@ -23,6 +23,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.functions import tostring
 
+from leftshift.io.tables import NOISE
+
 GBP = '"£"#,##0;-"£"#,##0'
 WHOLE = "#,##0"
 ONE_DECIMAL = "#,##0.0"
@@ -53,8 +55,8 @@ def cell_value(value: Any) -> Any:
         value = value.item()
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return None
-    if isinstance(value, float) and value == 0:
-        return 0.0  # never -0.0
+    if isinstance(value, float) and abs(value) < NOISE:
+        return 0.0  # no float noise, never -0.0 (as the CSV files: leftshift.io.tables)
     if isinstance(value, str):
         return ILLEGAL_CHARACTERS_RE.sub("", value)
     return value

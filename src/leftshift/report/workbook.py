@@ -137,7 +137,9 @@ def parameters(scenarios: Sequence[Any]) -> pd.DataFrame:
     table = parameter_table(scenarios)
     out = pd.DataFrame({"Parameter": table["parameter"]})
     for i, s in enumerate(scenarios):
-        out[s.name if len(scenarios) > 1 else "Value"] = [_shown(v) for v in table[f"value_{i}"]]
+        name = s.name if len(scenarios) > 1 else "Value"
+        name = name if name not in ("Parameter", "Distribution", "Source") else f"{name} ({i + 1})"
+        out[name] = [_shown(v) for v in table[f"value_{i}"]]
     out["Distribution"] = [_distribution(p, scenarios) for p in table["parameter"]]
     out["Source"] = table["source"]
     return out
@@ -198,6 +200,8 @@ def _comparison_headline(sheet: Any, row: int, comparisons: Sequence[Comparison]
         col = 3
         for values, ci in zip(figures, intervals, strict=True):
             cells = [values.get(name)]
+            if name == "payback_year" and pd.isna(cells[0]):
+                cells = ["none within the horizon"]
             if replicated:
                 cells += list(ci.loc[name]) if ci is not None and name in ci.index else [None, None]
             for value in cells:
