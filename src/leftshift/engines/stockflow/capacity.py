@@ -68,7 +68,8 @@ def _refuse(r, net, res, inp, w):  # pragma: no cover
 @njit(**PART)
 def _undo_admissions(r, net, res, w):  # pragma: no cover
     """Over the places (w.space < 0): undo this step's admissions in proportion, back to where the
-    people came from (or their queue)."""
+    people came from (or their queue). Those who moved on within the step into another stock that
+    still holds a place (a band up, out of a programme, into a queue) are taken from there."""
     space, total, xn, f = w.space, w.total, w.xn, w.f
     n_members = xn.shape[1]
     for n in range(n_members):
@@ -81,9 +82,14 @@ def _undo_admissions(r, net, res, w):  # pragma: no cover
         back = res.adm_join[i] if res.adm_join[i] >= 0 else net.src[e]
         for n in range(n_members):
             if space[n] < 0.0 and total[n] > 0.0:
-                moved = min(f[e, n] * min(-space[n] / total[n], 1.0), max(xn[net.dst[e], n], 0.0))
-                f[e, n] -= moved
+                wanted = f[e, n] * min(-space[n] / total[n], 1.0)
+                moved = min(wanted, max(xn[net.dst[e], n], 0.0))
                 xn[net.dst[e], n] -= moved
+                if moved < wanted:
+                    moved += _take_from(
+                        xn, res.adm_on_idx[res.adm_on_ptr[i] : res.adm_on_ptr[i + 1]], n, wanted - moved
+                    )
+                f[e, n] -= moved
                 xn[back, n] += moved
                 w.refused[i, n] += moved
     for n in range(n_members):
@@ -93,9 +99,8 @@ def _undo_admissions(r, net, res, w):  # pragma: no cover
 
 @njit(**PART)
 def _undo_queue_admissions(r, res, w):  # pragma: no cover
-    """Still over the places: people admitted from the queue this step go back to it. Those who moved on
-    within the step into another stock that still holds a place (a queue for a service that refused them,
-    a hospital stay) are taken from there: otherwise the service would keep them over its places."""
+    """Still over the places: people admitted from the queue this step go back to it (from where they
+    moved on to, as in `_undo_admissions`: otherwise the service would keep them over its places)."""
     space, total, xn = w.space, w.total, w.xn
     n_members = xn.shape[1]
     for n in range(n_members):

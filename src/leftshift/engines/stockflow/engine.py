@@ -27,20 +27,16 @@ from leftshift.engines.finite import check_trajectory
 from leftshift.engines.model import Layout, Resource, TimeGrid, build_layout, structure_key
 from leftshift.engines.parameters import Parameters, build_parameters, capacity_places, programme_places
 from leftshift.engines.pricing import Prices, all_spend, build_prices
+from leftshift.engines.stockflow import steps
 from leftshift.engines.stockflow.arrays import Clock, Inputs, Network, Pricing, Record, Resources
-from leftshift.errors import LeftshiftError, Problem
-from leftshift.scenario.model import DEAD, PAYERS, WEEKS_PER_YEAR, Scenario
+from leftshift.errors import LeftshiftError
+from leftshift.scenario.model import DEAD, PAYERS, Scenario
 
 if TYPE_CHECKING:
     from leftshift.result import Result
 
 T = TypeVar("T", Inputs, Pricing)
 
-# The step rule (docs/design.md, "Step length"): over one internal step, RK4 moves a stock that only
-# empties at rate k to R(z) = 1 - z + z^2/2 - z^3/6 + z^4/24 of itself instead of exp(-z), z = k x step;
-# |R(z) - exp(-z)| <= 0.05 (5% of the people in the stock put in the wrong place) for z <= 1.5.
-MAX_RATE_X_STEP = 1.5
-MAX_SUBSTEPS = 64  # a flow needing more internal steps than this per step is refused: almost surely a typing error
 THREADS_VARIABLE = "LEFTSHIFT_THREADS"  # threads per engine call; process pools set it to 1
 CHUNK_MEMBERS = 64  # parameter sets per kernel call: ~1 MB of working set for the Leeds scenario
 
@@ -68,7 +64,7 @@ class Trajectory:
     costs: np.ndarray  # (periods, S, 4, N) GBP, undiscounted
     costs_discounted: np.ndarray  # (periods, S, 4, N)
     services: tuple[str, ...]
-    substeps: np.ndarray  # (N,) equal internal steps each member took per step (`substeps`)
+    substeps: np.ndarray  # (N,) internal RK4 steps in an ordinary step of each member (more in transients: `steps`)
 
 
 def _check_batch(scenarios: Sequence[Scenario]) -> None:
@@ -80,38 +76,6 @@ def _check_batch(scenarios: Sequence[Scenario]) -> None:
                 f"parameter set {i} has a different structure (states, bands, transitions, capacity rules, "
                 "interventions, horizon or step) from set 0; a batch may vary numbers only"
             )
-
-
-def fastest_rates(params: Parameters, layout: Layout, horizon: float) -> np.ndarray:
-    """(M, N) total rate out of each stock at its highest over the horizon: with trends, at the start or
-    the end (they change monotonically)."""
-    if not params.trend.any():
-        return params.out_rate
-    out_rate = np.zeros_like(params.out_rate)
-    np.add.at(out_rate, layout.src, params.rate * np.exp(np.maximum(params.trend, 0.0) * horizon))
-    return out_rate
-
-
-def substeps(params: Parameters, layout: Layout, step_years: float, horizon: float) -> np.ndarray:
-    """Equal internal steps each member takes per step: the fewest that keep the fastest flow's rate x
-    internal step within MAX_RATE_X_STEP. Refuses a member that would need more than MAX_SUBSTEPS, and
-    says what to do."""
-    out_rate = fastest_rates(params, layout, horizon)
-    fastest = out_rate.max(axis=0) if out_rate.size else np.zeros(out_rate.shape[-1])
-    needed = np.maximum(1, np.ceil(fastest * step_years / MAX_RATE_X_STEP)).astype(np.int64)
-    if needed.max() > MAX_SUBSTEPS:
-        member = int(needed.argmax())
-        rate = float(fastest[member])
-        c, _, _ = layout.unravel(np.array([int(out_rate[:, member].argmax())]))
-        limit_weeks = MAX_RATE_X_STEP * MAX_SUBSTEPS / rate * WEEKS_PER_YEAR
-        raise LeftshiftError([Problem(
-            f"people leave '{layout.compartments[c[0]]}' at {rate:,.0f} a year (an average stay of "
-            f"{24 * 365.25 / rate:.2g} hours), too fast for a step of {step_years * WEEKS_PER_YEAR:.3g} weeks "
-            f"even in {MAX_SUBSTEPS} internal steps; check the rates out of it (a percentage written as a whole "
-            f"number?), or use time_step_weeks of at most {limit_weeks:.3g}",
-            path="time_step_weeks",
-        )])  # fmt: skip
-    return needed
 
 
 def simulate(
@@ -135,8 +99,9 @@ def simulate(
     layout = build_layout(first)
     params = build_parameters(batch, layout)
     grid = TimeGrid.for_scenario(first, record)
-    internal = substeps(params, layout, grid.step_years, grid.n_steps * grid.step_years)
-    traj = _integrate(batch, layout, params, build_prices(batch, layout), grid, internal, progress, threads)
+    capacity = capacity_places(batch, layout, grid)[0]
+    internal = steps.plan(params, layout, grid, capacity)
+    traj = _integrate(batch, layout, params, build_prices(batch, layout), grid, capacity, internal, progress, threads)
     check_trajectory(traj)  # inf or NaN (an input of 1e308, growth that overflows) is an error, not zeros
     return traj
 
@@ -161,20 +126,21 @@ def _integrate(
     params: Parameters,
     prices: Prices,
     grid: TimeGrid,
-    internal: np.ndarray,
+    capacity: np.ndarray,
+    internal: tuple[np.ndarray, np.ndarray],
     progress: Callable[[int], None] | None,
     threads: int | None,
 ) -> Trajectory:
     """Run the compiled kernel over the batch in slices, on threads, and gather what they record. A slice
-    holds members that take the same internal steps (`internal`), so a member's numbers never depend on
-    the batch it runs in."""
+    holds members with one plan of internal steps (`steps.plan`), so that a member's numbers never depend
+    on the batch it runs in."""
     from leftshift.engines.stockflow import kernel  # numba: imported when a run needs it
 
     n_members = len(batch)
     net, res = _network(layout, params), _resources(layout, prices)
     places, funded = programme_places(params, prices.budget, grid)
     inputs = Inputs(params.initial, params.rate, params.out_rate, params.entrants, np.log1p(params.entrants_growth),
-                    capacity_places(batch, layout, grid)[0], places, params.trend, params.migration)  # fmt: skip
+                    capacity, places, params.trend, params.migration)  # fmt: skip
     spend, payer = all_spend(prices, grid)
     pricing = Pricing(prices.weekly_cost, prices.transition_cost, prices.overflow_premium, spend, payer,
                       prices.cost_growth, prices.discount_rate, prices.annual, prices.priced())  # fmt: skip
@@ -183,16 +149,16 @@ def _integrate(
     def run_slice(cols: np.ndarray) -> None:
         """Integrate members `cols`; arrays are copied so each slice is contiguous for the kernel."""
         outs = Record(*(np.zeros(v[..., cols].shape) for v in rec.values()))
-        clock = Clock(
-            grid.n_steps, grid.step_years, grid.period_of_step, grid.period_last_step(), int(internal[cols[0]])
-        )
+        clock = Clock(grid.n_steps, grid.step_years, grid.period_of_step, grid.period_last_step(),
+                      np.ascontiguousarray(plan[:, cols[0]]))  # fmt: skip
         kernel.integrate(net, res, _columns(inputs, cols), _columns(pricing, cols, shared=("priced",)), clock, outs)
         for name, v in zip(Record._fields, outs, strict=True):
             rec[name][..., cols] = v
         if progress is not None:
             progress(len(cols))
 
-    chunks = _member_chunks(internal)
+    plan, ordinary = internal
+    chunks = _member_chunks(plan)
     workers = min(len(chunks), threads or int(os.environ.get(THREADS_VARIABLE, 0)) or os.cpu_count() or 1)
     if workers == 1:
         for cols in chunks:
@@ -200,7 +166,7 @@ def _integrate(
     else:  # the kernel releases the GIL: threads share the batch's slices across cores
         with ThreadPoolExecutor(workers) as pool:
             list(pool.map(run_slice, chunks))
-    return Trajectory(scenarios=batch, layout=layout, grid=grid, services=prices.services, substeps=internal,
+    return Trajectory(scenarios=batch, layout=layout, grid=grid, services=prices.services, substeps=ordinary,
                       funded_places=funded[grid.period_last_step()], **rec)  # fmt: skip
 
 
@@ -211,12 +177,13 @@ def _columns(arrays: T, cols: np.ndarray, shared: tuple[str, ...] = ()) -> T:
     return arrays._replace(**sliced)
 
 
-def _member_chunks(internal: np.ndarray, size: int = CHUNK_MEMBERS) -> list[np.ndarray]:
+def _member_chunks(plan: np.ndarray, size: int = CHUNK_MEMBERS) -> list[np.ndarray]:
     """The batch's members in slices small enough that one slice's working set stays in the CPU cache,
-    each slice taking one number of internal steps."""
+    each slice sharing one plan of internal steps (a column of `plan`)."""
+    _, group = np.unique(plan.T, axis=0, return_inverse=True)
     chunks = []
-    for n in np.unique(internal):
-        members = np.flatnonzero(internal == n)
+    for g in np.unique(group):
+        members = np.flatnonzero(group.ravel() == g)
         chunks += [members[i : i + size] for i in range(0, len(members), size)]
     return chunks
 
@@ -267,23 +234,38 @@ def _resources(layout: Layout, prices: Prices) -> Resources:
     dep_ptr, dep_idx = _csr([r.departures for r in resources])
     q_ptr, q_idx = _csr([r.queue_stocks for r in resources])
     _, q_target = _csr([r.queue_targets for r in resources])
-    q_on_ptr, q_on_idx = _csr([_moved_on(layout, r, t) for r in resources for t in r.queue_targets])
+    hops = _one_move_on(layout)
+    adm_on_ptr, adm_on_idx = _csr([_held(hops, r, layout.dst[e]) for r in resources for e in r.admissions])
+    q_on_ptr, q_on_idx = _csr([_held(hops, r, t) for r in resources for t in r.queue_targets])
     return Resources(
         rule=np.array([("wait", "overflow", "lost").index(r.rule) for r in resources], dtype=np.int64),
         n_cap=layout.n_capacity, occ_ptr=occ_ptr, occ_idx=occ_idx, adm_ptr=adm_ptr, adm_idx=adm_idx,
-        adm_join=adm_join, adm_sources=np.unique(layout.src[adm_idx]), dep_ptr=dep_ptr, dep_idx=dep_idx,
+        adm_join=adm_join, adm_sources=np.unique(layout.src[adm_idx]), adm_on_ptr=adm_on_ptr, adm_on_idx=adm_on_idx,
+        dep_ptr=dep_ptr, dep_idx=dep_idx,
         q_ptr=q_ptr, q_idx=q_idx, q_target=q_target, q_on_ptr=q_on_ptr, q_on_idx=q_on_idx,
         q_trans=prices.queue_transition,
         res_comp=prices.capacity_compartment,
     )  # fmt: skip
 
 
-def _moved_on(layout: Layout, resource: Resource, target: int) -> np.ndarray:
-    """The stocks other than `target` that hold one of the resource's places in target's band and layer:
-    where people admitted to `target` may be at the end of the step and still count against the places."""
-    _, band, layer = layout.unravel(resource.occupied)
-    _, b, k = layout.unravel(np.array([target]))
-    return resource.occupied[(band == b[0]) & (layer == k[0]) & (resource.occupied != target)]
+def _one_move_on(layout: Layout) -> dict[int, set[int]]:
+    """Where people in each stock can be one move later: along a flow (ageing, leaving a programme, a hospital
+    stay that holds a place), or into the queue of a service that refused them."""
+    hops: dict[int, set[int]] = {}
+    for s, g in zip(layout.src.tolist(), layout.dst.tolist(), strict=True):
+        hops.setdefault(s, set()).add(g)
+    for r in layout.resources:
+        for e, join in zip(r.admissions.tolist(), r.join_queue.tolist(), strict=True):
+            if join >= 0:
+                hops.setdefault(int(layout.src[e]), set()).add(join)
+    return hops
+
+
+def _held(hops: dict[int, set[int]], resource: Resource, target: int) -> np.ndarray:
+    """The stocks one move on from `target` that still hold one of the resource's places: where people
+    admitted to `target` in a step may be at its end, which an undo of the admission must look in too."""
+    held = set(resource.occupied.tolist()) - {target}
+    return np.array(sorted(hops.get(int(target), set()) & held), dtype=np.int64)
 
 
 __all__ = ["DEAD", "Parameters", "TimeGrid", "Trajectory", "build_parameters", "run", "simulate"]

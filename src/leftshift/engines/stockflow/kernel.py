@@ -25,28 +25,50 @@ NEGLIGIBLE = 1e-9  # people: a stock this close to zero from rounding is left al
 
 @njit(**JIT)
 def integrate(net, res, inp, price, clock, rec):  # pragma: no cover  (compiled; covered through simulate)
-    """Integrate every member over every step, adding into `rec`. Each step is `clock.substeps` equal
-    internal steps (more than one only where the fastest flow needs it: `engine.substeps`); places,
-    budgets and what is recorded stay on the user's steps."""
-    h = clock.h / clock.substeps
-    w = _state(net, res, inp, price, h)
+    """Integrate every member over every step, adding into `rec`."""
+    w = _state(net, res, inp, price, clock.h)
     rec.stocks[0] = w.x
     trended = np.any(inp.trend != 0.0)
     for step in range(clock.n_steps):
+        t = step * clock.h
         per = clock.period_of_step[step]
-        for sub in range(clock.substeps):
-            k = step * clock.substeps + sub  # internal step
-            t = k * h
-            if trended:
-                _trended_rates(net, res, inp, t + 0.5 * h, w)
-            _admission_shares(net, res, inp, h, step, w)
-            _rk4(net, res, inp, t, h, w)
-            for r in range(len(res.rule)):
-                end_of_step(r, net, res, inp, h, step, per, rec, w)
-            _step_costs(net, res, price, h, k, step, clock.substeps, per, rec, w)
-            _record_step(net, res, per, rec, w)
+        if trended:
+            _trended_rates(net, res, inp, t + 0.5 * clock.h, w)
+        _admission_shares(net, res, inp, clock.h, step, w)
+        if clock.substeps[step] == 1:
+            _rk4(net, res, inp, t, clock.h, w)
+        else:
+            _rk4_substeps(net, res, inp, t, clock.h, clock.substeps[step], w)
+        for r in range(len(res.rule)):
+            end_of_step(r, net, res, inp, clock.h, step, per, rec, w)
+        _step_costs(net, res, price, clock.h, step, per, rec, w)
+        _record_step(net, res, per, rec, w)
         if clock.period_last_step[per] == step:
             rec.stocks[per + 1] = w.x
+
+
+@njit(**PART)
+def _rk4_substeps(net, res, inp, t, h, substeps, w):  # pragma: no cover
+    """The step's flows in `substeps` equal RK4 steps, at the rates (and capacity shares) set for the
+    whole step: what moved, the person-time and the queue admissions are their sums, so the rest of the
+    step (capacity, costs, records) sees one step. w.x ends at the start of the last internal step."""
+    hs = h / substeps
+    w.sum_pacc[:, :] = 0.0
+    w.sum_f[:, :] = 0.0
+    w.sum_ent[:, :] = 0.0
+    w.sum_admit[:, :] = 0.0
+    for j in range(substeps):
+        if j > 0:
+            w.x[:, :] = w.xn
+        _rk4(net, res, inp, t + j * hs, hs, w)
+        w.sum_pacc[:, :] += w.pacc
+        w.sum_f[:, :] += w.f
+        w.sum_ent[:, :] += w.ent
+        w.sum_admit[:, :] += w.step_admit
+    w.pacc[:, :] = w.sum_pacc
+    w.f[:, :] = w.sum_f
+    w.ent[:, :] = w.sum_ent
+    w.step_admit[:, :] = w.sum_admit
 
 
 @njit(**PART)
@@ -77,7 +99,8 @@ def _state(net, res, inp, price, h):  # pragma: no cover
         np.zeros((n_bands, z)),
         growth, discount, np.zeros(z), growth_step, discount_step,
         np.zeros(z), np.zeros(z), np.zeros(z), np.zeros(z), np.zeros(z), comp_priced, trans_priced,
-        inp.rate.copy(), np.zeros((len(res.adm_idx), n_members)),
+        inp.rate.copy(), np.zeros((len(res.adm_idx), n_members)), np.zeros_like(x), np.zeros((len(net.src), n_members)),
+        np.zeros((n_bands, z)), np.zeros((len(res.q_idx), n_members)),
     )  # fmt: skip
 
 
@@ -172,12 +195,13 @@ def _admission_shares(net, res, inp, h, step, w):  # pragma: no cover
 
 @njit(**PART)
 def _places_free(r, res, h, w):  # pragma: no cover
-    """Places of resource r expected to come free during the step, into w.space (negative: over).
-    Within its places: free now plus the occupants' departures. Over its places (a cut, or a start
-    over full), the fluid limit: nobody is admitted until departures bring occupancy down to the
-    places, then departures are replaced as they happen, i.e. places x (mu h - ln(occupied / places))
-    for an occupancy leaving at mu; counting every departure (as within places) would admit people
-    the fluid model never admits, who then leave within the step."""
+    """People resource r can take in during the step, into w.space (negative: over its places), for
+    admissions at a steady rate through the step. Within its places: free now plus the occupants'
+    expected departures. Over its places (a cut, or a start over full), what the fluid limit admits:
+    nobody until departures (at mu a year) bring occupancy down to the places, then one for each
+    departure, places x a with a = mu h - ln(occupied / places); taken at a steady rate, some of them
+    would leave within the step and be replaced at its end, so the rate is lowered to make the two
+    together a (places x mu h x (a - 1 + e^-a) / (mu h - 1 + e^-mu h))."""
     cap, space, occupied, x = w.cap, w.space, w.total, w.x
     n_members = x.shape[1]
     for n in range(n_members):
@@ -189,7 +213,9 @@ def _places_free(r, res, h, w):  # pragma: no cover
             space[n] += x[res.occ_idx[i], n] * h * w.leave[i, n]  # departures at the start's rates
     for n in range(n_members):
         if occupied[n] > cap[n] > 0.0:
-            space[n] = cap[n] * (space[n] / occupied[n] - math.log(occupied[n] / cap[n]))
+            z = space[n] / occupied[n]
+            a = z - math.log(occupied[n] / cap[n])
+            space[n] = cap[n] * a if a <= 0.0 else cap[n] * z * (a + math.expm1(-a)) / (z + math.expm1(-z))
         else:
             space[n] += cap[n] - occupied[n]
 
@@ -291,10 +317,9 @@ def _rk4(net, res, inp, t, h, w):  # pragma: no cover
 
 
 @njit(**PART)
-def _step_costs(net, res, price, h, internal, step, substeps, per, rec, w):  # pragma: no cover
-    """Costs of internal step `internal` by service and payer (`pricing.py` says what is priced), with real growth
-    and discounting at mid-step; then its share of user step `step`'s programme budgets, in cash (no
-    real growth)."""
+def _step_costs(net, res, price, h, step, per, rec, w):  # pragma: no cover
+    """Costs of the step by service and payer (`pricing.py` says what is priced), with real growth
+    and discounting at mid-step; then the programmes' budgets, in cash (no real growth)."""
     cost, n_members = w.cost, w.x.shape[1]
     n_comp, n_trans, n_payers = price.weekly_cost.shape[0], price.transition_cost.shape[0], price.priced.shape[1]
     _quantities(net, res, w)
@@ -326,9 +351,7 @@ def _step_costs(net, res, price, h, internal, step, substeps, per, rec, w):  # p
         discount = np.empty(n_members)
         for n in range(n_members):
             discount[n] = (
-                (1.0 + price.discount_rate[n]) ** -math.floor((internal + 0.5) * h)
-                if price.annual[n]
-                else w.discount[n]
+                (1.0 + price.discount_rate[n]) ** -math.floor((step + 0.5) * h) if price.annual[n] else w.discount[n]
             )
             both[n] = growth[n] * discount[n]
     for s in range(n_comp + n_trans + res.n_cap):
@@ -341,7 +364,7 @@ def _step_costs(net, res, price, h, internal, step, substeps, per, rec, w):  # p
     for p in range(price.spend.shape[1]):
         row = n_comp + n_trans + res.n_cap + p
         for n in range(n_members):
-            spend = price.spend[step, p, n] / substeps
+            spend = price.spend[step, p, n]
             rec.costs[per, row, price.programme_payer[p, n], n] += spend
             rec.costs_discounted[per, row, price.programme_payer[p, n], n] += spend * discount[n]
 
