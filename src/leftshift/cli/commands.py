@@ -195,12 +195,15 @@ def compare(
     import pandas as pd
 
     from leftshift.analysis import summary
+    from leftshift.analysis.breakdown import breakdown as explain
+    from leftshift.analysis.breakdown import table as breakdown_table
     from leftshift.analysis.economics import compare as compare_results
     from leftshift.cli.experiments import print_samples, write_samples
     from leftshift.cli.shared import check_dask, check_plausible, check_samples, check_scenarios, load, report_failed
     from leftshift.cli.shared import try_report as attempt
     from leftshift.cli.terminal import print_comparison
     from leftshift.errors import LeftshiftError
+    from leftshift.experiments.attribution import runs_without_each
     from leftshift.io.outputs import claim_output
     from leftshift.io.writing import new_folder, slug, write_result, write_table
 
@@ -222,7 +225,11 @@ def compare(
                 _simulate(path, s, engine, options, quiet, des)
                 for path, s in zip((baseline, *scenarios), (base, *others), strict=True)
             ]
+            without = [runs_without_each(r.scenario, results[0], lambda s, p=path: _simulate(p, s, engine, options,
+                                                                                              True, des))
+                       for path, r in zip(scenarios, results[1:], strict=True)]  # fmt: skip
         comparisons = [compare_results(results[0], r) for r in results[1:]]
+        breakdowns = [explain(c, results[0], r, w) for c, r, w in zip(comparisons, results[1:], without, strict=True)]
         for result in results:
             check_plausible("result", result, strict, quiet)
         for comparison in comparisons:
@@ -231,39 +238,47 @@ def compare(
         with claim.writing() as work:
             for result, facts, name in zip(results, summaries, slugs, strict=True):
                 write_result(new_folder(work / name), result, facts)
-            rows = pd.concat([_comparison_rows(c) for c in comparisons], ignore_index=True)
+            rows = pd.concat([_comparison_rows(c, b) for c, b in zip(comparisons, breakdowns, strict=True)],
+                             ignore_index=True)  # fmt: skip
             write_table(work / "comparison.csv", rows)
+            write_table(work / "breakdown.csv", pd.concat([breakdown_table(b) for b in breakdowns], ignore_index=True))
             draws = write_samples(work, target, others, base, jobs=jobs, quiet=quiet, report=not no_report,
                                   failures=failures, **sampling)  # fmt: skip
             written = not no_report and attempt(
-                lambda: _comparison_report(work, results, comparisons, summaries), failures
+                lambda: _comparison_report(work, results, comparisons, summaries, breakdowns), failures
             )
     if not quiet:
-        print_comparison(comparisons, target)
+        print_comparison(comparisons, target, breakdowns, [d.samples for d in draws] if draws else None,
+                         base.horizon_years)  # fmt: skip
         print_samples(draws)
     after_report(target, written, open_report, quiet)
     report_failed(failures, target)
 
 
-def _comparison_report(work: Path, results: Any, comparisons: Any, summaries: Any) -> None:
+def _comparison_report(work: Path, results: Any, comparisons: Any, summaries: Any, breakdowns: Any) -> None:
     from leftshift.report.writers import write_comparison_report
 
-    write_comparison_report(work, results, comparisons, summaries)
+    write_comparison_report(work, results, comparisons, summaries, breakdowns)
 
 
-def _comparison_rows(comparison: Any) -> Any:
+def _comparison_rows(comparison: Any, explained: Any = None) -> Any:
     """comparison.csv rows: activity metrics with baseline values, then the economic headline figures
-    (over replications: the mean, and the median payback year, as summary.json and the terminal give them)."""
+    (over replications: the mean, and the median payback year, as summary.json and the terminal give them),
+    then the breakdown's avoided cost by service and figures (`analysis.breakdown.comparison_rows`)."""
     import pandas as pd
 
+    from leftshift.analysis.breakdown import comparison_rows
     from leftshift.analysis.economics import over_replications
     from leftshift.analysis.measures import comparison_measure
 
     metrics, headline = over_replications(comparison)
     econ = headline.rename("value").rename_axis("metric").reset_index()
+    econ["unit"] = [comparison_measure(m).unit for m in econ["metric"]]
+    if explained is not None:
+        econ = pd.concat([econ, comparison_rows(explained)], ignore_index=True)
     econ["baseline_value"] = float("nan")
     econ["difference"] = econ["value"]
-    econ["unit"] = [comparison_measure(m).unit for m in econ["metric"]]
+    econ = econ[["metric", "value", "baseline_value", "difference", "unit"]]
     rows = pd.concat([metrics, econ], ignore_index=True)
     rows.insert(0, "scenario", comparison.scenario)
     rows.insert(1, "baseline", comparison.baseline)

@@ -340,7 +340,9 @@ def _sensitivity_report(work: Path, result: Any, scenario: Any) -> None:
     tornado = result.tornado.rename(columns={"metric_low": "low", "metric_high": "high", "value_low": "low_value",
                                              "value_high": "high_value"})  # fmt: skip
     sobol = result.indices if result.method == "sobol" else None
-    write_sensitivity_report(work, result.metric, tornado, result.central, sobol, scenario)
+    d = len(result.tornado)
+    base_sample = (len(result.runs) - (2 * d + 1)) // (d + 2) if sobol is not None else None  # N of N x (d + 2)
+    write_sensitivity_report(work, result.metric, tornado, result.central, sobol, scenario, base_sample)
 
 
 # --samples for run and compare ---------------------------------------------------------------------------

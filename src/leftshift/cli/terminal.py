@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from leftshift.analysis.measures import PAYER_LABELS, comparison_measure, label
 from leftshift.analysis.measures import format_number as number
+from leftshift.analysis.verdict import verdict
 from leftshift.scenario.model import PAYERS
 
 RUN_METRICS = [
@@ -117,8 +119,12 @@ def _headline_cell(comparison: Any, column: str, unit: str) -> str:
     return payback_text(comparison)
 
 
-def print_comparison(comparisons: list[Any], directory: Path) -> None:
-    """One column per scenario against the shared baseline (means over replications; the median payback)."""
+def print_comparison(
+    comparisons: list[Any], directory: Path, breakdowns: list[Any] | None = None, draws: list[Any] | None = None,
+    horizon_years: float | None = None,
+) -> None:  # fmt: skip
+    """One column per scenario against the shared baseline (means over replications; the median payback), the
+    verdict and, with `breakdowns`, where the savings come from. `draws`: each scenario's `--samples` table."""
     console = Console()
     table = Table(title=f"Against the baseline: {comparisons[0].baseline}", title_justify="left")
     table.add_column("Measure (over the horizon)")
@@ -129,6 +135,64 @@ def print_comparison(comparisons: list[Any], directory: Path) -> None:
         unit = comparison_measure(column).unit
         table.add_row(_headline_label(column), *[_headline_cell(c, column, unit) for c in comparisons])
     console.print(table)
+    if breakdowns:
+        print_breakdown(console, breakdowns)
+    for i, c in enumerate(comparisons):
+        samples = draws[i] if draws and i < len(draws) else None
+        net = (
+            samples["net_savings_gbp_discounted"]
+            if samples is not None and "net_savings_gbp_discounted" in samples
+            else None
+        )
+        console.print(f"[bold]{escape(c.scenario)}[/bold]: {escape(verdict(c, horizon_years or _horizon(c), net))}")
     console.print("Net savings = avoided cost of care and hospital - extra intervention spend; "
                   "ROI = net savings / spend; discounted at the scenario's rate. "
                   f"Results written to {directory}/")  # fmt: skip
+
+
+def _horizon(comparison: Any) -> float:
+    """The comparison's horizon in years, from its yearly cumulative net savings."""
+    years = comparison.cumulative_net_savings["year"]
+    return float(years.max() - years.min() + 1) if len(years) else 0.0
+
+
+def print_breakdown(console: Console, breakdowns: list[Any]) -> None:
+    """Where the avoided cost comes from, by service (one column per scenario), the per-admission and survival
+    figures, and by programme (a table per scenario): `analysis.breakdown`, as the report and breakdown.csv."""
+    from leftshift.analysis.breakdown import COMPARISON_FIGURES, INTERACTIONS
+    from leftshift.analysis.measures import SERVICE_GROUPS, measure
+
+    table = Table(title="Where the avoided cost comes from (discounted)", title_justify="left")
+    table.add_column("Service")
+    for b in breakdowns:
+        table.add_column(b.scenario, justify="right")
+    by_group = [b.services.set_index("group") for b in breakdowns]
+    for group, name in SERVICE_GROUPS.items():
+        if any(group in g.index for g in by_group):
+            cells = [number(float(g.loc[group, "avoided_gbp_discounted"]), "GBP") if group in g.index else "-"
+                     for g in by_group]  # fmt: skip
+            table.add_row(name, *cells)
+    total = [number(b.figures["avoided_downstream_cost_gbp_discounted"], "GBP") for b in breakdowns]
+    table.add_row("Avoided cost of care and hospital", *total)
+    for name in COMPARISON_FIGURES:
+        m = measure(name)
+        table.add_row(m.label, *[number(b.figures.get(name, math.nan), m.unit) for b in breakdowns])
+    console.print(table)
+    for b in breakdowns:
+        rows = b.programmes
+        if len(rows) <= 1:
+            continue
+        mine = Table(title=f"By programme: {b.scenario} (avoided cost: what the scenario saves beyond the same "
+                     "scenario without the programme)", title_justify="left")  # fmt: skip
+        for heading in ("Programme", "Avoided cost", "Extra spend", "Net savings"):
+            mine.add_column(heading, justify="left" if heading == "Programme" else "right")
+        for row in rows.itertuples(index=False):
+            if (
+                row.programme == INTERACTIONS
+                and abs(row.extra_spend_gbp_discounted) < 0.5
+                and not (abs(row.avoided_gbp_discounted) >= 0.5)
+            ):
+                continue
+            money = (row.avoided_gbp_discounted, row.extra_spend_gbp_discounted, row.net_savings_gbp_discounted)
+            mine.add_row(row.label, *[number(v, "GBP") for v in money])
+        console.print(mine)

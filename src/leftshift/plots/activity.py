@@ -84,8 +84,30 @@ HIDDEN_STATES = frozenset({"community"})
 """Shown only when clicked in the legend: most people live independently, which would flatten every other state."""
 
 
+def _participants(fig: go.Figure, result: Result, ts: pd.DataFrame, band: str | None, shown: bool) -> None:
+    """People taking part in each programme, as dotted lines over the stacked services (they are counted in
+    the state they are in too: taking part is not a place)."""
+    names = [iv.name for iv in result.scenario.interventions]
+    mine = (
+        ts[ts["programme"].isin(names)] if band is None else ts[ts["programme"].isin(names) & (ts["age_band"] == band)]
+    )
+    if mine.empty:
+        return
+    table = frames.replication_mean(mine, ["programme", "time"], ["people"])
+    for name, part in table.groupby("programme", sort=False):
+        colour = palette.programme(names.index(str(name)))
+        label = f"Taking part in {esc(name)} (also counted in their state)"
+        fig.add_trace(go.Scatter(
+            x=frames.dates(result.scenario.start_year, part["time"]), y=part["people"].to_numpy(dtype=float),
+            name=label, legendgroup=f"programme:{esc(name)}", mode="lines", visible=shown,
+            line={"color": colour, "width": 2.5, "dash": "dot"},
+            hovertemplate=f"{label}: %{{y:,.0f}} people<extra></extra>",
+        ))  # fmt: skip
+
+
 def people_by_state(results: Results, per_year: int = 12) -> go.Figure:
-    """Stacked area of people in each state over time, with a menu for scenario and age band.
+    """Stacked area of people in each state over time, with a menu for scenario and age band; people taking
+    part in programmes as dotted lines on top (not stacked: they are in one of the states too).
 
     Stocks are sampled `per_year` times a year; with replications, the mean is shown. People living
     independently start hidden (click the legend to show them): they would dwarf everyone in care.
@@ -97,7 +119,7 @@ def people_by_state(results: Results, per_year: int = 12) -> go.Figure:
     for i, r in enumerate(rs):
         ts = r.timeseries
         ts = ts[(ts["state"] != DEAD) & ts["time"].isin(frames.sample_times(ts["time"], per_year))]
-        ts = ts.assign(category=frames.stock_categories(r, ts))
+        ts = ts.assign(category=frames.stock_categories(r, ts, programmes=False))
         table = frames.replication_mean(ts, ["time", "age_band", "category"], ["people"])
         for band in [None, *r.scenario.age_bands]:
             part = table if band is None else table[table["age_band"] == band]
@@ -117,6 +139,7 @@ def people_by_state(results: Results, per_year: int = 12) -> go.Figure:
                     line={"width": 0.5, "color": colour}, fillcolor=palette.with_alpha(colour, 0.85),
                     visible=shown, hovertemplate=f"{label}: %{{y:,.0f}} people<extra></extra>",
                 ))  # fmt: skip
+            _participants(fig, r, ts, band, not options)
             scope = "all ages" if band is None else f"aged {esc(band)}"
             options.append((f"{esc(r.scenario.name)}: {scope}" if len(rs) > 1 else scope, range(start, len(fig.data))))
     subtitles = [f"{label}. Living independently is hidden: click it in the legend to show it" for label, _ in options]
@@ -178,19 +201,28 @@ def _node_rank(name: str) -> tuple[int, str]:
     return (order.index(name), "") if name in order else (len(order) - 1, name)
 
 
-def _nodes(sources: Sequence[str], targets: Sequence[str], emergency: str) -> tuple[list[str], list[str], dict]:
-    """Sources on the left, targets on the right, each a separate node: (labels, colours, index)."""
+def _nodes(
+    sources: Sequence[str], targets: Sequence[str], emergency: str, values: Sequence[float] | None = None,
+    signed: bool = False,
+) -> tuple[list[str], list[str], dict]:  # fmt: skip
+    """Sources on the left, targets on the right, each a separate node: (labels, colours, index). With
+    `values` (one per move), each label carries the node's total (`signed`: a change, with its sign)."""
     labels, colours, index = [], [], {}
     for side, names in (("from", sources), ("to", targets)):
         for name in sorted(set(names), key=_node_rank):
             index[(side, name)] = len(labels)
-            labels.append(state_label(name, emergency))
+            label = state_label(name, emergency)
+            if values is not None:
+                total = sum(v for n, v in zip(names, values, strict=True) if n == name)
+                label += f" ({total:+,.0f})" if signed else f" ({total:,.0f})"
+            labels.append(label)
             colours.append(palette.state(name, emergency))
     return labels, colours, index
 
 
 def _sankey_trace(totals: pd.DataFrame, emergency: str, visible: bool = True) -> go.Sankey:
-    labels, colours, index = _nodes(totals["source"].tolist(), totals["target"].tolist(), emergency)
+    values = totals["people"].to_numpy(dtype=float)
+    labels, colours, index = _nodes(totals["source"].tolist(), totals["target"].tolist(), emergency, values)
     return go.Sankey(
         valueformat=",.0f", valuesuffix=" people", visible=visible,
         node={"label": labels, "color": colours, "pad": 14, "thickness": 16, "line": {"width": 0},
@@ -217,7 +249,10 @@ def sankey(result: Result) -> go.Figure:
     home = set(s.at_home)
     round_trip = ((totals["source"].isin(home) & (totals["target"] == s.emergency_state))
                   | ((totals["source"] == s.emergency_state) & totals["target"].isin(home)))  # fmt: skip
-    subtitles = ["Left: where people moved from. Right: where they moved to. One person can move many times."]
+    subtitles = [
+        "Left: where people moved from. Right: where they moved to (in brackets: the number of moves). One "
+        "person can move many times."
+    ]
     if round_trip.any() and not round_trip.all():
         fig.add_trace(_sankey_trace(totals[~round_trip], s.emergency_state, visible=False))
         subtitles.append("Without moves between home and hospital, to show moves into and out of care.")
@@ -241,8 +276,14 @@ def sankey_difference(baseline: Result, scenario: Result, min_share: float = 0.0
     if both.empty:
         return empty(title, "The scenario moves people exactly as the baseline does.")
     emergency = scenario.scenario.emergency_state
-    labels, colours, index = _nodes(both["source"].tolist(), both["target"].tolist(), emergency)
+    change = both["difference"].to_numpy(dtype=float)
+    labels, colours, index = _nodes(both["source"].tolist(), both["target"].tolist(), emergency, change, signed=True)
     more = both["difference"] > 0
+    widest = both.loc[both["difference"].abs().idxmax()]
+    which = "more" if widest["difference"] > 0 else "fewer"
+    scale = (f"Scale: the widest band is {abs(widest['difference']):,.0f} {which} moves "
+             f"{_move_words(widest['source'], widest['target'], emergency)}; each label gives the node's net "
+             "change.")  # fmt: skip
     fig = go.Figure(go.Sankey(
         valueformat=",.0f",
         node={"label": labels, "color": colours, "pad": 14, "thickness": 16, "line": {"width": 0},
@@ -255,8 +296,13 @@ def sankey_difference(baseline: Result, scenario: Result, min_share: float = 0.0
               "hovertemplate": "%{source.label} → %{target.label}: %{customdata[0]:+,.0f} people"
                                "<br>baseline %{customdata[1]:,.0f}, scenario %{customdata[2]:,.0f}<extra></extra>"},
     ))  # fmt: skip
-    base_layout(fig, title, "Orange: more moves than the baseline. Blue: fewer. Width: the size of the change.", 620)
+    key = "Orange: more moves than the baseline. Blue: fewer. Width: the size of the change."
+    base_layout(fig, title, f"{key} {scale}", 620)
     return fig
+
+
+def _move_words(source: str, target: str, emergency: str) -> str:
+    return f"from {state_label(source, emergency).lower()} to {state_label(target, emergency).lower()}"
 
 
 # Interventions --------------------------------------------------------------------------------------

@@ -56,12 +56,17 @@ class Page:
         """Add HTML built by this package (every scenario string in it already escaped)."""
         self.parts.append(fragment)
 
-    def section(self, key: str, heading: str, body: str) -> None:
+    def section(self, key: str, heading: str, body: str, appendix: bool = False) -> None:
+        """A section of text and tables; an `appendix` starts a new page when printed."""
         self.contents.append((key, heading))
-        self.add(f'<section id="{h(key)}"><h2>{h(heading)}</h2>{body}</section>')
+        kind = ' class="appendix"' if appendix else ""
+        self.add(f'<section id="{h(key)}"{kind}><h2>{h(heading)}</h2>{body}</section>')
 
-    def chart(self, key: str, heading: str, note: str, figure: Any) -> None:
-        """A chart section; a figure with no data is left out (a blank chart tells nobody anything)."""
+    def chart(self, key: str, heading: str, note: str, figure: Any, description: str = "") -> None:
+        """A chart section; a figure with no data is left out (a blank chart tells nobody anything).
+
+        The chart is an image to a screen reader, labelled by its heading and described by `description` (what
+        it shows, in words and numbers; the note when not given)."""
         import plotly.io as pio
 
         from leftshift.plots.style import has_data
@@ -72,8 +77,10 @@ class Page:
         spec = pio.to_json(figure, validate=False)  # escapes <, > and / so the JSON cannot end the script element
         self.contents.append((key, heading))
         self.add(f'<section class="chart" id="{h(key)}" data-chart="{h(key)}"><h2>{h(heading)}</h2>'
-                 f'<p class="note">{h(note)}</p><div class="figure" id="chart-{h(key)}" style="height:{int(height)}px">'
-                 f'</div><script type="application/json" class="figure-spec" data-for="chart-{h(key)}">{spec}</script>'
+                 f'<p class="note">{h(note)}</p><div class="figure" id="chart-{h(key)}" role="img" '
+                 f'aria-label="{h(heading)}" aria-describedby="desc-{h(key)}" style="height:{int(height)}px"></div>'
+                 f'<p class="sr-only" id="desc-{h(key)}">{h(description or note)}</p>'
+                 f'<script type="application/json" class="figure-spec" data-for="chart-{h(key)}">{spec}</script>'
                  "</section>")  # fmt: skip
 
     def render(self) -> str:
