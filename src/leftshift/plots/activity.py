@@ -302,7 +302,10 @@ def sankey_difference(baseline: Result, scenario: Result, min_share: float = 0.0
 
 
 def _move_words(source: str, target: str, emergency: str) -> str:
-    return f"from {state_label(source, emergency).lower()} to {state_label(target, emergency).lower()}"
+    """'from home to hospital'; a queue as its plain name ('waiting in hospital for a care home place')."""
+    where = {"community": "home", emergency: "hospital"}
+    return f"from {where.get(source) or state_label(source, emergency).lower()} to " + (
+        where.get(target) or state_label(target, emergency).lower())  # fmt: skip
 
 
 # Interventions --------------------------------------------------------------------------------------

@@ -153,11 +153,11 @@ def distribution(
                 customdata=np.column_stack([_texts(low, unit, scale), _texts(high, unit, scale)]),
                 hovertemplate="%{customdata[0]} to %{customdata[1]}: %{y:.1f}% of samples<extra></extra>",
             ))  # fmt: skip
-    _threshold_line(fig, threshold / scale.divisor, f"{what[0].upper()}{what[1:]}", "x")
+    _threshold_line(fig, threshold / scale.divisor, f"{what[0].upper()}{what[1:]}")
     probability = f"P({label.lower()} > {shown}) = {share:.0%}"
     base_layout(fig, f"{label}: spread across {len(values):,} samples", probability, 420)
     _outcome_axis(fig, values / scale.divisor, scale, label, unit, "x")
-    fig.update_yaxes(title_text=with_unit("Share of samples", "%"), rangemode="tozero")
+    fig.layout.yaxis.update(title_text=with_unit("Share of samples", "%"), rangemode="tozero")
     fig.update_layout(bargap=0, barmode="overlay")
     return fig
 
@@ -183,17 +183,12 @@ def _outcome_axis(fig: go.Figure, scaled: np.ndarray, scale: Scale, label: str, 
                tickformat=",")  # fmt: skip
 
 
-def _threshold_line(fig: go.Figure, at: float, name: str, axis: str) -> None:
-    """A dashed reference line with its own legend entry (a line without a name explains nothing)."""
-    style = {"color": "#222", "dash": "dash", "width": 1.5}
-    if axis == "x":
-        fig.add_trace(go.Scatter(x=[at, at], y=[0, 1], yaxis="y2", mode="lines", line=style, name=name,
-                                 hoverinfo="skip"))  # fmt: skip
-        fig.update_layout(yaxis2={"overlaying": "y", "range": [0, 1], "visible": False, "fixedrange": True})
-    else:
-        fig.add_trace(go.Scatter(x=[0, 1], y=[at, at], xaxis="x2", mode="lines", line=style, name=name,
-                                 hoverinfo="skip"))  # fmt: skip
-        fig.update_layout(xaxis2={"overlaying": "x", "range": [0, 1], "visible": False, "fixedrange": True})
+def _threshold_line(fig: go.Figure, at: float, name: str) -> None:
+    """A dashed vertical reference line with its own legend entry (a line without a name explains nothing),
+    drawn from bottom to top on a hidden second y axis."""
+    fig.add_trace(go.Scatter(x=[at, at], y=[0, 1], yaxis="y2", mode="lines", name=name, hoverinfo="skip",
+                             line={"color": "#222", "dash": "dash", "width": 1.5}))  # fmt: skip
+    fig.update_layout(yaxis2={"overlaying": "y", "range": [0, 1], "visible": False, "fixedrange": True})
 
 
 def ecdf(
@@ -217,7 +212,7 @@ def ecdf(
         name="Share of samples at or below the value", customdata=_texts(values, unit, scale),
         hovertemplate="%{y:.0f}% of samples at or below %{customdata}<extra></extra>",
     ))  # fmt: skip
-    _threshold_line(fig, threshold / scale.divisor, f"{what[0].upper()}{what[1:]}", "x")
+    _threshold_line(fig, threshold / scale.divisor, f"{what[0].upper()}{what[1:]}")
     for q in (5, 50, 95):
         value = float(np.percentile(values, q))
         fig.add_trace(go.Scatter(
@@ -228,7 +223,7 @@ def ecdf(
     base_layout(fig, f"{label}: S-curve across {len(values):,} samples",
                 f"{below:.0%} of samples at or below {_value_text(threshold, unit, scale)} ({what}).", 440)  # fmt: skip
     _outcome_axis(fig, values / scale.divisor, scale, label, unit, "x")
-    fig.update_yaxes(title_text="Samples at or below the value (%)", range=[0, 100], ticksuffix="%")
+    fig.layout.yaxis.update(title_text="Samples at or below the value (%)", range=[0, 100], ticksuffix="%")
     fig.update_layout(hovermode="closest")
     return fig
 
@@ -306,7 +301,7 @@ def tornado(
                 "most; the label on a bar is the value the parameter was set to.",
                 max(320, 40 * len(order) + 200))  # fmt: skip
     _outcome_axis(fig, ends / scale.divisor, scale, label, unit, "x")
-    fig.update_yaxes(title_text="", automargin=True)
+    fig.layout.yaxis.update(title_text="", automargin=True)
     fig.update_layout(barmode="overlay", hovermode="closest")
     return fig
 

@@ -64,16 +64,29 @@ def _cell(text: str) -> str:
     return URL.sub(lambda m: f'<a href="{m[0]}" rel="noopener">{m[0]}</a>', plain)
 
 
+def _entry(code: str, row: dict[str, str]) -> str:
+    """'S22 Leeds NN: funding: 5-year grants... (£; 2018/19; Leeds). Source: ... Notes: ...' as HTML."""
+    cells = [(k, v) for k, v in row.items() if v]
+    source = [v for k, v in cells if k.lower().startswith("source")]
+    notes = [v for k, v in cells if k.lower().startswith(("notes", "status"))]
+    rest = [v for k, v in cells if not k.lower().startswith(("source", "notes", "status"))]
+    head = (
+        f"<b>{code}</b> {_cell(rest[0])}" + (f": {_cell(rest[1])}" if len(rest) > 1 else "")
+        if rest
+        else f"<b>{code}</b>"
+    )
+    more = f" ({'; '.join(_cell(v) for v in rest[2:])})" if len(rest) > 2 else ""
+    parts = [head + more] + [f"Source: {_cell(v)}" for v in source] + [f"Notes: {_cell(v)}" for v in notes]
+    return "<br>".join(parts)
+
+
 def appendix(notes: Iterable[str]) -> str:
     """The rows cited in `notes`, each with an anchor the parameter table links to ('' when none is cited)."""
     ids = cited(notes)
     if not ids:
         return ""
     known = rows()
-    entries = []
-    for i in ids:
-        fields = "".join(f"<li><b>{h(k)}</b>: {_cell(v)}</li>" for k, v in known[i].items() if v)
-        entries.append(f'<li id="evidence-{i}"><b class="code">{i}</b><ul>{fields}</ul></li>')
+    entries = [f'<li id="evidence-{i}">{_entry(i, known[i])}</li>' for i in ids]
     return (f'<p class="note">{len(ids)} rows of docs/evidence.md are cited in the source notes above; here they '
             "are as that file gives them, with each source's web address.</p>"
             f'<ol class="evidence">{"".join(entries)}</ol>')  # fmt: skip

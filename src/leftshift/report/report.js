@@ -47,7 +47,9 @@
       const axis = layout.yaxis;
       if (axis && Array.isArray(axis.categoryarray)) axis.categoryarray = axis.categoryarray.map(v => wrap(String(v), 18));
       const bars = horizontal ? spec.data.filter(t => Array.isArray(t.y) && typeof t.y[0] === "string") : [];
-      if (bars.length && !layout.yaxis2) {  // room for wrapped bar labels: about 15 px a line
+      bars.forEach(t => { if (t.type === "bar") t.cliponaxis = true; });  // bar text stays off the labels
+      const subplots = layout.yaxis2 && !layout.yaxis2.overlaying;
+      if (bars.length && !subplots) {  // room for wrapped bar labels, the same for every category
         const lines = new Map();
         bars.forEach(t => t.y.forEach(v => lines.set(v, lineCount(v))));
         const need = lines.size * (Math.max(...lines.values()) * 17 + 10);  // every category gets the same room

@@ -177,7 +177,7 @@ def comparison_report(
                         f"{h(c.scenario)} against {h(c.baseline)}</p>{verdict_block(c, horizon, found)}"
                         f"{comparison_headline(c, horizon)}</div>")  # fmt: skip
     page.section("headline", "The answer: the scenario against the baseline, over the whole horizon",
-                 _descriptions([r.scenario for r in results]) + "".join(headline))  # fmt: skip
+                 "".join(headline) + _descriptions([r.scenario for r in results]))  # fmt: skip
     _why(page, breakdowns, results)
     for c, r in zip(comparisons, scenarios, strict=True):
         page.chart(f"savings-{_key(r)}", f"Who saves and when: {c.scenario}",
