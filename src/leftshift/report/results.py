@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import PurePath
 from typing import Any
 
-from leftshift.analysis.breakdown import Breakdown
+from leftshift.analysis.breakdown import INTERACTIONS, Breakdown
 from leftshift.analysis.economics import Comparison
 from leftshift.analysis.measures import format_number
 from leftshift.analysis.verdict import verdict
@@ -133,7 +133,7 @@ def _why(page: Page, breakdowns: Sequence[Breakdown], results: Sequence[Result])
         shares = "; ".join(f"{row.label}: avoided {format_number(row.avoided_gbp_discounted, 'GBP')}, spend "
                            f"{format_number(row.extra_spend_gbp_discounted, 'GBP')}"
                            for row in b.programmes.itertuples())  # fmt: skip
-        if len(b.programmes) > 1:
+        if (b.programmes["programme"] != INTERACTIONS).sum() > 1:  # one programme: the waterfall says it all
             page.chart(f"programmes-{_key(r)}", f"Which programme pays its way: {b.scenario}",
                        "For each programme: the avoided cost it brings (the scenario against the same scenario run "
                        "without it), its extra spend, and its net savings. Programmes interact, so the part that "
