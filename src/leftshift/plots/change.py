@@ -66,7 +66,6 @@ def waterfall(breakdown: Breakdown) -> go.Figure:
             y=[m[0] for m in members], x=values / scale.divisor, base=[m[1] / scale.divisor for m in members],
             orientation="h", name=name if name != "Total" or not abs(freed) >= 0.5 else "Total (cash-releasing part)",
             marker={"color": colours[name]}, text=money_text([c for _, _, c, _ in members]), textposition="auto",
-            cliponaxis=False,
             customdata=money_text([c for _, _, c, _ in members]), hovertemplate="%{y}: %{customdata}<extra></extra>",
         ))  # fmt: skip
     if abs(freed) >= 0.5:
@@ -83,7 +82,10 @@ def waterfall(breakdown: Breakdown) -> go.Figure:
                 max(360, 34 * len(bars) + 220))  # fmt: skip
     fig.update_yaxes(categoryorder="array", categoryarray=order[::-1], automargin=True, title_text="")
     scaled = np.asarray(ends, dtype=float) / scale.divisor
-    fig.update_xaxes(title_text=f"Change against the baseline ({scale.unit})", **money_ticks(scaled, scale))
+    low, high = min(float(scaled.min()), 0.0), max(float(scaled.max()), 0.0)
+    room = 0.14 * (high - low or 1.0)  # for the amounts written beside short bars
+    fig.update_xaxes(title_text=f"Change against the baseline ({scale.unit})", range=[low - room, high + room],
+                     **money_ticks(scaled, scale))  # fmt: skip
     fig.update_layout(barmode="overlay", hovermode="closest", uniformtext={"minsize": 10, "mode": "hide"})
     return fig
 

@@ -6,7 +6,7 @@
 (function () {
   const divs = Array.from(document.querySelectorAll("div.figure"));
   const specs = new Map(Array.from(document.querySelectorAll("script.figure-spec")).map(s => [s.dataset.for, s]));
-  const PRINT_WIDTH = 700, PRINT_HEIGHT = 960;  // CSS px inside A4 with the page margins of report.css
+  const PRINT_WIDTH = 700, PRINT_PAGE = 1000;  // CSS px inside A4 with the page margins of report.css
   function wrap(text, chars) {
     if (typeof text !== "string" || text.length <= chars || text.includes("<br>")) return text;
     const lines = [];
@@ -102,7 +102,9 @@
     printing = true;
     divs.forEach(div => {
       draw(div);
-      const height = Math.min(div.layout && div.layout.height || div.offsetHeight, PRINT_HEIGHT);
+      const section = div.closest("section");
+      const around = section ? section.getBoundingClientRect().height - div.offsetHeight : 0;  // heading, note
+      const height = Math.min(div.layout && div.layout.height || div.offsetHeight, PRINT_PAGE - around - 40);
       div.dataset.screenHeight = div.style.height;
       div.style.height = height + "px";
       Plotly.relayout(div, {width: PRINT_WIDTH, height: height});
