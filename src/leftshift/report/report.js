@@ -31,7 +31,8 @@
       title.text = wrap(title.text, Math.floor(width / 10));
       if (title.subtitle) title.subtitle.text = wrap(title.subtitle.text, Math.floor(width / 7.3));
       const added = lineCount(title.text) + lineCount(title.subtitle && title.subtitle.text) - before;
-      const extra = added > 0 ? 22 * added + 8 : 0;
+      const headed = (layout.annotations || []).some(a => a.yref === "paper" && a.y >= 1);  // subplot titles
+      const extra = added > 0 ? 22 * added + 8 + (headed ? 22 : 0) : 0;
       margin.t += extra; grow += extra;
       (layout.updatemenus || []).forEach(menu => menu.buttons.forEach(b => {
         const args = b.args && b.args[1];
