@@ -343,12 +343,12 @@ def intervention_reach(result: Result, per_year: int = 12) -> go.Figure:
         fig.add_trace(go.Bar(
             x=year_rows["year"].to_numpy(), y=year_rows["turned_away"].to_numpy(dtype=float),
             name=f"{label}: turned away",
-            marker={"color": colour, "pattern": {"shape": "/"}}, legendgroup=label, showlegend=False,
+            marker={"color": colour, "pattern": {"shape": "/"}}, legendgroup=label,
             hovertemplate=f"{label}<br>%{{x}}: %{{y:,.0f}} referrals turned away<extra></extra>",
         ), row=2, col=1)  # fmt: skip
         fig.add_trace(go.Bar(
             x=year_rows["year"].to_numpy(), y=year_rows["spend_gbp"].to_numpy(dtype=float) / money.divisor,
-            name=f"{label}: spend", marker={"color": colour}, legendgroup=label, showlegend=False,
+            name=f"{label}: spend", marker={"color": colour}, legendgroup=label,
             hovertemplate=f"{label}<br>%{{x}}: {money.hover()} spent<extra></extra>",
         ), row=3, col=1)  # fmt: skip
     fig.update_yaxes(title_text="People", tickformat=",.0f", rangemode="tozero", row=1, col=1)
@@ -414,9 +414,11 @@ def _band_line(
         low, high = per_rep.quantile(0.05, axis=1), per_rep.quantile(0.95, axis=1)
         x = x_of(per_rep.index)
         fig.add_trace(go.Scatter(x=x, y=low.to_numpy(), mode="lines", line={"width": 0}, showlegend=False,
+                                 legendgroup=f"band-{name}",
                                  hoverinfo="skip"), row=row, col=col)  # fmt: skip
         fig.add_trace(go.Scatter(x=x, y=high.to_numpy(), mode="lines", line={"width": 0}, fill="tonexty",
-                                 fillcolor=palette.with_alpha(colour, 0.2), showlegend=False, hoverinfo="skip"),
+                                 fillcolor=palette.with_alpha(colour, 0.2), showlegend=first, hoverinfo="skip",
+                                 name=f"{name}: 90% of replications", legendgroup=f"band-{name}"),
                       row=row, col=col)  # fmt: skip
     mean = frames.replication_mean(frame, ["time"], [column])
     fig.add_trace(go.Scatter(

@@ -138,17 +138,19 @@ def _fell_back(comparison: Comparison) -> bool:
     return bool(head["payback_reversed"].astype(float).fillna(0).mean() >= 0.5)
 
 
-def cumulative_net_savings(comparison: Comparison) -> go.Figure:
+def cumulative_net_savings(comparison: Comparison, draws: pd.DataFrame | None = None) -> go.Figure:
     """Cumulative discounted net savings by payer, with the year the whole system breaks even marked.
 
     Above zero the scenario has saved more than it spent; a payer below zero is paying for savings that
-    land with another (the 'wrong pocket').
+    land with another (the 'wrong pocket'). The whole system's line has a band holding 90% of the replications,
+    if any, or of `draws` of the uncertain inputs (`year`, `p5`, `p95` of the whole system's cumulative net
+    savings, as `--samples` writes them in percentiles_by_year.csv).
     """
     per_rep = comparison.cumulative_net_savings
     frame = per_rep.groupby(["year", "payer"], as_index=False)["net_savings_gbp_discounted"].mean()
     scale = scale_for(frame["net_savings_gbp_discounted"], "GBP")
     fig = go.Figure()
-    band = _replication_band(per_rep, scale)
+    band = _replication_band(per_rep, scale) if draws is None else _draws_band(draws, scale)
     if band is not None:
         for trace in band:
             fig.add_trace(trace)
@@ -198,6 +200,21 @@ def cumulative_net_savings(comparison: Comparison) -> go.Figure:
     fig.update_xaxes(**year_axis(frame["year"]))
     fig.update_layout(hovermode="x unified")
     return fig
+
+
+def _draws_band(draws: pd.DataFrame, scale: Scale) -> list[go.Scatter] | None:
+    """The whole system's 5-95% band across draws of the uncertain inputs."""
+    if draws.empty:
+        return None
+    part = draws.sort_values("year")
+    x = part["year"].to_numpy()
+    return [
+        go.Scatter(x=x, y=part["p5"].to_numpy(dtype=float) / scale.divisor, mode="lines", line={"width": 0},
+                   showlegend=False, hoverinfo="skip", legendgroup="band"),
+        go.Scatter(x=x, y=part["p95"].to_numpy(dtype=float) / scale.divisor, mode="lines", line={"width": 0},
+                   fill="tonexty", legendgroup="band", fillcolor=palette.with_alpha(palette.BLACK, 0.15),
+                   hoverinfo="skip", name="Whole system: 90% of draws of the uncertain inputs"),
+    ]  # fmt: skip
 
 
 def _replication_band(per_rep: pd.DataFrame, scale: Scale) -> list[go.Scatter] | None:

@@ -28,6 +28,8 @@ class Uncertainty:
 
     net_savings: np.ndarray
     report: PurePath | None = None
+    cumulative: pd.DataFrame | None = None
+    """year, p5, p95 of the whole system's cumulative net savings across the draws (percentiles_by_year.csv)."""
 
 
 def verdict_block(comparison: Comparison, horizon_years: float, uncertainty: Uncertainty | None = None) -> str:
@@ -103,11 +105,18 @@ def waiting_table(results: Sequence[Result]) -> str:
             f"</thead><tbody>{''.join(rows)}</tbody></table></div>")  # fmt: skip
 
 
-def read_uncertainty(samples: pd.DataFrame, report: PurePath | None) -> Uncertainty | None:
-    """An Uncertainty from a `--samples` table (None without net savings: a run without a baseline)."""
+def read_uncertainty(
+    samples: pd.DataFrame, report: PurePath | None, by_year: pd.DataFrame | None = None
+) -> Uncertainty | None:
+    """An Uncertainty from a `--samples` table and its yearly percentiles (None without net savings: a run
+    without a baseline)."""
     if "net_savings_gbp_discounted" not in samples.columns:
         return None
-    return Uncertainty(samples["net_savings_gbp_discounted"].to_numpy(dtype=float), report)
+    cumulative = None
+    if by_year is not None and {"series", "year", "p5", "p95"} <= set(by_year.columns):
+        mine = by_year[by_year["series"] == "cumulative_net_savings_gbp_discounted"]
+        cumulative = mine[["year", "p5", "p95"]].reset_index(drop=True) if len(mine) else None
+    return Uncertainty(samples["net_savings_gbp_discounted"].to_numpy(dtype=float), report, cumulative)
 
 
 __all__ = ["Uncertainty", "figures_table", "read_uncertainty", "verdict_block", "waiting_table"]

@@ -180,10 +180,13 @@ def comparison_report(
                  "".join(headline) + _descriptions([r.scenario for r in results]))  # fmt: skip
     _why(page, breakdowns, results)
     for c, r in zip(comparisons, scenarios, strict=True):
+        draws = (uncertainty or {}).get(c.scenario)
+        band = " The grey band holds 90% of the draws of the uncertain inputs." if draws is not None else ""
         page.chart(f"savings-{_key(r)}", f"Who saves and when: {c.scenario}",
                    "Cumulative net savings (avoided cost minus extra programme spend, discounted) by who pays. The "
-                   "star marks the payback year, when the whole system has saved as much as it spent.",
-                   plots.cumulative_net_savings(c), verdict(c, horizon))  # fmt: skip
+                   "star marks the payback year, when the whole system has saved as much as it spent." + band,
+                   plots.cumulative_net_savings(c, draws.cumulative if draws is not None else None),
+                   verdict(c, horizon))  # fmt: skip
     page.chart("demand-change", "Change in demand against the baseline",
                "Each scenario's demand minus the baseline's, year by year: below zero, less demand. With "
                "replications, the band holds 90% of them.", demand_change(results))  # fmt: skip

@@ -83,8 +83,9 @@ def _saved_draws(directory: Path, result: Result, several: bool) -> Uncertainty 
     samples = folder / "samples.parquet"
     if not samples.is_file():
         return None
-    report = folder / REPORT
-    return read_uncertainty(pd.read_parquet(samples), report.relative_to(directory) if report.is_file() else None)
+    report, by_year = folder / REPORT, folder / "percentiles_by_year.csv"
+    link = report.relative_to(directory) if report.is_file() else None
+    return read_uncertainty(pd.read_parquet(samples), link, pd.read_csv(by_year) if by_year.is_file() else None)
 
 
 def write_sweep_report(
