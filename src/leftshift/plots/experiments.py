@@ -369,17 +369,18 @@ def sweep(
     best_row = frame.iloc[int(np.nanargmax(values) if best == "max" else np.nanargmin(values))]
     best_text = ", ".join(f"{named(v)} = {_plain(float(best_row[v]))}" for v in varied)
     star = {"symbol": "star", "size": 18, "color": palette.BLACK, "line": {"color": "white", "width": 1}}
-    best_name = f"Best: {scale.text(float(best_row[metric]))}"
+    best_name = f"Best: {_value_text(float(best_row[metric]), unit, scale)}"
     if len(varied) == 2:
         x_name, y_name = varied
         grid = frame.pivot_table(index=y_name, columns=x_name, values=metric, aggfunc="mean")
+        z = grid.to_numpy(dtype=float)
+        ticks = money_ticks(z / scale.divisor, scale) if unit == "GBP" else {"tickformat": ","}
         fig = go.Figure(go.Heatmap(
-            x=grid.columns.to_numpy(dtype=float), y=grid.index.to_numpy(dtype=float),
-            z=grid.to_numpy(dtype=float) / scale.divisor, colorscale="Viridis",
-            colorbar={"title": {"text": with_unit(label, scale.unit)}, "tickprefix": scale.prefix,
-                      "ticksuffix": scale.suffix, "tickformat": ","},
-            hovertemplate=f"{esc(x_name)} = %{{x:,.4~g}}<br>{esc(y_name)} = %{{y:,.4~g}}<br>{label}: "
-            f"{scale.hover('z')}<extra></extra>",
+            x=grid.columns.to_numpy(dtype=float), y=grid.index.to_numpy(dtype=float), z=z / scale.divisor,
+            colorscale="Viridis", colorbar={"title": {"text": with_unit(label, scale.unit)}, **ticks},
+            customdata=np.array([_texts(r, unit, scale) for r in z]),
+            hovertemplate=f"{named(x_name)} = %{{x:,.4~g}}<br>{named(y_name)} = %{{y:,.4~g}}<br>{label}: "
+            "%{customdata}<extra></extra>",
         ))  # fmt: skip
         fig.add_trace(go.Scatter(x=[best_row[x_name]], y=[best_row[y_name]], mode="markers", marker=star,
                                  name=best_name, hovertemplate=f"{best_name}<extra></extra>"))  # fmt: skip
@@ -394,7 +395,8 @@ def sweep(
             fig.add_trace(go.Scatter(
                 x=part[name].to_numpy(dtype=float), y=part[metric].to_numpy(dtype=float) / scale.divisor, mode=mode,
                 name=label, showlegend=row == 1, line={"color": palette.BLUE}, marker={"color": palette.BLUE},
-                hovertemplate=f"{esc(name)} = %{{x:,.4~g}}<br>{label}: {scale.hover()}<extra></extra>",
+                customdata=_texts(part[metric].to_numpy(dtype=float), unit, scale),
+                hovertemplate=f"{named(name)} = %{{x:,.4~g}}<br>{label}: %{{customdata}}<extra></extra>",
             ), row=row, col=1)  # fmt: skip
             fig.add_trace(go.Scatter(x=[best_row[name]], y=[float(best_row[metric]) / scale.divisor], mode="markers",
                                      marker=star, name=best_name, showlegend=row == 1,
@@ -402,8 +404,8 @@ def sweep(
             fig.update_xaxes(title_text=with_unit(named(name), parameter_unit(name)), tickformat=",", row=row, col=1)
             _value_axis(fig, scale, label, values / scale.divisor, row=row, col=1)
         height = 380 * len(varied) + 100
+    top = _value_text(float(best_row[metric]), unit, scale)
     base_layout(fig, f"{label} across the sweep ({len(frame):,} points)",
-                f"{'Highest' if best == 'max' else 'Lowest'} at {best_text}: {scale.text(float(best_row[metric]))}",
-                height)  # fmt: skip
+                f"{'Highest' if best == 'max' else 'Lowest'} at {best_text}: {top}", height)  # fmt: skip
     fig.update_layout(hovermode="closest")
     return fig
