@@ -89,6 +89,7 @@ class Page:
         from leftshift.analysis.summary import version
 
         nav = "".join(f'<li><a href="#{h(k)}">{h(t)}</a></li>' for k, t in self.contents)
+        first = 1 if self.contents and self.contents[0][0] == "headline" else 0  # the answer before the contents
         made = dt.datetime.now().strftime("%d %B %Y, %H:%M")
         style, draw = asset("report.css"), asset("report.js")
         return (
@@ -97,7 +98,8 @@ class Page:
             f'<meta name="generator" content="leftshift {h(version())}">\n<title>{h(self.title)}</title>\n'
             f"<style>{style}</style>\n</head>\n<body>\n<main>\n"
             f'<header><h1>{h(self.title)}</h1><p class="subtitle">{h(self.subtitle)}</p></header>\n'
-            f'<nav aria-label="Contents"><ol>{nav}</ol></nav>\n' + "\n".join(self.parts) +
+            + "\n".join(self.parts[:first])
+            + f'\n<nav aria-label="Contents"><ol>{nav}</ol></nav>\n' + "\n".join(self.parts[first:]) +
             f'\n<footer>Made by leftshift {h(version())} on {h(made)}. Charts are interactive: hover for values, '
             "click a legend entry to hide it, double-click to show it alone.</footer>\n</main>\n"
             f"<script>{get_plotlyjs()}</script>\n<script>const CONFIG = {json.dumps(CONFIG)};{draw}</script>\n"
