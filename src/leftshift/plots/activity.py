@@ -154,18 +154,22 @@ def people_by_state(results: Results, per_year: int = 12) -> go.Figure:
 
 DEMAND = [
     ("emergency_admissions", "Emergency admissions a year", "people a year"),
-    ("acute_bed_days", "Acute bed days a year (including delayed discharges)", "bed days a year"),
+    ("acute_bed_days", "Hospital bed days a year, delays included", "bed days a year"),
     ("care_home_admissions", "Care home admissions a year", "people a year"),
-    ("home_care_clients", "People receiving home care (average over the year)", "people"),
-    ("people_waiting", "People waiting for care (average over the year)", "people"),
+    ("home_care_clients", "People in home care (yearly average)", "people"),
+    ("people_waiting", "People waiting for care (yearly average)", "people"),
 ]
+
+
+DEMAND_SPACING, DEMAND_HEIGHT = 0.06, 1300
+"""The demand panels one under another (two side by side would not fit a phone)."""
 
 
 def demand_over_time(results: Results) -> go.Figure:
     """Demand for hospital and care each year, one line per scenario (baseline first, in grey)."""
     rs = _as_list(results)
-    fig = make_subplots(rows=3, cols=2, subplot_titles=[title for _, title, _ in DEMAND],
-                        vertical_spacing=0.11, horizontal_spacing=0.1)  # fmt: skip
+    fig = make_subplots(rows=len(DEMAND), cols=1, subplot_titles=[title for _, title, _ in DEMAND],
+                        vertical_spacing=DEMAND_SPACING)  # fmt: skip
     for i, r in enumerate(rs):
         demand = frames.annual_demand(r)
         name = esc(r.scenario.name)
@@ -178,16 +182,17 @@ def demand_over_time(results: Results) -> go.Figure:
                     line={"color": palette.scenario(i), "width": 2.5 if i else 2, "dash": "solid" if i else "dot"},
                     hovertemplate=f"{name}<br>%{{x}}: %{{y:,.0f}} {unit}<extra></extra>",
                 ),
-                row=k // 2 + 1, col=k % 2 + 1,
+                row=k + 1, col=1,
             )  # fmt: skip
     years = [y for r in rs for y in r.flows["year"].unique()]
     for k, (_, _, unit) in enumerate(DEMAND):
-        fig.update_yaxes(title_text=unit.capitalize(), tickformat=",.0f", rangemode="tozero", row=k // 2 + 1,
+        fig.update_yaxes(title_text=unit.capitalize(), tickformat=",.0f", rangemode="tozero", row=k + 1,
                          col=k % 2 + 1)  # fmt: skip
-        fig.update_xaxes(**year_axis(years), row=k // 2 + 1, col=k % 2 + 1)
+        fig.update_xaxes(**{**year_axis(years), "title_text": "Year" if k == len(DEMAND) - 1 else ""}, row=k + 1, col=1)
     subtitle = "Baseline dotted grey" if len(rs) > 1 else _horizon(rs[0])
-    base_layout(fig, "Demand for hospital and care, year by year", subtitle, 900)
-    fig.update_layout(legend={"y": 0.28, "x": 0.56, "orientation": "v"})
+    base_layout(fig, "Demand for hospital and care, year by year", subtitle, DEMAND_HEIGHT)
+    fig.update_layout(margin={"t": 130})
+    fig.update_annotations(font_size=14)
     return fig
 
 

@@ -14,7 +14,7 @@ from plotly.subplots import make_subplots
 from leftshift.analysis.breakdown import INTERACTIONS, Breakdown, service_group
 from leftshift.analysis.measures import SERVICE_GROUPS
 from leftshift.plots import frames, palette
-from leftshift.plots.activity import DEMAND
+from leftshift.plots.activity import DEMAND, DEMAND_HEIGHT, DEMAND_SPACING
 from leftshift.plots.style import base_layout, empty, esc, money_text, money_ticks, scale_for, year_axis
 from leftshift.result import REPLICATION, Result
 
@@ -201,8 +201,8 @@ def demand_change(results: Sequence[Result]) -> go.Figure:
     if len(results) < 2:
         return empty("Change in demand against the baseline", "Nothing to compare with.")
     base = _demand_by_replication(results[0])
-    fig = make_subplots(rows=3, cols=2, subplot_titles=[title for _, title, _ in DEMAND], vertical_spacing=0.11,
-                        horizontal_spacing=0.12)  # fmt: skip
+    fig = make_subplots(rows=len(DEMAND), cols=1, subplot_titles=[title for _, title, _ in DEMAND],
+                        vertical_spacing=DEMAND_SPACING)  # fmt: skip
     years: list[int] = []
     tops: dict[int, float] = {}
     for i, r in enumerate(results[1:], start=1):
@@ -215,7 +215,7 @@ def demand_change(results: Sequence[Result]) -> go.Figure:
             mine = diff[diff["measure"] == measure].pivot(index="year", columns=REPLICATION, values="difference")
             years += list(mine.index)
             tops[k] = max(tops.get(k, 0.0), float(np.nanmax(np.abs(mine.to_numpy()))) if mine.size else 0.0)
-            where = {"row": k // 2 + 1, "col": k % 2 + 1}
+            where = {"row": k + 1, "col": 1}
             x = mine.index.to_numpy()
             if mine.shape[1] > 1:
                 low, high = mine.quantile(0.05, axis=1).to_numpy(), mine.quantile(0.95, axis=1).to_numpy()
@@ -232,18 +232,19 @@ def demand_change(results: Sequence[Result]) -> go.Figure:
                 hovertemplate=f"{name}<br>%{{x}}: %{{y:+,.0f}} {unit} against the baseline<extra></extra>",
             ), **where)  # fmt: skip
     for k, (_, _, unit) in enumerate(DEMAND):
-        where = {"row": k // 2 + 1, "col": k % 2 + 1}
+        where = {"row": k + 1, "col": 1}
         fig.add_hline(y=0, line={"color": "#222", "width": 1}, **where)
         small = tops.get(k, 0.0) < 10  # a change of a few people a year: decimals, not +0 on every tick
         fig.update_yaxes(title_text=f"Change ({unit})", tickformat="+,.2~f" if small else "+,.0f", **where)
-        fig.update_xaxes(**year_axis(years or [0]), **where)
+        fig.update_xaxes(**{**year_axis(years or [0]), "title_text": "Year" if k == len(DEMAND) - 1 else ""}, **where)
     base_layout(
         fig,
         "Change in demand against the baseline, year by year",
         "Below zero: less demand than the baseline (emergency admissions avoided, bed days saved...).",
-        900,
+        DEMAND_HEIGHT,
     )
-    fig.update_layout(legend={"y": 0.28, "x": 0.56, "orientation": "v"}, margin={"t": 130})
+    fig.update_layout(margin={"t": 130})
+    fig.update_annotations(font_size=14)
     return fig
 
 
