@@ -187,7 +187,7 @@ def demand_over_time(results: Results) -> go.Figure:
     years = [y for r in rs for y in r.flows["year"].unique()]
     for k, (_, _, unit) in enumerate(DEMAND):
         fig.update_yaxes(title_text=unit.capitalize(), tickformat=",.0f", rangemode="tozero", row=k + 1,
-                         col=k % 2 + 1)  # fmt: skip
+                         col=1)  # fmt: skip
         fig.update_xaxes(**{**year_axis(years), "title_text": "Year" if k == len(DEMAND) - 1 else ""}, row=k + 1, col=1)
     subtitle = "Baseline dotted grey" if len(rs) > 1 else _horizon(rs[0])
     base_layout(fig, "Demand for hospital and care, year by year", subtitle, DEMAND_HEIGHT)
