@@ -79,7 +79,7 @@ def test_the_comparison_report_says_the_answer_first_and_why(open_report, explai
     draws = pd.read_parquet(explained / "uncertainty" / "samples.parquet")["net_savings_gbp_discounted"]
     page = opened.page
     first = page.locator("section").first
-    assert first.locator(".verdict").inner_text().strip() == verdict(c, results[0].scenario.horizon_years, draws)
+    assert first.locator(".verdict").inner_text().strip() == verdict(c, draws) + "."
     ids = [chart["id"] for chart in opened.charts]
     assert ids[:3] == ["chart-why-small-town", "chart-programmes-small-town", "chart-by-year-small-town"]
     assert "chart-demand-change" in ids

@@ -295,5 +295,14 @@ def comparison_rows(result: Breakdown) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["metric", "value", "unit"])
 
 
+def with_breakdown(rows: pd.DataFrame, result: Breakdown) -> pd.DataFrame:
+    """comparison.csv's rows of one comparison (`economics.comparison_rows`) with `comparison_rows(result)` after
+    them, in the same columns (no baseline value; the value is the difference; no interval)."""
+    added = comparison_rows(result).assign(scenario=result.scenario, baseline=result.baseline)
+    added["baseline_value"] = float("nan")
+    added["difference"] = added["value"]
+    return pd.concat([rows, added.reindex(columns=rows.columns)], ignore_index=True)
+
+
 __all__ = ["COMPARISON_FIGURES", "FIGURES", "INTERACTIONS", "Breakdown", "breakdown", "comparison_rows",
-           "from_table", "programmes", "service_group", "services", "survival", "table"]  # fmt: skip
+           "from_table", "programmes", "service_group", "services", "survival", "table", "with_breakdown"]  # fmt: skip

@@ -112,28 +112,41 @@ def payback_text(comparison: Any) -> str:
     return f"{values.median():.0f}" + (f" ({'; '.join(notes)})" if notes else "")
 
 
-def _headline_cell(comparison: Any, column: str, unit: str) -> str:
+def _headline_cell(comparison: Any, column: str, unit: str, intervals: Any = None) -> str:
+    """The figure (the mean over replications, with its 95% confidence interval when `intervals` has one)."""
     values = comparison.headline[column].astype(float)
-    if column != "payback_year":
-        return number(float(values.mean()), unit)
-    return payback_text(comparison)
+    if column == "payback_year":
+        return payback_text(comparison)
+    cell = number(float(values.mean()), unit)
+    if intervals is not None and column in intervals.index and intervals.loc[column].notna().all():
+        low, high = intervals.loc[column]
+        cell += f" ({number(low, unit)} to {number(high, unit)})"
+    return cell
 
 
 def print_comparison(
-    comparisons: list[Any], directory: Path, breakdowns: list[Any] | None = None, draws: list[Any] | None = None,
-    horizon_years: float | None = None,
-) -> None:  # fmt: skip
-    """One column per scenario against the shared baseline (means over replications; the median payback), the
-    verdict and, with `breakdowns`, where the savings come from. `draws`: each scenario's `--samples` table."""
+    comparisons: list[Any], directory: Path, breakdowns: list[Any] | None = None, draws: list[Any] | None = None
+) -> None:
+    """One column per scenario against the shared baseline (means over replications with their 95% confidence
+    intervals; the median payback), where the savings come from (with `breakdowns`), and the verdict of each
+    (`draws`: each scenario's `--samples` table, if any)."""
+    from leftshift.analysis.economics import headline_intervals
+
     console = Console()
-    table = Table(title=f"Against the baseline: {comparisons[0].baseline}", title_justify="left")
+    replicated = any(c.replicated for c in comparisons)
+    title = f"Against the baseline: {comparisons[0].baseline}"
+    if replicated:
+        title += f" (mean and 95% CI of {len(comparisons[0].headline)} replications; median payback year)"
+    table = Table(title=title, title_justify="left")
     table.add_column("Measure (over the horizon)")
     for c in comparisons:
         table.add_column(c.scenario, justify="right")
+    intervals = [headline_intervals(c) if c.replicated else None for c in comparisons]
     split = any(c.headline["capacity_freed_gbp_discounted"].abs().max() > 0.5 for c in comparisons)
     for column in _with_split(HEADLINE) if split else HEADLINE:
         unit = comparison_measure(column).unit
-        table.add_row(_headline_label(column), *[_headline_cell(c, column, unit) for c in comparisons])
+        cells = [_headline_cell(c, column, unit, i) for c, i in zip(comparisons, intervals, strict=True)]
+        table.add_row(_headline_label(column), *cells)
     console.print(table)
     if breakdowns:
         print_breakdown(console, breakdowns)
@@ -144,16 +157,10 @@ def print_comparison(
             if samples is not None and "net_savings_gbp_discounted" in samples
             else None
         )
-        console.print(f"[bold]{escape(c.scenario)}[/bold]: {escape(verdict(c, horizon_years or _horizon(c), net))}")
+        console.print(f"[bold]{escape(c.scenario)}[/bold]: {escape(verdict(c, net))}.")
     console.print("Net savings = avoided cost of care and hospital - extra intervention spend; "
                   "ROI = net savings / spend; discounted at the scenario's rate. "
                   f"Results written to {directory}/")  # fmt: skip
-
-
-def _horizon(comparison: Any) -> float:
-    """The comparison's horizon in years, from its yearly cumulative net savings."""
-    years = comparison.cumulative_net_savings["year"]
-    return float(years.max() - years.min() + 1) if len(years) else 0.0
 
 
 def print_breakdown(console: Console, breakdowns: list[Any]) -> None:

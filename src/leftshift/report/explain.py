@@ -32,10 +32,10 @@ class Uncertainty:
     """year, p5, p95 of the whole system's cumulative net savings across the draws (percentiles_by_year.csv)."""
 
 
-def verdict_block(comparison: Comparison, horizon_years: float, uncertainty: Uncertainty | None = None) -> str:
+def verdict_block(comparison: Comparison, uncertainty: Uncertainty | None = None) -> str:
     """The verdict sentence (`analysis.verdict`), and where to read how sure it is."""
     draws = uncertainty.net_savings if uncertainty is not None else None
-    sentence = verdict(comparison, horizon_years, draws)
+    sentence = verdict(comparison, draws) + "."
     if uncertainty is not None and uncertainty.report is not None:
         link = (f'<a class="more" href="{h(uncertainty.report.as_posix())}">How sure can we be? The uncertainty '
                 f"report: {len(uncertainty.net_savings):,} draws of the uncertain inputs</a>")  # fmt: skip

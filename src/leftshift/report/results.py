@@ -174,7 +174,7 @@ def comparison_report(
     for c in comparisons:
         found = (uncertainty or {}).get(c.scenario)
         headline.append(f'<div class="headline" data-scenario="{h(c.scenario)}"><p class="scenario-name">'
-                        f"{h(c.scenario)} against {h(c.baseline)}</p>{verdict_block(c, horizon, found)}"
+                        f"{h(c.scenario)} against {h(c.baseline)}</p>{verdict_block(c, found)}"
                         f"{comparison_headline(c, horizon)}</div>")  # fmt: skip
     page.section("headline", "The answer: the scenario against the baseline, over the whole horizon",
                  "".join(headline) + _descriptions([r.scenario for r in results]))  # fmt: skip
@@ -186,7 +186,7 @@ def comparison_report(
                    "Cumulative net savings (avoided cost minus extra programme spend, discounted) by who pays. The "
                    "star marks the payback year, when the whole system has saved as much as it spent." + band,
                    plots.cumulative_net_savings(c, draws.cumulative if draws is not None else None),
-                   verdict(c, horizon))  # fmt: skip
+                   verdict(c))  # fmt: skip
     page.chart("demand-change", "Change in demand against the baseline",
                "Each scenario's demand minus the baseline's, year by year: below zero, less demand. With "
                "replications, the band holds 90% of them.", demand_change(results))  # fmt: skip

@@ -119,13 +119,18 @@ def write_calibration_report(directory: str | Path, calibration: Calibration) ->
 
 
 def rebuild_report(results_dir: str | Path) -> Path:
-    """Rebuild report.html from the files `leftshift run` or `leftshift compare` wrote, without re-running."""
+    """Rebuild report.html from the files `leftshift run`, `compare`, `sweep` or `sensitivity` wrote, without
+    re-running (`leftshift.report.rebuild` for the last two)."""
     from leftshift.analysis.economics import compare
     from leftshift.io import reading
 
     directory = Path(results_dir)
     if not directory.is_dir():
         raise LeftshiftError(f"{directory} is not a directory of results")
+    if (directory / reading.EXPERIMENT).is_file():
+        from leftshift.report.rebuild import rebuild_experiment
+
+        return rebuild_experiment(directory)
     if (directory / reading.COMPARISON).is_file():
         results, summaries, _ = reading.read_comparison(directory)
         comparisons = [compare(results[0], r) for r in results[1:]]
@@ -133,8 +138,8 @@ def rebuild_report(results_dir: str | Path) -> Path:
     if (directory / reading.SUMMARY).is_file():
         return write_run_report(directory, reading.read_result(directory), reading.read_summary(directory))
     raise LeftshiftError(
-        f"{directory} holds no leftshift results: expected summary.json (from `leftshift run`) or comparison.csv "
-        "(from `leftshift compare`)"
+        f"{directory} holds no leftshift results: expected summary.json (from `leftshift run`), comparison.csv "
+        "(from `leftshift compare`) or experiment.json (from `leftshift sweep` or `leftshift sensitivity`)"
     )
 
 

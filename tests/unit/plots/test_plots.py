@@ -345,13 +345,13 @@ def test_results_read_back_from_csv_equal_the_originals(tmp_path, scenario):
 
 
 def test_rebuilding_a_comparison_report_reads_the_results_in_order(tmp_path, both):
-    from leftshift.cli.commands import _comparison_rows
+    from leftshift.analysis.economics import comparison_rows
 
     comparisons = [compare(*both)]
     for r, sub in zip(both, ("base", "shift"), strict=True):
         (tmp_path / sub).mkdir()
         write_result(tmp_path / sub, r, summary.build(r))
-    _comparison_rows(comparisons[0]).to_csv(tmp_path / "comparison.csv", index=False)
+    comparison_rows(comparisons[0]).to_csv(tmp_path / "comparison.csv", index=False)
     results, summaries, _ = read_comparison(tmp_path)
     assert [r.scenario.name for r in results] == ["Small town - baseline", "Small town"]
     assert summaries[1]["scenario"] == "Small town"
