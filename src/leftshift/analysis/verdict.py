@@ -3,14 +3,19 @@ over the horizon, and which payers save and which pay.
 
 "Pays back in 2034: net savings £12.3m over 20 years (discounted); the NHS saves £24.0m, the council pays £11.7m"
 
-One function, so that the workbook, the report and anything else that states the verdict state the same one.
-Figures are the comparison's headline over replications (the mean, the median payback year:
-`economics.over_replications`), discounted, written by `measures.format_number`.
+One function, so that the workbook, the report, the terminal and anything else that states the verdict state
+the same one. Figures are the comparison's headline over replications (the mean, the median payback year:
+`economics.over_replications`), discounted, written by `measures.format_number`. Given the draws of the
+uncertain inputs (`--samples`), the sentence goes on to say how sure it is: "...; across 1,000 draws of the
+uncertain inputs, 90% fall between -£34.4m and £16.4m, and 26% show net savings".
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+
+import numpy as np
 
 from leftshift.analysis.economics import Comparison, headline_intervals, over_replications
 from leftshift.analysis.measures import format_number
@@ -55,8 +60,27 @@ def _net(comparison: Comparison, value: float) -> str:
     return words
 
 
-def verdict(comparison: Comparison) -> str:
-    """The comparison in one sentence (see the module's docstring)."""
+def draws_clause(draws: Sequence[float] | np.ndarray) -> str:
+    """'across 1,000 draws of the uncertain inputs, 90% fall between a and b, and 23% show net savings' ('' when
+    no draw has a finite value)."""
+    values = np.asarray(draws, dtype=float)
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return ""
+    low, high = np.percentile(values, [5, 95])
+    return (f"across {len(values):,} draws of the uncertain inputs, 90% fall between {format_number(low, 'GBP')} "
+            f"and {format_number(high, 'GBP')}, and {np.mean(values > 0):.0%} show net savings")  # fmt: skip
+
+
+def verdict(comparison: Comparison, draws: Sequence[float] | np.ndarray | None = None) -> str:
+    """The comparison in one sentence (see the module's docstring); `draws`: the discounted net savings of each
+    draw of the uncertain inputs (the `net_savings_gbp_discounted` column of `--samples`' samples), if any."""
+    sentence = _sentence(comparison)
+    clause = draws_clause(draws) if draws is not None else ""
+    return f"{sentence}; {clause}" if clause else sentence
+
+
+def _sentence(comparison: Comparison) -> str:
     _, figures = over_replications(comparison)
     headline = {str(k): float(v) for k, v in figures.items()}
     years = _years(comparison)
@@ -75,4 +99,4 @@ def verdict(comparison: Comparison) -> str:
     return f"{sentence}; {payers}" if payers else sentence
 
 
-__all__ = ["verdict"]
+__all__ = ["draws_clause", "verdict"]

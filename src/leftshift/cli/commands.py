@@ -210,6 +210,9 @@ def compare(
     import pandas as pd
 
     from leftshift.analysis import summary
+    from leftshift.analysis.breakdown import breakdown as explain
+    from leftshift.analysis.breakdown import table as breakdown_table
+    from leftshift.analysis.breakdown import with_breakdown
     from leftshift.analysis.economics import compare as compare_results
     from leftshift.analysis.economics import comparison_rows
     from leftshift.cli.experiments import print_samples, write_samples
@@ -217,6 +220,7 @@ def compare(
     from leftshift.cli.shared import try_report as attempt
     from leftshift.cli.terminal import print_comparison
     from leftshift.errors import LeftshiftError
+    from leftshift.experiments.attribution import runs_without_each
     from leftshift.io.outputs import claim_output
     from leftshift.io.writing import new_folder, slug, write_result, write_table
     from leftshift.report.workbook import WORKBOOK
@@ -239,7 +243,11 @@ def compare(
                 _simulate(path, s, engine, options, quiet, des)
                 for path, s in zip((baseline, *scenarios), (base, *others), strict=True)
             ]
+            without = [runs_without_each(r.scenario, results[0], lambda s, p=path: _simulate(p, s, engine, options,
+                                                                                              True, des))
+                       for path, r in zip(scenarios, results[1:], strict=True)]  # fmt: skip
         comparisons = [compare_results(results[0], r) for r in results[1:]]
+        breakdowns = [explain(c, results[0], r, w) for c, r, w in zip(comparisons, results[1:], without, strict=True)]
         for result in results:
             check_plausible("result", result, strict, quiet)
         for comparison in comparisons:
@@ -250,26 +258,28 @@ def compare(
             for result, facts, name in zip(results, summaries, slugs, strict=True):
                 written_as = write_result(new_folder(work / name), result, facts, resolution=resolution)
                 notes += [f"{name}/{note}" for note in written_as]
-            rows = pd.concat([comparison_rows(c) for c in comparisons], ignore_index=True)
+            explained = zip(comparisons, breakdowns, strict=True)
+            rows = pd.concat([with_breakdown(comparison_rows(c), b) for c, b in explained], ignore_index=True)
             write_table(work / "comparison.csv", rows)
+            write_table(work / "breakdown.csv", pd.concat([breakdown_table(b) for b in breakdowns], ignore_index=True))
             attempt(lambda: _comparison_workbook(work, results, comparisons, summaries), failures, WORKBOOK)
             draws = write_samples(work, target, others, base, jobs=jobs, quiet=quiet, report=not no_report,
                                   failures=failures, **sampling)  # fmt: skip
             written = not no_report and attempt(
-                lambda: _comparison_report(work, results, comparisons, summaries), failures
+                lambda: _comparison_report(work, results, comparisons, summaries, breakdowns), failures
             )
     if not quiet:
-        print_comparison(comparisons, target)
+        print_comparison(comparisons, target, breakdowns, [d.samples for d in draws] if draws else None)
         print_samples(draws)
     _print_notes(notes, quiet)
     after_report(target, written, open_report, quiet)
     report_failed(failures, target)
 
 
-def _comparison_report(work: Path, results: Any, comparisons: Any, summaries: Any) -> None:
+def _comparison_report(work: Path, results: Any, comparisons: Any, summaries: Any, breakdowns: Any) -> None:
     from leftshift.report.writers import write_comparison_report
 
-    write_comparison_report(work, results, comparisons, summaries)
+    write_comparison_report(work, results, comparisons, summaries, breakdowns)
 
 
 def _comparison_workbook(work: Path, results: Any, comparisons: Any, summaries: Any) -> None:

@@ -339,7 +339,8 @@ def sensitivity(
 def _sensitivity_report(work: Path, result: Any, scenario: Any) -> None:
     from leftshift.report.rebuild import sensitivity_page
 
-    sensitivity_page(work, result.metric, result.method, result.indices, result.tornado, result.central, scenario)
+    sensitivity_page(work, result.metric, result.method, result.indices, result.tornado, result.central, scenario,
+                     runs=len(result.runs))  # fmt: skip
 
 
 # --samples for run and compare ---------------------------------------------------------------------------

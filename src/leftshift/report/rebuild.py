@@ -23,12 +23,16 @@ TORNADO_COLUMNS = {"metric_low": "low", "metric_high": "high", "value_low": "low
 
 def sensitivity_page(
     directory: str | Path, metric: str, method: str, indices: pd.DataFrame, tornado: pd.DataFrame, central: float,
-    scenario: Any = None,
+    scenario: Any = None, runs: int | None = None,
 ) -> Path:  # fmt: skip
-    """report.html of a sensitivity analysis from its tables (sensitivity.csv's indices, tornado.csv)."""
+    """report.html of a sensitivity analysis from its tables (sensitivity.csv's indices, tornado.csv); `runs`,
+    the number of runs, gives the Sobol base sample N (runs = N x (d + 2) + the tornado's 2d + 1) for the
+    warning when it is too small."""
     sobol = indices if method == "sobol" else None
+    d = len(tornado)
+    sample = (int(runs) - (2 * d + 1)) // (d + 2) if sobol is not None and runs else None
     return write_sensitivity_report(directory, metric, tornado.rename(columns=TORNADO_COLUMNS), central, sobol,
-                                    scenario)  # fmt: skip
+                                    scenario, sample)  # fmt: skip
 
 
 def _sweep(directory: Path, settings: dict[str, Any], tables: dict[str, pd.DataFrame], scenario: Any) -> Path:
@@ -41,7 +45,8 @@ def _sweep(directory: Path, settings: dict[str, Any], tables: dict[str, pd.DataF
 
 def _sensitivity(directory: Path, settings: dict[str, Any], tables: dict[str, pd.DataFrame], scenario: Any) -> Path:
     return sensitivity_page(directory, settings["metric"], settings["method"], tables["sensitivity"],
-                            tables["tornado"], float(settings["metric_central"]), scenario)  # fmt: skip
+                            tables["tornado"], float(settings["metric_central"]), scenario,
+                            settings.get("runs"))  # fmt: skip
 
 
 def rebuild_experiment(directory: str | Path) -> Path:

@@ -1,5 +1,6 @@
 """The verdict: one sentence saying whether and when the programmes pay back, the net savings, and who saves and
-who pays, from the comparison's headline as comparison.csv gives it."""
+who pays, from the comparison's headline as comparison.csv gives it; and, given draws of the uncertain inputs,
+how sure it is."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pandas as pd
 from builders import small_scenario
 from leftshift.analysis.economics import COMPARISON_COLUMNS, Comparison, compare
 from leftshift.analysis.measures import format_number
-from leftshift.analysis.verdict import verdict
+from leftshift.analysis.verdict import draws_clause, verdict
 from leftshift.api import run
 from leftshift.result import REPLICATION
 
@@ -61,3 +62,13 @@ def test_a_real_comparison_states_its_headline():
     sentence = verdict(comparison)
     assert format_number(abs(net), "GBP") in sentence
     assert sentence.startswith("Pays back in ") or sentence.startswith("Does not pay back within 3 years")
+
+
+def test_draws_say_how_sure_it_is():
+    draws = np.linspace(-1e6, 3e6, 101)
+    clause = draws_clause(draws)
+    assert clause == (f"across 101 draws of the uncertain inputs, 90% fall between -£800,000 and £2.8m, and "
+                      f"{np.mean(draws > 0):.0%} show net savings")  # fmt: skip
+    comparison = _comparison(-19.4e6)
+    assert verdict(comparison, draws) == f"{verdict(comparison)}; {clause}"
+    assert verdict(comparison, [np.nan]) == verdict(comparison)  # no finite draw: nothing to add
