@@ -23,7 +23,7 @@ from leftshift.errors import LeftshiftError, Problem, ScenarioError
 from leftshift.scenario.distributions import U_EPS, correlation_matrix, impose_rank_correlation, quantile
 from leftshift.scenario.keypaths import Loc, format_path, parse_path
 from leftshift.scenario.loading import scenario_from_dict
-from leftshift.scenario.model import Scenario
+from leftshift.scenario.model import NUMBERS_ONLY, Scenario
 from leftshift.scenario.vary import Dimension, child, dimension, resolves
 
 SAMPLERS = ("lhs", "sobol", "random")
@@ -208,14 +208,15 @@ class Template:
         return out
 
     def scenarios(self, values: np.ndarray) -> list[Scenario]:
-        """One validated Scenario per row of values."""
+        """One validated Scenario per row of values. Rows differ in numbers only, so names and references are
+        checked on the first row alone (a path may still add a key: `capacity.typo.places`)."""
         data = copy.deepcopy(self.base)
         out = []
-        for row in values:
+        for i, row in enumerate(values):
             for path, value in zip(self.paths, row, strict=True):
                 set_path(data, path, float(value))
             try:
-                out.append(Scenario.model_validate(data))
+                out.append(Scenario.model_validate(data, context={NUMBERS_ONLY: i > 0}))
             except ValidationError:
                 out.append(self._explain(data, row))
         return out

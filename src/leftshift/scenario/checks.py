@@ -33,12 +33,16 @@ from leftshift.scenario.model import (
 Found = Iterator[tuple[Loc, str]]
 
 
-def scenario_problems(s: Scenario) -> Found:
+def scenario_problems(s: Scenario, names: bool = True) -> Found:
+    """Every problem across fields. `names=False` skips the checks of names, references and key paths, for data that
+    differs from an already validated scenario in numbers only (the thousands of points of an experiment's design)."""
     yield from _time_problems(s)
-    yield from _band_problems(list(s.age_bands))
-    yield from _reference_problems(s)
-    if s.uncertainty:
-        yield from _uncertainty_problems(s)
+    if names:
+        yield from _band_problems(list(s.age_bands))
+        yield from _reference_problems(s)
+        if s.uncertainty:
+            yield from _uncertainty_problems(s)
+    yield from _numeric_cross_problems(s)
 
 
 def _uncertainty_problems(s: Scenario) -> Found:
@@ -182,9 +186,6 @@ def _reference_problems(s: Scenario) -> Found:
         yield from state(("costs", "per_person_week", name), name)
     for name in s.costs.fixed_share:
         yield from state(("costs", "fixed_share", name), name)
-        if name in s.capacity and s.capacity[name].bought and s.costs.fixed_share[name] > 0:
-            yield ("costs", "fixed_share", name), (f"'{name}' buys its places with a budget, which is its fixed "
-                                                   "cost; give its weekly cost the variable part only")  # fmt: skip
     for key in s.costs.per_transition:
         yield from transition_key(("costs", "per_transition", key), key)
         if split_key(key) and key not in seen:
@@ -326,14 +327,6 @@ def _segment_problems(s: Scenario, seen: set[str], band_keys: Any) -> Found:
         for key in seg.hazard_multipliers:
             if key not in seen:
                 yield (*loc, "hazard_multipliers", key), f"there is no transition '{key}' for this multiplier to change"
-    given_entry = any(seg.entry_share is not None for seg in s.segments.values())
-    for field in ("initial_share", "entry_share") if given_entry else ("initial_share",):
-        shares = [s.band_array(seg.share(entry=field == "entry_share")) for seg in s.segments.values()]
-        totals = np.sum(shares, axis=0) if shares else np.ones(len(s.age_bands))
-        off = [f"'{band}' {total:g}" for band, total in zip(s.age_bands, totals, strict=True) if abs(total - 1) > 1e-6]
-        if off:
-            yield ("segments", segments[0], field), (f"the {field} of the segments must sum to 1 in every age band; "
-                                                     f"they sum to {', '.join(off)}")  # fmt: skip
     for key, by_band in s.segment_moves.items():
         yield from segment_pair(("segment_moves", key), key)
         yield from band_keys(("segment_moves", key), by_band)
@@ -348,6 +341,30 @@ def _segment_problems(s: Scenario, seen: set[str], band_keys: Any) -> Found:
             yield from segment_pair(("interventions", i, "moves_segments", key), key)
 
 
+def _numeric_cross_problems(s: Scenario) -> Found:
+    """Rules across fields that a change of numbers alone can break (so checked at every point of a design)."""
+    for name, share in s.costs.fixed_share.items():
+        if name in s.capacity and s.capacity[name].bought and share > 0:
+            yield ("costs", "fixed_share", name), (f"'{name}' buys its places with a budget, which is its fixed "
+                                                   "cost; give its weekly cost the variable part only")  # fmt: skip
+    demo = s.demography
+    if demo.entry_state in s.capacity and any(v < 0 for v in demo.net_migration_per_year.values()):
+        yield (("demography", "net_migration_per_year"),
+               f"people cannot migrate out of '{demo.entry_state}': it is capacity-limited (capacity."
+               f"{demo.entry_state}); make the entry state one without capacity")  # fmt: skip
+    if not s.segments:
+        return
+    first = next(iter(s.segments))
+    given_entry = any(seg.entry_share is not None for seg in s.segments.values())
+    for field in ("initial_share", "entry_share") if given_entry else ("initial_share",):
+        shares = [s.band_array(seg.share(entry=field == "entry_share")) for seg in s.segments.values()]
+        totals = np.sum(shares, axis=0)
+        off = [f"'{band}' {total:g}" for band, total in zip(s.age_bands, totals, strict=True) if abs(total - 1) > 1e-6]
+        if off:
+            yield ("segments", first, field), (f"the {field} of the segments must sum to 1 in every age band; "
+                                               f"they sum to {', '.join(off)}")  # fmt: skip
+
+
 def _demography_problems(s: Scenario, state: Any, band_keys: Any) -> Found:
     demo = s.demography
     if demo.entrants_per_year or demo.net_migration_per_year:
@@ -355,10 +372,6 @@ def _demography_problems(s: Scenario, state: Any, band_keys: Any) -> Found:
     yield from band_keys(("demography", "entrants_per_year"), demo.entrants_per_year)
     yield from band_keys(("demography", "entrants_growth_per_year"), demo.entrants_growth_per_year)
     yield from band_keys(("demography", "net_migration_per_year"), demo.net_migration_per_year)
-    if demo.entry_state in s.capacity and any(v < 0 for v in demo.net_migration_per_year.values()):
-        yield (("demography", "net_migration_per_year"),
-               f"people cannot migrate out of '{demo.entry_state}': it is capacity-limited (capacity."
-               f"{demo.entry_state}); make the entry state one without capacity")  # fmt: skip
     yield from band_keys(("demography", "ageing"), demo.ageing)
     if demo.ageing is True:
         for band in s.age_bands[:-1]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import cached_property
 from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
@@ -18,6 +19,7 @@ from pydantic import (
     Field,
     SerializerFunctionWrapHandler,
     Tag,
+    ValidationInfo,
     field_validator,
     model_serializer,
     model_validator,
@@ -114,6 +116,10 @@ class SplitTransition(_Frozen):
                           "trend_per_year": self.trend_per_year})
             for to, share in self.split.items()
         ]  # fmt: skip
+
+
+NUMBERS_ONLY = "numbers_only"
+"""Validation context key: the data differs from a validated scenario's in numbers only (skip the name checks)."""
 
 
 def _item_kind(item: Any) -> str:
@@ -379,10 +385,12 @@ class Scenario(_Frozen):
         return data
 
     @model_validator(mode="after")
-    def _check_references(self) -> Scenario:
+    def _check_references(self, info: ValidationInfo) -> Scenario:
         from leftshift.scenario.checks import scenario_problems
 
-        problems = list(scenario_problems(self))
+        # NUMBERS_ONLY: a design point of an experiment changes numbers only, so its names were checked already
+        names = not (info.context and info.context.get(NUMBERS_ONLY))
+        problems = list(scenario_problems(self, names=names))
         if problems:
             raise PydanticCustomError(
                 "scenario_reference", "{message}", {"message": problems[0][1], "problems": problems}
@@ -391,9 +399,10 @@ class Scenario(_Frozen):
 
     # Derived, read-only views engines use -------------------------------------------------------
 
-    @property
+    @cached_property
     def transitions(self) -> list[Transition]:
-        """Every move, with split items expanded into one transition per destination (with any `origin`)."""
+        """Every move, with split items expanded into one transition per destination (with any `origin`).
+        Cached: the engines and checks read it thousands of times per design of an experiment (do not mutate)."""
         return [t for item in self.transition_items for t in (item.expand() if isinstance(item, SplitTransition)
                                                                 else [item])]  # fmt: skip
 
