@@ -210,18 +210,16 @@ def in_a_shell(step: str, root: Path, env: dict[str, str]) -> tuple[int, str]:
 
 @pytest.mark.parametrize("document", WITH_COMMANDS, ids=lambda p: p.name)
 def test_documented_commands_run_in_order(document, tmp_path, monkeypatch):
-    """README.md's commands run in a real shell, as a newcomer types them; the docs' plain `leftshift` commands
-    run through click in this process (shell syntax, globs, redirections and --open still go through bash)."""
+    """Plain `leftshift` commands run through click in this process, with the arguments the shell would pass
+    (shell syntax, globs, redirections and --open go through bash; tests/cli/test_smoke.py runs each command in a
+    process of its own)."""
     root = fresh_copy(tmp_path)
     env = environment(tmp_path)
     failures = []
     for command in COMMANDS[document.name]:
         for step in command.steps:
             plain = (
-                document.name != "README.md"
-                and step.startswith("leftshift ")
-                and not SHELL_SYNTAX.search(step)
-                and "--open" not in step
+                step.startswith("leftshift ") and not SHELL_SYNTAX.search(step) and "--open" not in step
             )  # a browser is a process of its own: opened from a real one
             code, output = in_process(step, root, env, monkeypatch) if plain else in_a_shell(step, root, env)
             expected = EXPECTED_TO_FAIL.get(command.text)
