@@ -73,9 +73,11 @@ def optimise(
     from leftshift.cli.shared import check_scenarios, load, with_file
     from leftshift.errors import LeftshiftError, ScenarioError
     from leftshift.experiments.budgets import bounds, budget_variables
+    from leftshift.experiments.objective import drawn_parameters
     from leftshift.experiments.objective import objective as pick_objective
     from leftshift.experiments.optimise import Settings, parse_frontier, stages
     from leftshift.experiments.optimise import optimise as run_optimise
+    from leftshift.experiments.runs import check_pair
     from leftshift.io.optimise import write_optimisation
     from leftshift.io.outputs import claim_output
     from leftshift.io.writing import slug
@@ -88,7 +90,11 @@ def optimise(
     pick_objective(objective, payer)
     base, other = load(scenario, overrides), load(baseline, overrides)
     try:
-        bounds(budget_variables(base), budget, mins, maxs, spend_all)
+        check_pair(base, other)
+        variables = budget_variables(base)
+        bounds(variables, budget, mins, maxs, spend_all)
+        if criterion:
+            drawn_parameters(base, other, variables)
     except LeftshiftError as exc:
         raise LeftshiftError(f"{scenario}: {exc.render()}") from None
     check_scenarios([base, other], strict, quiet)

@@ -38,15 +38,18 @@ class BudgetVariable:
 
 
 def year_weights(scenario: Scenario) -> np.ndarray:
-    """Each simulated year's share of the horizon (a final part-year counts for its part)."""
+    """How much of each simulated year the horizon holds (1, but a final part-year counts for its part)."""
     h = float(scenario.horizon_years)
-    return np.array([min(1.0, h - y) for y in range(math.ceil(h))]) / h
+    return np.array([min(1.0, h - y) for y in range(math.ceil(h))])
 
 
 def mean_a_year(budget: Budget, scenario: Scenario) -> float:
-    """A budget's average GBP a year over the horizon."""
+    """A budget's average GBP a year over the horizon (a number: itself)."""
+    if not isinstance(budget, dict | BudgetGrowth):
+        return float(budget)
     w = year_weights(scenario)
-    return float(sum(wy * by_year(budget, scenario.start_year, scenario.start_year + y) for y, wy in enumerate(w)))
+    total = sum(wy * by_year(budget, scenario.start_year, scenario.start_year + y) for y, wy in enumerate(w))
+    return float(total / scenario.horizon_years)
 
 
 def _parts(key: str, budget: Budget, scenario: Scenario) -> tuple[tuple[tuple[str, float], ...], str]:

@@ -179,6 +179,17 @@ def _baseline_cost(baseline: BatchSummary) -> dict[str, np.ndarray]:
     return {**{p: by_payer[i] for i, p in enumerate(PAYERS)}, "all": by_payer.sum(axis=0)}
 
 
+def drawn_parameters(scenario: Scenario, baseline: Scenario, variables: Sequence[BudgetVariable]) -> list[str]:
+    """The uncertain values drawn under uncertainty (every one but the budgets'), or a clear error if none."""
+    keys = {v.key for v in variables}
+    names = [n for n in uncertain_parameters(scenario, baseline) if not under(n, keys)]
+    if not names:
+        raise LeftshiftError(f"--under-uncertainty: neither '{scenario.name}' nor the baseline has uncertain values "
+                             "(other than the budgets); write a value as a distribution, e.g. {dist: triangular, "
+                             "low: 0.85, mode: 0.95, high: 1.0} (docs/experiments.md), or leave it out")  # fmt: skip
+    return names
+
+
 def build_model(
     scenario: Scenario, baseline: Scenario, variables: Sequence[BudgetVariable], samples: int | None = None,
     seed: int | None = None,
@@ -190,12 +201,7 @@ def build_model(
 
     check_pair(scenario, baseline)
     paths, matrix = parts_matrix(variables)
-    keys = {v.key for v in variables}
-    names = [n for n in uncertain_parameters(scenario, baseline) if not under(n, keys)] if samples else []
-    if samples and not names:
-        raise LeftshiftError(f"--under-uncertainty: neither '{scenario.name}' nor the baseline has uncertain values "
-                             "(other than the budgets); write a value as a distribution, e.g. {dist: triangular, "
-                             "low: 0.85, mode: 0.95, high: 1.0} (docs/experiments.md), or leave it out")  # fmt: skip
+    names = drawn_parameters(scenario, baseline, variables) if samples else []
     if names:
         rng = generator(scenario.seed if seed is None else seed, 0, "optimise")
         design = uncertainty_design(names, int(samples or 1), "lhs", rng, correlation_for(names, scenario, baseline))
@@ -213,4 +219,4 @@ def build_model(
 
 
 __all__ = ["CRITERIA", "OBJECTIVES", "PAYER_CHOICES", "Model", "Objective", "Outcomes", "aggregate", "build_model",
-           "objective"]  # fmt: skip
+           "drawn_parameters", "objective"]  # fmt: skip
