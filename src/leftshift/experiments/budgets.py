@@ -136,7 +136,7 @@ def bounds(
     that cannot be made (the minimums above the total, a minimum above a maximum, too little room to spend it all)."""
     if not (np.isfinite(total) and 0 < total <= MAX_VALUE):
         raise LeftshiftError(f"--budget must be a number of GBP a year above 0 (got {total:g})")
-    low, high = np.zeros(len(variables)), np.full(len(variables), float(total))
+    low, high = np.zeros(len(variables)), np.full(len(variables), np.inf)  # (then at most the budget)
     for option, given, into in (("--min", mins, low), ("--max", maxs, high)):
         seen: set[int] = set()
         for text in given:

@@ -33,9 +33,11 @@ from leftshift.scenario.model import PAYERS, Scenario
 PAYER_CHOICES = ("all", "nhs", "council")
 CRITERIA = ("mean", "p10")
 MAX_MEMBERS = 1000  # scenarios per engine call
-TIE_BREAK = 1e-9
-"""Between splits that score the same (a programme with no one left to serve gains nothing from more money), the
-one that spends less is better: each split pays TIE_BREAK x |the baseline's figure| x (its spend / the budget)."""
+TIE_MONEY, TIE_ACTIVITY = 1e-4, 1e-7
+"""Between splits that score the same, or as good as (a programme with no one left to serve gains nothing from more
+money; a payer gains a few pounds from another payer's millions), the one that spends less is better: each split
+pays, for its spend as a share of the budget, TIE_MONEY x the budget over the horizon (money objectives: the whole
+budget must gain 0.01% of itself), or TIE_ACTIVITY x the baseline's figure (the others)."""
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,16 @@ import pandas as pd
 from leftshift.analysis.risk_share import share_for_both
 from leftshift.errors import LeftshiftError
 from leftshift.experiments.budgets import BudgetVariable, bounds, budget_variables, with_budgets
-from leftshift.experiments.objective import OBJECTIVES, TIE_BREAK, Model, Objective, aggregate, build_model, objective
+from leftshift.experiments.objective import (
+    OBJECTIVES,
+    TIE_ACTIVITY,
+    TIE_MONEY,
+    Model,
+    Objective,
+    aggregate,
+    build_model,
+    objective,
+)
 from leftshift.experiments.search import Box, Search, maximise
 from leftshift.scenario.model import MAX_VALUE, Scenario
 
@@ -33,7 +42,7 @@ DEFAULT_SAMPLES = 200
 DEFAULT_FRONTIER = 5
 DRAWS_SEARCH = {"first_step": 0.01, "tolerance": 0.005, "slsqp_steps": 15, "polish_rounds": 3}
 """The search over many draws, from the central values' answer: fewer SLSQP steps, a short polish."""
-MAIN_STARTS = 3  # grid points the main search starts from (1 for the payers' splits and the frontier, warm-started)
+MAIN_STARTS = 4  # SLSQP runs of the main search (1 for the payers' splits and the frontier, warm-started)
 PAYER_SPLITS = ("nhs", "council")
 ALLOCATION_COLUMNS = ["intervention", "key_path", "kind", "payer", "budget_gbp", "share_of_budget",
                       "written_budget_gbp", "min_budget_gbp", "max_budget_gbp", "objective", "contribution",
@@ -112,11 +121,11 @@ class _Scorer:
     def __init__(self, model: Model, chosen: Objective, payer: str, criterion: str, total: float, tie: bool) -> None:
         self.model, self.chosen, self.payer, self.criterion, self.total = model, chosen, payer, criterion, total
         self.tie = 0.0
-        if tie:
+        if tie and chosen.money:
+            self.tie = TIE_MONEY * total * float(model.template.base["horizon_years"])
+        elif tie:
             base = model.outcomes(np.zeros((1, model.matrix.shape[0])))
-            self.tie = TIE_BREAK * max(float(np.abs(_reported(base, chosen, payer, criterion))[0]), 1.0)
-            if chosen.money:  # the baseline's own cost is the scale of money, not the (zero) savings of no spend
-                self.tie = TIE_BREAK * max(float(np.abs(base.baseline_cost[payer]).mean()), 1.0)
+            self.tie = TIE_ACTIVITY * max(float(np.abs(_reported(base, chosen, payer, criterion))[0]), 1.0)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         value = _reported(self.model.outcomes(x), self.chosen, self.payer, self.criterion)
@@ -130,7 +139,7 @@ def _reported(outcomes: object, chosen: Objective, payer: str, criterion: str) -
 
 def _split(name: str, model: Model, chosen: Objective, payer: str, criterion: str, box: Box, *,
            screen: Model | None, starts: np.ndarray | None = None, n_starts: int = 1) -> Split:  # fmt: skip
-    """The best split for one objective and payer, from the best `n_starts` grid points and the `starts` given.
+    """The best split for one objective and payer: SLSQP from the best `n_starts` of the grid and the `starts`.
     Under uncertainty (`screen`: the model at central values) the whole search runs at central values first,
     and the search over the draws starts from its answer and the `starts`, without a grid and with a shorter polish
     (each point there costs a run per draw)."""

@@ -245,21 +245,16 @@ def maximise(
     polish_rounds: int = POLISH_ROUNDS,
     progress: Callable[[int], None] | None = None,
 ) -> Search:
-    """The best point of `box` for `evaluate` (see the module's docstring): SLSQP from the best `n_starts` grid
-    points and from every one of `starts` (without `use_grid`: no grid, from the best `n_starts` of `starts`), then
-    the polish from `first_step` to `tolerance` (both as shares of the total budget), in `polish_rounds` at most."""
+    """The best point of `box` for `evaluate` (see the module's docstring): SLSQP from the best `n_starts` points,
+    at least 5% of the budget apart, of the grid (unless not `use_grid`) and the `starts`, then the polish from
+    `first_step` to `tolerance` (both as shares of the total budget), in `polish_rounds` at most."""
     memo = Memo(evaluate, box, progress)
-    candidates = [box.repair(s) for s in (np.atleast_2d(starts) if starts is not None else [])]
-    spread = 0.0
-    if use_grid or not candidates:
-        points = grid(box)
-        values = memo(points)
-        spread = float(np.ptp(values[np.isfinite(values)])) if np.isfinite(values).any() else 0.0
-        candidates = [*_distinct_best(points, values, n_starts, 0.05 * max(box.total, 1.0)), *candidates]
-    else:  # the best n_starts of the starts
-        values = memo(np.array(candidates))
-        candidates = _distinct_best(np.array(candidates), values, n_starts, 0.0)
-    scale = max(spread, 1e-6 * max(abs(memo.best), 1.0), 1e-12)
+    given = [box.repair(s) for s in (np.atleast_2d(starts) if starts is not None else [])]
+    points = np.vstack([grid(box) if use_grid or not given else np.zeros((0, box.n)), *given])
+    values = memo(points)
+    spread = float(np.ptp(values[np.isfinite(values)])) if np.isfinite(values).any() else 0.0
+    candidates = _distinct_best(points, values, n_starts, 0.05 * max(box.total, 1.0))
+    scale = max(spread, (1e-6 if use_grid else 1e-3) * max(abs(memo.best), 1.0), 1e-12)  # SLSQP's units of f
     messages = [_slsqp(memo, box, c, scale, slsqp_steps) for c in candidates]
     assert memo.best_x is not None  # a grid, or a repaired start, is always feasible
     rounds = polish(memo, box, memo.best_x.copy(), first_step, tolerance, polish_rounds)
