@@ -83,6 +83,7 @@ def test_a_risk_share_shows_in_compare_before_and_after(tmp_path, two):
     (["--budget", "1e5", "--samples", "10"], "--samples sets the draws of --under-uncertainty"),
     (["--budget", "1e5", "--under-uncertainty", "p10"], "has uncertain values (other than the budgets)"),
     (["--budget", "1e5", "--frontier", "5:1"], "--frontier expects LOW:HIGH:N"),
+    (["--budget", "1e5", "--min", "Targeted=5e4", "--frontier", "0:1e5:3"], "--frontier's total 0 is below the sum"),
     (["--budget", "-5"], "above 0"),
     (["--budget", "1e5", "--max", "Nobody=1"], "not one of the budgets being split"),
 ])  # fmt: skip

@@ -75,7 +75,7 @@ def optimise(
     from leftshift.experiments.budgets import bounds, budget_variables
     from leftshift.experiments.objective import drawn_parameters
     from leftshift.experiments.objective import objective as pick_objective
-    from leftshift.experiments.optimise import Settings, parse_frontier, stages
+    from leftshift.experiments.optimise import Settings, frontier_levels, parse_frontier, stages
     from leftshift.experiments.optimise import optimise as run_optimise
     from leftshift.experiments.runs import check_pair
     from leftshift.io.optimise import write_optimisation
@@ -92,7 +92,7 @@ def optimise(
     try:
         check_pair(base, other)
         variables = budget_variables(base)
-        bounds(variables, budget, mins, maxs, spend_all)
+        frontier_levels(settings, variables, *bounds(variables, budget, mins, maxs, spend_all))
         if criterion:
             drawn_parameters(base, other, variables)
     except LeftshiftError as exc:

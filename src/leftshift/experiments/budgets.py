@@ -132,8 +132,9 @@ def bounds(
     variables: Sequence[BudgetVariable], total: float, mins: Sequence[str] = (), maxs: Sequence[str] = (),
     spend_all: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """(low, high) of every budget: 0 and `total` unless --min/--max say otherwise; a clear error for a split
-    that cannot be made (the minimums above the total, a minimum above a maximum, too little room to spend it all)."""
+    """(low, high) of every budget: 0 and no maximum (inf) unless --min/--max say otherwise (a split of a total caps
+    each budget at that total); a clear error for a split that cannot be made (a minimum above a maximum, the
+    minimums above the total, too little room to spend it all)."""
     if not (np.isfinite(total) and 0 < total <= MAX_VALUE):
         raise LeftshiftError(f"--budget must be a number of GBP a year above 0 (got {total:g})")
     low, high = np.zeros(len(variables)), np.full(len(variables), np.inf)  # (then at most the budget)
@@ -148,15 +149,22 @@ def bounds(
     for i, v in enumerate(variables):
         if low[i] > high[i]:
             raise LeftshiftError(f"{v.key} ({v.label}): --min {low[i]:,.0f} is above --max {high[i]:,.0f}")
-    high = np.minimum(high, total)
+    check_total(variables, low, high, total, spend_all)
+    return low, high
+
+
+def check_total(variables: Sequence[BudgetVariable], low: np.ndarray, high: np.ndarray, total: float,
+                spend_all: bool, what: str = "--budget") -> None:  # fmt: skip
+    """A total (the budget, or a total of --frontier) must cover the minimums and, with --spend-all, fit under the
+    maximums."""
     if low.sum() > total * (1 + 1e-12):
         listed = ", ".join(f"{v.label} {low[i]:,.0f}" for i, v in enumerate(variables) if low[i] > 0)
-        raise LeftshiftError(f"--budget {total:,.0f} is below the sum of the minimums, {low.sum():,.0f} a year "
-                             f"({listed}); raise the budget or lower a --min")  # fmt: skip
-    if spend_all and high.sum() < total * (1 - 1e-12):
-        raise LeftshiftError(f"--spend-all: the maximums add up to {high.sum():,.0f} a year, less than the budget "
-                             f"{total:,.0f}, so it cannot all be spent; raise a --max or lower the budget")  # fmt: skip
-    return low, high
+        raise LeftshiftError(f"{what} {total:,.0f} is below the sum of the minimums, {low.sum():,.0f} a year "
+                             f"({listed}); raise it or lower a --min")  # fmt: skip
+    room = np.minimum(high, total).sum()
+    if spend_all and room < total * (1 - 1e-12):
+        raise LeftshiftError(f"--spend-all: the maximums add up to {room:,.0f} a year, less than {what} "
+                             f"{total:,.0f}, so it cannot all be spent; raise a --max or lower it")  # fmt: skip
 
 
 def with_budgets(
@@ -186,5 +194,5 @@ def under(path: str, keys: set[str]) -> bool:
     return any(path == k or path.startswith(f"{k}.") for k in keys)
 
 
-__all__ = ["BudgetVariable", "bounds", "budget_variables", "mean_a_year", "parts_matrix", "under", "with_budgets",
-           "year_weights"]  # fmt: skip
+__all__ = ["BudgetVariable", "bounds", "budget_variables", "check_total", "mean_a_year", "parts_matrix", "under",
+           "with_budgets", "year_weights"]  # fmt: skip

@@ -23,13 +23,14 @@ import pandas as pd
 
 from leftshift.analysis.risk_share import share_for_both
 from leftshift.errors import LeftshiftError
-from leftshift.experiments.budgets import BudgetVariable, bounds, budget_variables, with_budgets
+from leftshift.experiments.budgets import BudgetVariable, bounds, budget_variables, check_total, with_budgets
 from leftshift.experiments.objective import (
     OBJECTIVES,
     TIE_ACTIVITY,
     TIE_MONEY,
     Model,
     Objective,
+    Outcomes,
     aggregate,
     build_model,
     objective,
@@ -133,8 +134,9 @@ class _Scorer:
         return gain - self.tie * np.atleast_2d(x).sum(axis=1) / self.total
 
 
-def _reported(outcomes: object, chosen: Objective, payer: str, criterion: str) -> np.ndarray:
-    return aggregate(outcomes.score(chosen, payer), criterion, chosen.higher_is_better)  # type: ignore[attr-defined]
+def _reported(outcomes: Outcomes, chosen: Objective, payer: str, criterion: str) -> np.ndarray:
+    """(m,) the objective of each split, as reported (a cost as a cost), over the draws by the criterion."""
+    return aggregate(outcomes.score(chosen, payer), criterion, chosen.higher_is_better)
 
 
 def _split(name: str, model: Model, chosen: Objective, payer: str, criterion: str, box: Box, *,
@@ -172,12 +174,14 @@ def _scored(name: str, model: Model, chosen: Objective, payer: str, criterion: s
     return Split(name, x, float(_reported(out, chosen, payer, criterion)[0]), net, search)
 
 
-def _frontier_levels(settings: Settings, low: np.ndarray) -> list[float]:
+def frontier_levels(settings: Settings, variables: Sequence[BudgetVariable], low: np.ndarray,
+                    high: np.ndarray) -> list[float]:  # fmt: skip
+    """The totals of the frontier: --frontier's (each checked as the budget is), else 5 up to the budget (only the
+    budget under uncertainty)."""
     if settings.frontier is not None:
         start, stop, n = settings.frontier
-        if start < low.sum() * (1 - 1e-12):
-            raise LeftshiftError(f"--frontier {start:,.0f}:...: the lowest total is below the sum of the minimums, "
-                                 f"{low.sum():,.0f} a year")  # fmt: skip
+        for level in {start, stop}:
+            check_total(variables, low, high, level, settings.spend_all, "--frontier's total")
         return [float(v) for v in np.linspace(start, stop, n)]
     if settings.criterion is not None:
         return [settings.total]  # each level is a whole optimisation over every draw: only when asked
@@ -194,12 +198,12 @@ def stages(settings: Settings) -> int:
 
 
 def _frontier(model: Model, screen: Model | None, chosen: Objective, payer: str, criterion: str,
-              low: np.ndarray, high: np.ndarray, settings: Settings, best: Split,
+              variables: Sequence[BudgetVariable], low: np.ndarray, high: np.ndarray, settings: Settings, best: Split,
               progress: Callable[[int], None]) -> list[tuple[float, Split]]:  # fmt: skip
     """The best split at each total budget, warm-started from the one below; without --spend-all, never worse than a
     lower budget's best (any split affordable at a lower total is affordable at a higher one)."""
     out: list[Split] = []
-    levels = _frontier_levels(settings, low)
+    levels = frontier_levels(settings, variables, low, high)
     for level in levels:
         if abs(level - settings.total) <= 1e-9 * settings.total:
             found = best
@@ -226,28 +230,20 @@ def optimise(
     chosen, payer = objective(settings.objective, settings.payer)
     variables = budget_variables(scenario)
     low, high = bounds(variables, settings.total, settings.mins, settings.maxs, settings.spend_all)
+    frontier_levels(settings, variables, low, high)  # a bad --frontier fails now, not after the search
     samples = (settings.samples or DEFAULT_SAMPLES) if settings.criterion else None
     model = build_model(scenario, baseline, variables, samples, settings.seed)
     screen = build_model(scenario, baseline, variables) if samples else None
     criterion = settings.criterion or "mean"
-    box = Box(low, high, settings.total, settings.spend_all)
+    box = Box(low, np.minimum(high, settings.total), settings.total, settings.spend_all)
     written_x = np.array([v.written for v in variables])
     starts = box.repair(written_x)[None, :]
-    best = _split(
-        "optimal",
-        model,
-        chosen,
-        payer,
-        criterion,
-        box,
-        screen=screen,
-        starts=starts,
-        n_starts=1 if screen is not None else MAIN_STARTS,
-    )
+    best = _split("optimal", model, chosen, payer, criterion, box, screen=screen, starts=starts,
+                  n_starts=1 if screen is not None else MAIN_STARTS)  # fmt: skip
     advance(1)
     splits = _payer_splits(model, screen, criterion, box, best)
     advance(len(PAYER_SPLITS))
-    frontier = _frontier(model, screen, chosen, payer, criterion, low, high, settings, best, advance)
+    frontier = _frontier(model, screen, chosen, payer, criterion, variables, low, high, settings, best, advance)
     if not settings.spend_all:  # a lower total's best split is affordable too: the frontier may have found better
         better = -1.0 if chosen.higher_is_better else 1.0
         affordable = [s for level, s in frontier if level <= settings.total * (1 + 1e-12)]
@@ -257,7 +253,7 @@ def optimise(
     note = (f"optimised by leftshift optimise for {chosen.describe(payer)} against '{baseline.name}' with a budget of "
             f"GBP {settings.total:,.0f} a year")  # fmt: skip
     optimal = with_budgets(scenario, variables, best.x, note, f"{scenario.name} (optimised)")
-    allocation = _allocation(model, chosen, payer, criterion, variables, best, splits, low, high, settings.total)
+    allocation = _allocation(model, chosen, payer, criterion, variables, best, splits, low, box.high, settings.total)
     outcomes = model.outcomes(best.x[None, :])
     share = share_for_both({p: float(v.mean()) for p, v in outcomes.net_before.items()},
                            {p: float(v.mean()) for p, v in outcomes.avoided_before.items()})  # fmt: skip
@@ -286,13 +282,15 @@ def _allocation(model: Model, chosen: Objective, payer: str, criterion: str, var
     without = np.repeat(best.x[None, :], n, axis=0)
     without[np.arange(n), np.arange(n)] = 0.0
     more = best.x[None, :] + STEP_GBP * np.eye(n)
-    values = _reported(model.outcomes(np.vstack([without, more])), chosen, payer, criterion)
+    values = _reported(model.outcomes(np.vstack([best.x, without, more])), chosen, payer, criterion)
+    at, values = values[0], values[1:]  # the best split in the same batch: differences free of batch rounding
+    adds = np.where(best.x == 0, 0.0, at - values[:n])
     return pd.DataFrame({
         "intervention": [v.label for v in variables], "key_path": [v.key for v in variables],
         "kind": [v.kind for v in variables], "payer": [v.payer for v in variables], "budget_gbp": best.x,
         "share_of_budget": best.x / total, "written_budget_gbp": [v.written for v in variables],
         "min_budget_gbp": low, "max_budget_gbp": high, "objective": chosen.name,
-        "contribution": best.value - values[:n], "marginal_per_100k": values[n:] - best.value, "unit": chosen.unit,
+        "contribution": adds, "marginal_per_100k": values[n:] - at, "unit": chosen.unit,
         "budget_gbp_nhs_optimal": splits["nhs"].x, "budget_gbp_council_optimal": splits["council"].x,
     })[ALLOCATION_COLUMNS]  # fmt: skip
 
@@ -311,5 +309,5 @@ def _frontier_table(frontier: Sequence[tuple[float, Split]], variables: Sequence
     return pd.DataFrame(rows)
 
 
-__all__ = ["ALLOCATION_COLUMNS", "DEFAULT_SAMPLES", "Optimisation", "Settings", "Split", "optimise", "parse_frontier",
-           "stages"]  # fmt: skip
+__all__ = ["ALLOCATION_COLUMNS", "DEFAULT_SAMPLES", "Optimisation", "Settings", "Split", "frontier_levels", "optimise",
+           "parse_frontier", "stages"]  # fmt: skip

@@ -90,8 +90,11 @@ class Memo:
     def __call__(self, x: np.ndarray) -> np.ndarray:
         x = np.atleast_2d(np.asarray(x, dtype=float))
         keys = [row.tobytes() for row in x]
-        todo = [i for i, k in enumerate(keys) if k not in self.values]
-        todo = list(dict.fromkeys(todo))
+        first: dict[bytes, int] = {}
+        for i, k in enumerate(keys):
+            if k not in self.values:
+                first.setdefault(k, i)
+        todo = list(first.values())  # each new point once
         if todo:
             got = np.asarray(self.evaluate(x[todo]), dtype=float)
             self.points += len(todo)

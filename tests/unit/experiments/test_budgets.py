@@ -60,7 +60,7 @@ def test_nothing_to_split_is_an_error():
 def test_bounds_from_min_and_max_by_key_path_item_or_name():
     variables = budget_variables(scenario())
     low, high = bounds(variables, 300_000, mins=["Targeted=20000"], maxs=["interventions[1]=1e5"])
-    assert list(low) == [20_000, 0] and list(high) == [300_000, 100_000]
+    assert list(low) == [20_000, 0] and list(high) == [np.inf, 100_000]
     low, _ = bounds(variables, 300_000, mins=["interventions[1].budget=5000"])
     assert list(low) == [0, 5_000]
 
