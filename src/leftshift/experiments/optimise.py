@@ -43,7 +43,7 @@ DEFAULT_SAMPLES = 200
 DEFAULT_FRONTIER = 5
 DRAWS_SEARCH = {"first_step": 0.01, "tolerance": 0.005, "slsqp_steps": 15, "polish_rounds": 3}
 """The search over many draws, from the central values' answer: fewer SLSQP steps, a short polish."""
-MAIN_STARTS = 4  # SLSQP runs of the main search (1 for the payers' splits and the frontier, warm-started)
+MAIN_STARTS = 3  # SLSQP runs of the main search (1 for the payers' splits and the frontier, warm-started)
 PAYER_SPLITS = ("nhs", "council")
 ALLOCATION_COLUMNS = ["intervention", "key_path", "kind", "payer", "budget_gbp", "share_of_budget",
                       "written_budget_gbp", "min_budget_gbp", "max_budget_gbp", "objective", "contribution",
