@@ -6,12 +6,19 @@ tables); a batch of 1,000 parameter sets (every rate, capacity and budget varied
 time of `leftshift --help`. Targets (issue 2): one run < 0.1 s, the 1,000 batch < 2 s, peak < 2 GB,
 --help < 1 s. PySD runs this size of model about 6 times a second (../shared/anchors).
 
+`--against DIR` times the batch with this tree's code and with the code in DIR (e.g. a worktree of main:
+`git worktree add --detach /tmp/base main`), alternately, each in a fresh process, and prints the time
+per point of each and their ratio (issue 10's target: at most 1.5x), so that both are measured under the
+same load on shared cores.
+
 Usage: python benchmarks/bench_stockflow.py [--members 1000] [--repeats 5]
+       python benchmarks/bench_stockflow.py --against /tmp/base [--rounds 5]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import subprocess
@@ -58,18 +65,49 @@ def batch_only(members: int) -> None:
     batch = varied_batch(members)
     simulate(batch[:2], record="yearly")
     start = time.perf_counter()
-    simulate(batch, record="yearly")
-    print(f"{time.perf_counter() - start:.3f} {peak_rss_mb():.0f}")
+    traj = simulate(batch, record="yearly")
+    sub_stepped = float((getattr(traj, "substeps", np.ones(1)) > 1).mean())  # (older code has no substeps)
+    print(f"{time.perf_counter() - start:.3f} {peak_rss_mb():.0f} {sub_stepped:.3f}")
+
+
+def child_batch(members: int, src: Path | None = None) -> tuple[float, str, float]:
+    """Seconds, peak MB and share of members sub-stepped of one batch in a fresh process (code from `src`)."""
+    env = {**os.environ, "PYTHONPATH": str(src)} if src else None
+    child = subprocess.run([sys.executable, __file__, "--batch-only", "--members", str(members)],
+                           capture_output=True, text=True, check=True, env=env)  # fmt: skip
+    seconds, peak, sub_stepped = child.stdout.split()
+    return float(seconds), peak, float(sub_stepped)
+
+
+def against(other: Path, members: int, rounds: int) -> None:
+    """Per-point batch time of this tree and of `other`, alternating so both see the same load."""
+    mine, theirs = [], []
+    here = REPO / "src"
+    for _ in range(rounds):
+        mine.append(child_batch(members, here))
+        theirs.append(child_batch(members, other / "src"))
+    for label, runs in (("this tree", mine), (str(other), theirs)):
+        times = [r[0] / members * 1000 for r in runs]
+        print(f"{label}: median {statistics.median(times):.3f} ms per point (min {min(times):.3f}; "
+              f"{100 * runs[0][2]:.0f}% of points sub-stepped)")  # fmt: skip
+    ratios = [a[0] / b[0] for a, b in zip(mine, theirs, strict=True)]
+    print(f"ratio (this tree / {other.name}): median {statistics.median(ratios):.2f} "
+          f"(each round: {', '.join(f'{r:.2f}' for r in ratios)})")  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--against", type=Path, help="a source tree to compare the batch's speed with")
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--batch-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.batch_only:
         batch_only(args.members)
+        return
+    if args.against:
+        against(args.against.resolve(), args.members, args.rounds)
         return
 
     started = time.perf_counter()
@@ -95,11 +133,9 @@ def main() -> None:
           f"(min {min(single) * 1000:.1f}); with tidy tables "
           f"{statistics.median(with_tables) * 1000:.1f} ms")  # fmt: skip
 
-    child = subprocess.run([sys.executable, __file__, "--batch-only", "--members", str(args.members)],
-                           capture_output=True, text=True, check=True)  # fmt: skip
-    seconds, peak = child.stdout.split()
-    rate = args.members / float(seconds)
-    print(f"batch of {args.members} varied parameter sets: {float(seconds):.2f} s "
+    seconds, peak, _ = child_batch(args.members)
+    rate = args.members / seconds
+    print(f"batch of {args.members} varied parameter sets: {seconds:.2f} s "
           f"({rate:,.0f} runs/s; PySD ~6 runs/s), peak memory {peak} MB")  # fmt: skip
 
     helps = []

@@ -21,11 +21,13 @@ import pandas as pd
 from scipy.linalg import expm
 
 from leftshift import api
-from leftshift.analysis.metrics import by_year
+from leftshift.analysis.metrics import DEFINITIONS, by_year, row_sets
 from leftshift.analysis.summary import version
+from leftshift.analysis.yearly import yearly
 from leftshift.engines.des.engine import run_des
 from leftshift.engines.stockflow.engine import simulate
 from leftshift.engines.tables import to_result
+from leftshift.result import Result
 from leftshift.scenario.loading import load_scenario, scenario_from_dict
 from leftshift.scenario.model import DAYS_PER_YEAR, Scenario
 
@@ -76,6 +78,84 @@ def conservation() -> Iterator[Check]:
         gap = float(np.max(np.abs(totals / expected - 1)))
         yield Check(f"{name}: largest relative gap in people accounted for", gap, 1e-9)
         yield Check(f"{name}: most negative stock (people)", min(0.0, float(traj.stocks.min())), 1e-9)
+
+
+# --- year 1 against published figures -----------------------------------------------------------------------------
+
+TARGETS = SCENARIOS / "targets"
+YEAR_ONE_TOLERANCE_PCT = 10.0
+
+
+def _by_band(result: Result, name: str, year: int) -> pd.Series:
+    """An output measure (analysis.metrics.DEFINITIONS) within one calendar year, by age band and in all."""
+    definition = DEFINITIONS[name]
+    frame = getattr(result, definition.table)
+    rows = frame[row_sets(result, definition.table)[definition.rows] & (frame["year"] == year).to_numpy()]
+    by_band = rows.groupby("age_band", observed=True)[definition.column].sum() * definition.factor
+    return pd.concat([by_band, pd.Series({"all": by_band.sum()})])
+
+
+def _mean_occupied(result: Result, state: str, year: int) -> float:
+    queues = result.queues
+    rows = queues[(queues["resource"] == state) & (queues["year"] == year)]
+    return float(rows["occupied"].mean())
+
+
+def year_one_values(result: Result) -> dict[tuple[str, str], float]:
+    """The model's value of every measure a target file can name, by (metric, age band or 'all')."""
+    year, s = result.scenario.start_year, result.scenario
+    ts = result.timeseries
+    alive = ts[(ts["time"] == 0) & (ts["state"] != "dead")].groupby("age_band", observed=True)["people"].sum()
+    values = {("population", band): float(v) for band, v in alive.items()}
+    for name in ("emergency_admissions", "acute_bed_days", "care_home_admissions", "home_care_admissions",
+                 "delayed_discharge_bed_days", "deaths"):  # fmt: skip
+        values.update({(name, band): float(v) for band, v in _by_band(result, name, year).items()})
+    for band in s.age_bands:
+        admissions = values.get(("emergency_admissions", band), 0.0)
+        if admissions > 0:
+            values[("length_of_stay_days", band)] = values[("acute_bed_days", band)] / admissions
+    values[("care_home_residents", "all")] = _mean_occupied(result, s.care_home_state, year)
+    values[("home_care_clients", "all")] = _mean_occupied(result, s.home_care_state, year)
+    return values
+
+
+def year_one() -> Iterator[Check]:
+    """Each shipped baseline's first year against the published figures it is built from
+    (scenarios/targets/<baseline>.csv, with sources), as a percentage difference."""
+    for targets in sorted(TARGETS.glob("*.csv")):
+        result = api.run(SCENARIOS / f"{targets.stem}.yaml")
+        values = year_one_values(result)
+        for row in pd.read_csv(targets).itertuples():
+            band = str(row.age_band)
+            model = values[(row.metric, band)]
+            label = f"{targets.stem}: {row.metric.replace('_', ' ')}{f' {band}' if band != 'all' else ''}"
+            yield Check(f"{label} (published {_fmt(float(row.value))}, model {_fmt(model)}; {row.source})",
+                        100 * (model - row.value) / row.value, YEAR_ONE_TOLERANCE_PCT, " %")  # fmt: skip
+
+
+def start_up() -> Iterator[Check]:
+    """Nothing in a baseline is an artefact of its start: the first week's flows and hospital occupancy are
+    those of the weeks after (the first week against the mean of weeks 2-9, within 5%), and with places
+    growing as planned the queues stay at today's level for the people who need care: people delayed in
+    hospital per 1,000 aged 85+ in the last year within 25% of the first year's."""
+    for name in ("leeds-baseline", "generic-authority-baseline"):
+        result = api.run(SCENARIOS / f"{name}.yaml")
+        flows, ts = result.flows, result.timeseries
+        times = np.sort(flows["time"].unique())[:9]
+        for measure in ("emergency_admissions", "care_home_admissions", "home_care_admissions", "deaths"):
+            mask = row_sets(result, "flows")[DEFINITIONS[measure].rows]
+            weekly = flows[mask].groupby("time")["people"].sum().reindex(times, fill_value=0.0)
+            yield Check(f"{name}: {measure.replace('_', ' ')}, first week against weeks 2-9",
+                        100 * _relative(weekly.iloc[0], weekly.iloc[1:].mean()), 5.0, " %")  # fmt: skip
+        beds = ts[row_sets(result, "timeseries")["in_hospital"]].groupby("time")["people"].sum()
+        yield Check(f"{name}: people in hospital, first week against weeks 2-9",
+                    100 * _relative(beds.iloc[1], beds.iloc[2:10].mean()), 5.0, " %")  # fmt: skip
+        delayed = by_year(result, ["delayed_discharge_bed_days"])["delayed_discharge_bed_days"].to_numpy()
+        oldest = ts[(ts["age_band"] == ts["age_band"].iloc[-1]) & (ts["state"] != "dead")]
+        mean_85 = oldest.groupby(["year", "time"])["people"].sum().groupby("year").mean().to_numpy()[: len(delayed)]
+        per_head = delayed / mean_85
+        yield Check(f"{name}: delayed in hospital per person aged 85+, last year against first",
+                    100 * _relative(per_head[-1], per_head[0]), 25.0, " %")  # fmt: skip
 
 
 # --- analytic solution --------------------------------------------------------------------------------------------
@@ -215,6 +295,30 @@ def queueing() -> Iterator[Check]:
                 _relative(float((lost["outcome"] == "turned_away").mean()), _erlang_b(C, a)), 0.03)  # fmt: skip
 
 
+# --- calibration ------------------------------------------------------------------------------------------------
+
+CALIBRATED = {"transitions[0].rate.85+": (0.47, "0.3:0.6"), "transitions[3].rate.85+": (0.038, "0.01:0.1")}
+
+
+def calibration() -> Iterator[Check]:
+    """Known values come back: observations made by the model with two 85+ rates changed (emergency admissions
+    from the community, deaths in the community), fitted from the baseline's own values by `leftshift
+    calibrate`'s weighted least squares; relative error of each fitted value."""
+    horizon = ["horizon_years=5"]
+    truth = load_scenario(
+        SCENARIOS / "leeds-baseline.yaml", [*horizon, *(f"{k}={v}" for k, (v, _) in CALIBRATED.items())]
+    )
+    table = yearly(api.run(truth))
+    chosen = table["metric"].isin(["emergency_admissions", "deaths"]) & table["age_band"].isin(["all", "85+"])
+    observed = table.loc[chosen, ["year", "metric", "age_band", "value"]]
+    fits = [f"{key}={bounds}" for key, (_, bounds) in CALIBRATED.items()]
+    done = api.calibrate(load_scenario(SCENARIOS / "leeds-baseline.yaml", horizon), observed, fits)
+    fitted = done.parameters.set_index("parameter")["fitted"]
+    for key, (value, _) in CALIBRATED.items():
+        yield Check(f"{key} (true {value:g}) fitted from 5 years of admissions and deaths: relative error",
+                    _relative(float(fitted[key]), value), 0.01)  # fmt: skip
+
+
 # --- extreme conditions -------------------------------------------------------------------------------------------
 
 
@@ -235,6 +339,8 @@ def extreme_conditions() -> Iterator[Check]:
 
 
 SECTIONS: tuple[tuple[str, str, Callable[[], Iterator[Check]]], ...] = (
+    ("Year 1 against published figures", f"Stock-flow engine; tolerance +-{YEAR_ONE_TOLERANCE_PCT:g}%.", year_one),
+    ("Start-up", "Stock-flow engine, weekly step.", start_up),
     ("Conservation", "Stock-flow engine, the shipped scenarios at their own step.", conservation),
     ("Analytic solution", "Five states with constant rates and no capacity limits.", analytic),
     (
@@ -249,6 +355,7 @@ SECTIONS: tuple[tuple[str, str, Callable[[], Iterator[Check]]], ...] = (
         des_agreement,
     ),
     ("Queueing theory", "DES, 8 replications of 20 years after a year's warm-up.", queueing),
+    ("Calibration", "Leeds-like baseline over 5 years, stock-flow engine.", calibration),
     ("Extreme conditions", "Leeds scenarios, stock-flow engine.", extreme_conditions),
 )
 

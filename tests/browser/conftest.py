@@ -32,15 +32,26 @@ CHARTS_JS = """async () => {
     if (t.type === "sankey") return t.link && t.link.value ? t.link.value.length : 0;
     return Math.max(...["x", "y", "z", "values"].map(k => (t[k] && t[k].length) || 0));
   };
+  const described = gd => {
+    const target = document.getElementById(gd.getAttribute("aria-describedby") || "");
+    return target ? target.textContent.trim() : "";
+  };
   return {
     sections: document.querySelectorAll("section.chart").length,
+    page_width: document.documentElement.scrollWidth,
     charts: Array.from(document.querySelectorAll("div.figure")).map(gd => ({
       id: gd.id,
       drawn: gd.classList.contains("js-plotly-plot"),
       points: (gd._fullData || []).filter(t => t.visible === true).map(points),
+      role: gd.getAttribute("role"),
+      label: gd.getAttribute("aria-label") || "",
+      description: described(gd),
+      width: gd.getBoundingClientRect().width,
     })),
   };
 }"""
+PHONE = 390
+"""The width of a small phone, in CSS pixels: reports must fit it without sideways scrolling."""
 
 
 def _unavailable(reason: str) -> None:
@@ -87,6 +98,9 @@ class Opened:
     """Main-thread CPU time from navigation to every chart drawn: the page's own work, whatever else runs."""
     sections: int = 0
     charts: list[dict[str, Any]] = field(default_factory=list)
+    width: int = 1280
+    page_width: int = 0
+    """The page's scroll width: wider than `width` means the reader must scroll sideways."""
 
     def text(self, selector: str) -> str:
         return self.page.locator(selector).inner_text().strip()
@@ -100,17 +114,22 @@ class Opened:
         for chart in self.charts:
             assert chart["drawn"], chart["id"]
             assert any(n > 0 for n in chart["points"]), f"{chart['id']} has no trace with data points"
+            assert chart["role"] == "img" and chart["label"], f"{chart['id']} has no label for screen readers"
+            assert len(chart["description"]) > 20, f"{chart['id']} has no text description for screen readers"
+            assert chart["width"] <= self.width, f"{chart['id']} is wider than the screen"
+        assert self.page_width <= self.width, f"the page scrolls sideways at {self.width} px ({self.page_width} px)"
 
 
 @pytest.fixture
-def open_report(browser: Any, request: pytest.FixtureRequest) -> Iterator[Callable[[Path], Opened]]:
-    """Open a report from disk, offline, wait until every chart is drawn, and save a screenshot."""
+def open_report(browser: Any, request: pytest.FixtureRequest) -> Iterator[Callable[..., Opened]]:
+    """Open a report from disk, offline, at a screen `width` (1280 px unless given), wait until every chart is
+    drawn, and save a screenshot."""
     contexts = []
 
-    def opener(path: Path) -> Opened:
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
+    def opener(path: Path, width: int = 1280) -> Opened:
+        context = browser.new_context(viewport={"width": width, "height": 900}, offline=True)
         contexts.append(context)
-        opened = Opened(page=None)
+        opened = Opened(page=None, width=width)
 
         def route(r: Any) -> None:
             if r.request.url.startswith(LOCAL):
@@ -140,9 +159,10 @@ def open_report(browser: Any, request: pytest.FixtureRequest) -> Iterator[Callab
         found = page.evaluate(CHARTS_JS)
         opened.ready_seconds = time.perf_counter() - start
         opened.cpu_seconds = _thread_time(cdp) - before
-        opened.sections, opened.charts = found["sections"], found["charts"]
+        opened.sections, opened.charts, opened.page_width = found["sections"], found["charts"], found["page_width"]
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         name = request.node.name.replace("[", "-").replace("]", "") + (f"-{len(contexts)}" if len(contexts) > 1 else "")
+        name += f"-{width}px" if width != 1280 else ""
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         page.screenshot(path=str(ARTIFACTS / f"{name}-first-screen.png"))
         return opened

@@ -66,7 +66,7 @@ def test_comparison_report_renders_and_shows_the_comparison_figures(open_report,
         cell = opened.page.locator('td[data-assumption="Discount rate"]').first.inner_text()
         assert cell == f"{facts['discount_rate']:.1%} a year"
     ids = {chart["id"] for chart in opened.charts}
-    assert {"chart-people", "chart-demand", "chart-cost-service", "chart-cost-payer", "chart-queues"} <= ids
+    assert {"chart-people", "chart-demand-change", "chart-cost-service", "chart-cost-payer", "chart-queues"} <= ids
     assert {"chart-savings-small-town", "chart-sankey-diff-small-town-strong-effect"} <= ids
 
     # the menu picks a scenario and an age band

@@ -94,12 +94,18 @@ def test_run_refuses_to_overwrite_without_force(tmp_path, small):
         ({"horizon_yeras": 5}, "did you mean 'horizon_years'"),
         ({"transitions": [{"from": "community", "to": "nowhere", "rate": 0.1}]}, "unknown state 'nowhere'"),
         ({"capacity": {"residential": {"places": -5}}}, "capacity.residential.places"),
-        ({"time_step_weeks": 52}, "time_step_weeks"),
+        ({"time_step_weeks": 52, "acute->community": 5000}, "time_step_weeks"),  # a stay of 2 hours: too fast
     ],
 )
 def test_bad_input_exits_2_with_a_short_message_and_writes_nothing(tmp_path, change, words):
     path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(small_scenario_dict(**change), sort_keys=False))
+    change = dict(change)
+    rate = change.pop("acute->community", None)
+    data = small_scenario_dict(**change)
+    for t in data["transitions"]:
+        if rate is not None and (t["from"], t["to"]) == ("acute", "community"):
+            t["rate"] = rate
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
     done = leftshift("run", path, "--out", tmp_path / "out", cwd=tmp_path)
     assert done.returncode == 2
     assert words in done.stderr

@@ -135,7 +135,7 @@ def test_a_full_disk_is_a_short_message_and_leaves_nothing(tmp_path, files, monk
 
     monkeypatch.setattr("leftshift.io.writing.write_table", full)
     done = invoke("compare", *files, "--out", tmp_path / "out")
-    assert done.exit_code == 2 and "the disk is full" in done.output and "comparison.csv" in done.output
+    assert done.exit_code == 2 and "the disk is full" in done.output and "yearly.csv" in done.output
     assert "Traceback" not in done.output and not (tmp_path / "out").exists()
     _clean(tmp_path)
 
@@ -178,11 +178,16 @@ def test_a_failing_report_keeps_the_tables_and_says_how_to_rebuild_it(tmp_path, 
     assert "report.html" in json.loads((out / MANIFEST).read_text())["files"]
 
 
-def test_a_failing_experiment_report_keeps_the_tables(tmp_path, files, monkeypatch):
+def test_a_failing_experiment_report_keeps_the_tables_and_says_how_to_rebuild_it(tmp_path, files, monkeypatch):
     monkeypatch.setattr("leftshift.report.writers.write_sweep_report", _broken)
-    done = invoke("sweep", files[1], *VARY, "--out", tmp_path / "out")
-    assert done.exit_code == 1 and "plotly exploded" in done.output and "--force" in done.output
-    assert (tmp_path / "out" / "sweep.csv").is_file()
+    out = tmp_path / "out"
+    done = invoke("sweep", files[1], *VARY, "--out", out)
+    assert done.exit_code == 1 and "plotly exploded" in done.output and f"leftshift report {out}" in done.output
+    assert (out / "sweep.csv").is_file() and not (out / "report.html").exists()
+    monkeypatch.undo()
+    rebuilt = invoke("report", out)
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert (out / "report.html").is_file() and "report.html" in json.loads((out / MANIFEST).read_text())["files"]
     _clean(tmp_path)
 
 

@@ -72,3 +72,11 @@ def test_the_rows_added_for_the_library_are_there():
     assert added == [f"L{n}" for n in range(1, len(added) + 1)] and len(added) >= 7
     cited = set().union(*(cited_rows(p.read_text(encoding="utf-8")) for p in LIBRARY.glob("*.yaml")))
     assert set(added) <= cited, "an L row that no library programme cites"
+
+
+def test_the_package_carries_the_same_evidence_reports_link_to():
+    """Reports copy cited rows from leftshift/report/evidence.md (docs/evidence.md is not in the package)."""
+    from importlib import resources
+
+    shipped = resources.files("leftshift.report").joinpath("evidence.md").read_text(encoding="utf-8")
+    assert shipped == EVIDENCE, "cp docs/evidence.md src/leftshift/report/evidence.md"

@@ -24,7 +24,7 @@ def care_homes(places, **extra):
                         {"from": "community", "to": "acute", "rate": 0.2},
                         {"from": "acute", "to": "community", "rate": 36},
                         {"from": "residential", "to": "dead", "rate": 0.4}],
-        "capacity": {"residential": places if isinstance(places, dict) and "budget" in places
+        "capacity": {"residential": places if isinstance(places, dict) and {"budget", "places"} & places.keys()
                      else {"places": places, "when_full": "wait"}},
         "costs": {"per_person_week": {"residential": {"council": 700}, "acute": {"nhs": 2800}}},
         **extra,
@@ -136,3 +136,16 @@ def test_a_place_budget_is_costed_to_its_payer_in_both_engines():
         rows = res.costs[res.costs["service"] == "places:residential"]
         by_year = rows.groupby(["year", "payer"], observed=True)["cost_gbp"].sum()
         assert by_year[(2026, "council")] == pytest.approx(4e6) and by_year[(2029, "council")] == pytest.approx(3e6)
+
+
+def test_both_engines_open_linear_places_step_by_step():
+    """`between_years: linear`: both engines follow the same schedule (the DES opens whole places, so within
+    half a place of the stock-flow engine's), and the service fills the places as they open."""
+    places = {"places": {2026: 100, 2027: 140, 2028: 140}, "between_years": "linear", "when_full": "wait"}
+    fluid = _residential(to_result(simulate(care_homes(places))).queues)
+    des = _residential(run_des(care_homes(places), replications=2, jobs=1).queues)
+    first_year = fluid[fluid["year"] == 2026]["capacity"].to_numpy()
+    assert 100 < first_year[0] < first_year[-1] < 140 and (np.diff(first_year) > 0).all()
+    for _, rep in des.groupby("replication"):
+        assert np.abs(rep["capacity"].to_numpy() - fluid["capacity"].to_numpy()).max() <= 0.5
+    assert (fluid["occupied"] <= fluid["capacity"] + 1e-9).all() and fluid["occupied"].iloc[-1] > 110

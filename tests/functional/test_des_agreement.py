@@ -198,18 +198,19 @@ def test_changing_capacity_agrees_with_the_stock_flow_engine(capacity) -> None:
 
 def origin_scenario() -> Scenario:
     """Care home residents admitted to hospital remember it and go back at their own rate
-    (`remember_origin`), keeping their care home place meanwhile; 40 people start delayed in hospital
-    for a nursing home that has no places and 15 a band for home care that has none either
-    (`initial_waiting`), with a medically fit death rate; 5% of those waiting for home care come to
-    need a nursing home each week (`delayed_discharge`). No queue is ever served and care homes have
-    places to spare, so both engines model the same continuous-time chain and must agree within
-    statistical error."""
+    (`remember_origin`), keeping their care home place meanwhile; 12 of them start in hospital holding
+    their place (`initial_with_origin`); 40 people start delayed in hospital for a nursing home that
+    has no places and 15 a band for home care that has none either (`initial_waiting`), with a
+    medically fit death rate; 5% of those waiting for home care come to need a nursing home each week
+    (`delayed_discharge`). No queue is ever served and care homes have places to spare, so both
+    engines model the same continuous-time chain and must agree within statistical error."""
     return scenario_from_dict({
         "name": "origins", "start_year": 2026, "horizon_years": 2, "seed": 5,
         "age_bands": ["65-84", "85+"], "states": ["community", "residential", "acute", "nursing", "home_care"],
         "remember_origin": ["acute"],
         "initial": {"community": {"65-84": 2000, "85+": 500}, "residential": {"85+": 300}, "acute": {"85+": 20}},
         "initial_waiting": {"acute->nursing": {"85+": 40}, "acute->home_care": 15},
+        "initial_with_origin": {"residential->acute": {"85+": 12}},
         "delayed_discharge": {"death_rate": 0.4, "deconditioning": {"to": "nursing", "extra_share_per_week": 0.05}},
         "transitions": [
             {"from": "community", "to": "acute", "rate": 0.3},

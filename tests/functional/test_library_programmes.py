@@ -19,30 +19,24 @@ from leftshift.scenario.model import DEAD, Scenario
 NAMES = library_names()
 SHORT = ["horizon_years=4"]
 EXTREMES = np.array([1e-4, 1 - 1e-4])
-# Care home residents' admissions as a transition of their own, for the programme that acts on them (the shipped
-# baselines cost them in the care home's weekly cost instead): residents go back to their home afterwards.
-RESIDENTS_ADMITTED = [
-    {"from": "residential", "to": "acute", "rate": 0.87},
-    {"from": "acute", "origin": "residential", "rate": 30.4, "split": {"residential": 0.88, "dead": 0.12}},
-]
 
 
 def host(tmp_path: Path, name: str) -> Scenario:
-    """The Leeds-like baseline with one library programme as its file's header shows it (`# Use it:`), and what
-    the programme needs to act on."""
+    """The Leeds-like baseline (which has every transition the library's programmes act on, residents'
+    admissions included) with one library programme as its file's header shows it (`# Use it:`)."""
     text = (LIBRARY / f"{name}.yaml").read_text()
     [example] = re.findall(r"^# Use it: +(interventions: .*)$", text, re.M)
     path = tmp_path / f"{name}.yaml"
     path.write_text(f"extends: {SCENARIOS / 'leeds-baseline.yaml'}\nname: with {name}\n{example}\n")
     data, lines = load_raw(path, SHORT)
-    if "residential->acute" in text:
-        data["transitions"] += RESIDENTS_ADMITTED
-        data["remember_origin"] = ["acute"]
     return scenario_from_dict(data, str(path), lines)
 
 
 def test_scenarios_interventions_is_the_library_the_package_ships():
-    assert (SCENARIOS / "interventions").resolve() == LIBRARY.resolve()
+    """The repository's scenarios/interventions holds the same files as the installed package's library (the
+    same folder in an editable install; a copy in site-packages after `pip install .`)."""
+    shipped = {f.name: f.read_bytes() for f in (SCENARIOS / "interventions").glob("*.yaml")}
+    assert shipped == {f.name: f.read_bytes() for f in LIBRARY.glob("*.yaml")}
     assert len(NAMES) >= 9
 
 

@@ -81,8 +81,8 @@ BANDS = ("18-64", "65-74", "75-84", "85+")
 def test_the_baselines_give_ranges_for_admissions_stays_and_unit_costs_with_sources(path):
     """Key rates and unit costs are uncertain out of the box, each centred on the value the file always had."""
     scenario = load_scenario(path)
-    moves = [t.key for t in scenario.transition_items]
-    admissions, home = moves.index("community->acute"), moves.index("acute->community")
+    moves = [(t.from_state, getattr(t, "to", None), t.origin) for t in scenario.transition_items]
+    admissions, home = moves.index(("community", "acute", None)), moves.index(("acute", "community", None))
     wanted = [f"transitions[{admissions}].rate.{b}" for b in BANDS] + [f"transitions[{home}].rate.{b}" for b in BANDS]
     weekly = ("acute.nhs", "home_care.council", "residential.council", "residential.self_funder")
     wanted += [f"costs.per_person_week.{cost}" for cost in weekly] + ["costs.per_transition.community->acute.nhs"]
@@ -92,7 +92,8 @@ def test_the_baselines_give_ranges_for_admissions_stays_and_unit_costs_with_sour
         assert scenario.sources.get(key, "").strip(), f"{key} has a distribution but no source"
         low, high = dist.ppf(np.array([1e-4, 1 - 1e-4]))
         assert 0 <= low < dist.central() < high and high / low < 5, (key, low, high)
-    assert scenario.transitions[admissions].rate == {"18-64": 0.075, "65-74": 0.15, "75-84": 0.28, "85+": 0.5}
+    central = {"18-64": 0.075, "65-74": 0.1423, "75-84": 0.2549, "85+": 0.4351}  # 7.1's band rates less residents'
+    assert scenario.transition_items[admissions].rate == central
     assert scenario.costs.per_person_week["acute"]["nhs"] == 2800
 
 

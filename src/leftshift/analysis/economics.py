@@ -79,6 +79,49 @@ def over_replications(comparison: Comparison) -> tuple[pd.DataFrame, pd.Series]:
     return metrics, comparison.headline[figures].agg(rule).astype(float)
 
 
+def headline_intervals(comparison: Comparison) -> pd.DataFrame:
+    """A t-based 95% confidence interval for the mean over replications of each headline figure (index; columns
+    ci95_low, ci95_high), from the replications where it is defined; none (NaN) for the payback year, which is
+    reported as a median, or for a figure defined in fewer than two replications."""
+    from leftshift.analysis.summary import spread
+
+    rows = {}
+    for column in (c for c in comparison.headline.columns if c != REPLICATION):
+        values = comparison.headline[column].to_numpy(dtype=float)
+        values = values[np.isfinite(values)]
+        if column == "payback_year" or len(values) < 2:
+            rows[column] = (np.nan, np.nan)
+            continue
+        figure = spread(values)
+        rows[column] = (figure["ci95_low"], figure["ci95_high"])
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["ci95_low", "ci95_high"])
+
+
+def comparison_rows(comparison: Comparison) -> pd.DataFrame:
+    """comparison.csv's rows: activity metrics with baseline values, then the economic headline figures
+    (over replications: the mean, and the median payback year, as summary.json and the terminal give them). A
+    replicated comparison adds `ci95_low` and `ci95_high`: the 95% confidence interval of the mean difference
+    over replications (for an economic figure, of the figure; `headline_intervals`)."""
+    from leftshift.analysis.measures import comparison_measure
+    from leftshift.analysis.summary import spread
+
+    metrics, headline = over_replications(comparison)
+    econ = headline.rename("value").rename_axis("metric").reset_index()
+    econ["baseline_value"] = float("nan")
+    econ["difference"] = econ["value"]
+    econ["unit"] = [comparison_measure(m).unit for m in econ["metric"]]
+    if comparison.replicated:
+        by_metric = comparison.metrics.groupby(["metric", "unit"], sort=False)["difference"]
+        activity = [spread(group) for _, group in by_metric]
+        metrics["ci95_low"] = [a["ci95_low"] for a in activity]
+        metrics["ci95_high"] = [a["ci95_high"] for a in activity]
+        econ = econ.join(headline_intervals(comparison), on="metric")
+    rows = pd.concat([metrics, econ], ignore_index=True)
+    rows.insert(0, "scenario", comparison.scenario)
+    rows.insert(1, "baseline", comparison.baseline)
+    return rows
+
+
 def headline_figures(
     differences: Mapping[str, np.ndarray],
     spend: Mapping[str, np.ndarray],

@@ -134,6 +134,35 @@ COMPARISON_MEASURES = [
 ]  # fmt: skip
 """A scenario against its baseline (`analysis.economics.compare(...).headline`, comparison.csv)."""
 
+SERVICE_GROUPS = {
+    "hospital_beds": "Hospital beds",
+    "delayed_discharges": "Delayed discharges",
+    "emergency_admissions": "Emergency admissions (one-off costs)",
+    "care_homes": "Care homes",
+    "home_care": "Home care",
+    "waiting_at_home": "Waiting at home for care",
+    "other_services": "Other services",
+}
+"""The services avoided cost is split into (`analysis.breakdown`), in the order a waterfall shows them: time in
+hospital, waiting in hospital for care (delayed discharges), the one-off costs of moves into hospital (e.g. A&E),
+care homes, home care, waiting at home for care, and everything else."""
+
+BREAKDOWN_MEASURES = [
+    *(_m(f"avoided_downstream_cost_gbp_discounted_{g}", f"Avoided cost: {name[0].lower()}{name[1:]} (discounted)",
+         "GBP", "higher", f"The baseline's discounted cost of {name[0].lower()}{name[1:]} minus the scenario's")
+      for g, name in SERVICE_GROUPS.items()),
+    _m("spend_per_emergency_admission_avoided_gbp_discounted", "Extra spend per emergency admission avoided", "GBP",
+       "lower", "Extra intervention spend (discounted) divided by the emergency admissions avoided"),
+    _m("net_cost_per_emergency_admission_avoided_gbp_discounted", "Net cost per emergency admission avoided", "GBP",
+       "lower", "Minus the net savings (discounted) divided by the emergency admissions avoided; negative: it saves"),
+    _m("extra_person_years_alive", "Extra person-years alive", "person-years", "higher",
+       "The scenario's person-years alive minus the baseline's: people kept alive longer"),
+    _m("extra_survival_cost_gbp_discounted", "Cost of care in extra years alive (discounted)", "GBP", "lower",
+       "Extra person-years alive (by year and age band) times the baseline's cost of care and hospital per "
+       "person-year alive; part of the change in the cost of care and hospital, not in addition to it"),
+]  # fmt: skip
+"""Why a scenario saves what it does (`analysis.breakdown`; rows of comparison.csv after the headline)."""
+
 SERIES_MEASURES = [
     _m("cumulative_net_savings_gbp_discounted", "Cumulative net savings (discounted)", "GBP", "higher",
        "Discounted net savings from the start to the end of each year"),
@@ -144,7 +173,9 @@ SERIES_MEASURES = [
 ]  # fmt: skip
 """Figures that only exist year by year (fan charts, demand over time)."""
 
-MEASURES: dict[str, Measure] = {m.name: m for m in [*RUN_MEASURES, *COMPARISON_MEASURES, *SERIES_MEASURES]}
+MEASURES: dict[str, Measure] = {
+    m.name: m for m in [*RUN_MEASURES, *COMPARISON_MEASURES, *BREAKDOWN_MEASURES, *SERIES_MEASURES]
+}
 
 
 def measure(name: str) -> Measure:
@@ -196,5 +227,5 @@ def format_number(value: float | None, unit: str = "") -> str:
     return f"{value:,.0f}"
 
 
-__all__ = ["MEASURES", "PAYER_LABELS", "Measure", "comparison_measure", "format_number", "higher_is_better", "label",
-           "measure", "unit"]  # fmt: skip
+__all__ = ["BREAKDOWN_MEASURES", "MEASURES", "PAYER_LABELS", "SERVICE_GROUPS", "Measure", "comparison_measure",
+           "format_number", "higher_is_better", "label", "measure", "unit"]  # fmt: skip

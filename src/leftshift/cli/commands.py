@@ -56,14 +56,15 @@ def _simulate(
 
 
 class _Waits:
-    """A discrete-event run's `waits` rows, written to waits.csv and summarised one replication at a time
-    (a ten-year city run has millions), keeping only what the report's chart needs, and only if asked."""
+    """A discrete-event run's `waits` rows, written to waits.csv (waits.parquet past Excel's rows) and summarised
+    one replication at a time (a ten-year city run has millions), keeping only what the report's chart needs,
+    and only if asked."""
 
     def __init__(self, work: Path, chart: bool) -> None:
         from leftshift.analysis.resources import WaitOutcomes
-        from leftshift.io.writing import TableAppender
+        from leftshift.io.tables import TableAppender
 
-        self.write, self.outcomes = TableAppender(work / "waits.csv"), WaitOutcomes()
+        self.write, self.outcomes = TableAppender(work, "waits"), WaitOutcomes()
         self.chart: list[Any] | None = [] if chart else None
 
     def __call__(self, waits: Any) -> None:
@@ -93,17 +94,21 @@ def _dask_client(dask: str | None, engine: str, jobs: int | None) -> Iterator[An
 
 
 def _engine_options(
-    engine: str,
-    resolution: str,
-    replications: int,
-    jobs: int | None,
-    warm_up_years: float,
-    only_replication: int | None,
+    engine: str, replications: int, jobs: int | None, warm_up_years: float, only_replication: int | None
 ) -> dict[str, Any]:
+    """The engine's options. Engines run every step: the summary, yearly.csv, the comparison and the report are
+    computed from the full record, and only the written tables are by --resolution."""
     if engine != "des":
-        return {"resolution": resolution}
-    return {"resolution": resolution, "replications": replications, "jobs": jobs, "warm_up_years": warm_up_years,
+        return {}
+    return {"replications": replications, "jobs": jobs, "warm_up_years": warm_up_years,
             "only_replication": only_replication}  # fmt: skip
+
+
+def _print_notes(notes: list[str], quiet: bool) -> None:
+    """Tables written as Parquet because they are longer than an Excel sheet."""
+    if notes and not quiet:
+        for note in notes:
+            click.echo(f"Note: {note}")
 
 
 @cli.command()
@@ -134,8 +139,9 @@ def run(
     from leftshift.cli.terminal import print_run
     from leftshift.io.outputs import claim_output
     from leftshift.io.writing import slug, write_result
+    from leftshift.report.workbook import WORKBOOK
 
-    options = _engine_options(engine, resolution, replications, jobs, warm_up_years, only_replication)
+    options = _engine_options(engine, replications, jobs, warm_up_years, only_replication)
     loaded = load(scenario, overrides)
     check_samples(sampling["samples"], engine, [loaded])
     check_dask(sampling["dask"], engine, sampling["samples"])
@@ -149,7 +155,9 @@ def run(
             result = _simulate(scenario, loaded, engine, options, quiet, des)
         check_plausible("result", result, strict, quiet)
         facts = summary.build(result, waits.outcomes if waits else None)
-        write_result(work, result, facts, written=("waits",) if waits else ())
+        notes = [waits.write.close()] if waits else []
+        notes += write_result(work, result, facts, written=("waits",) if waits else (), resolution=resolution)
+        attempt(lambda: _run_workbook(work, result, facts), failures, WORKBOOK)
         draws = write_samples(work, target, [loaded], jobs=jobs, quiet=quiet, report=not no_report,
                               failures=failures, **sampling)  # fmt: skip
         shown = waits.charted(result) if waits and not no_report else result
@@ -157,6 +165,7 @@ def run(
     if not quiet:
         print_run(facts, target)
         print_samples(draws)
+    _print_notes([n for n in notes if n], quiet)
     after_report(target, written, open_report, quiet)
     report_failed(failures, target)
 
@@ -165,6 +174,12 @@ def _run_report(work: Path, result: Any, facts: dict[str, Any]) -> None:
     from leftshift.report.writers import write_run_report
 
     write_run_report(work, result, facts)
+
+
+def _run_workbook(work: Path, result: Any, facts: dict[str, Any]) -> None:
+    from leftshift.report.workbook import write_run_workbook
+
+    write_run_workbook(work, result, facts)
 
 
 @cli.command()
@@ -196,16 +211,22 @@ def compare(
     import pandas as pd
 
     from leftshift.analysis import summary
+    from leftshift.analysis.breakdown import breakdown as explain
+    from leftshift.analysis.breakdown import table as breakdown_table
+    from leftshift.analysis.breakdown import with_breakdown
     from leftshift.analysis.economics import compare as compare_results
+    from leftshift.analysis.economics import comparison_rows
     from leftshift.cli.experiments import print_samples, write_samples
     from leftshift.cli.shared import check_dask, check_plausible, check_samples, check_scenarios, load, report_failed
     from leftshift.cli.shared import try_report as attempt
     from leftshift.cli.terminal import print_comparison
     from leftshift.errors import LeftshiftError
+    from leftshift.experiments.attribution import runs_without_each
     from leftshift.io.outputs import claim_output
     from leftshift.io.writing import new_folder, slug, write_result, write_table
+    from leftshift.report.workbook import WORKBOOK
 
-    options = _engine_options(engine, resolution, replications, jobs, warm_up_years, only_replication)
+    options = _engine_options(engine, replications, jobs, warm_up_years, only_replication)
     base = load(baseline, overrides)
     others = [load(path, (*overrides, *scenario_overrides)) for path in scenarios]
     slugs = [slug(s.name) for s in (base, *others)]
@@ -223,52 +244,49 @@ def compare(
                 _simulate(path, s, engine, options, quiet, des)
                 for path, s in zip((baseline, *scenarios), (base, *others), strict=True)
             ]
+            without = [runs_without_each(r.scenario, results[0], lambda s, p=path: _simulate(p, s, engine, options,
+                                                                                              True, des))
+                       for path, r in zip(scenarios, results[1:], strict=True)]  # fmt: skip
         comparisons = [compare_results(results[0], r) for r in results[1:]]
+        breakdowns = [explain(c, results[0], r, w) for c, r, w in zip(comparisons, results[1:], without, strict=True)]
         for result in results:
             check_plausible("result", result, strict, quiet)
         for comparison in comparisons:
             check_plausible("comparison", comparison, strict, quiet)
         summaries = [summary.build(r) for r in results]
         with claim.writing() as work:
+            notes = []
             for result, facts, name in zip(results, summaries, slugs, strict=True):
-                write_result(new_folder(work / name), result, facts)
-            rows = pd.concat([_comparison_rows(c) for c in comparisons], ignore_index=True)
+                written_as = write_result(new_folder(work / name), result, facts, resolution=resolution)
+                notes += [f"{name}/{note}" for note in written_as]
+            explained = zip(comparisons, breakdowns, strict=True)
+            rows = pd.concat([with_breakdown(comparison_rows(c), b) for c, b in explained], ignore_index=True)
             write_table(work / "comparison.csv", rows)
+            write_table(work / "breakdown.csv", pd.concat([breakdown_table(b) for b in breakdowns], ignore_index=True))
+            attempt(lambda: _comparison_workbook(work, results, comparisons, summaries), failures, WORKBOOK)
             draws = write_samples(work, target, others, base, jobs=jobs, quiet=quiet, report=not no_report,
                                   failures=failures, **sampling)  # fmt: skip
             written = not no_report and attempt(
-                lambda: _comparison_report(work, results, comparisons, summaries), failures
+                lambda: _comparison_report(work, results, comparisons, summaries, breakdowns), failures
             )
     if not quiet:
-        print_comparison(comparisons, target)
+        print_comparison(comparisons, target, breakdowns, [d.samples for d in draws] if draws else None)
         print_samples(draws)
+    _print_notes(notes, quiet)
     after_report(target, written, open_report, quiet)
     report_failed(failures, target)
 
 
-def _comparison_report(work: Path, results: Any, comparisons: Any, summaries: Any) -> None:
+def _comparison_report(work: Path, results: Any, comparisons: Any, summaries: Any, breakdowns: Any) -> None:
     from leftshift.report.writers import write_comparison_report
 
-    write_comparison_report(work, results, comparisons, summaries)
+    write_comparison_report(work, results, comparisons, summaries, breakdowns)
 
 
-def _comparison_rows(comparison: Any) -> Any:
-    """comparison.csv rows: activity metrics with baseline values, then the economic headline figures
-    (over replications: the mean, and the median payback year, as summary.json and the terminal give them)."""
-    import pandas as pd
+def _comparison_workbook(work: Path, results: Any, comparisons: Any, summaries: Any) -> None:
+    from leftshift.report.workbook import write_comparison_workbook
 
-    from leftshift.analysis.economics import over_replications
-    from leftshift.analysis.measures import comparison_measure
-
-    metrics, headline = over_replications(comparison)
-    econ = headline.rename("value").rename_axis("metric").reset_index()
-    econ["baseline_value"] = float("nan")
-    econ["difference"] = econ["value"]
-    econ["unit"] = [comparison_measure(m).unit for m in econ["metric"]]
-    rows = pd.concat([metrics, econ], ignore_index=True)
-    rows.insert(0, "scenario", comparison.scenario)
-    rows.insert(1, "baseline", comparison.baseline)
-    return rows
+    write_comparison_workbook(work, results, comparisons, summaries)
 
 
 @cli.command()
@@ -322,9 +340,9 @@ cli.add_command(optimise)
 @click.option("--open", "open_report", is_flag=True, help="Open report.html in a browser when done.")
 @handle_errors
 def report(results_dir: Path, open_report: bool) -> None:
-    """Rebuild report.html from the saved outputs of `leftshift run` or `leftshift compare`, without
-    running the model again (e.g. after upgrading leftshift, or if the report was deleted). Only a
-    report.html that leftshift wrote is ever replaced.
+    """Rebuild report.html from the saved outputs of `leftshift run`, `compare`, `sweep` or
+    `sensitivity`, without running the model again (e.g. after upgrading leftshift, or if the report
+    was deleted). Only a report.html that leftshift wrote is ever replaced.
 
     \b
     Example:

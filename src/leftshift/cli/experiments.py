@@ -189,7 +189,7 @@ def sweep(
     from leftshift.experiments.runs import sweep as run_sweep
     from leftshift.experiments.sensitivity import ALIASES, resolve_metric
     from leftshift.io.outputs import claim_output
-    from leftshift.io.writing import remove_folder, slug, write_frame, write_json
+    from leftshift.io.writing import remove_folder, slug, write_frame, write_json, write_resolved
     from leftshift.scenario.vary import parse_vary
 
     base = load(scenario, overrides)
@@ -221,9 +221,10 @@ def sweep(
                                execution=_execution(parts, c, jobs, dask, batch_size, resume))  # fmt: skip
         with claim.writing() as work:
             write_frame(work, "sweep", result.table)
+            write_resolved(work, base)
             write_json(work / "experiment.json", provenance(
                 base, command="sweep", vary=[d.path for d in dims], sample=plan_sample, points=len(result.table),
-                baseline=other.name if other else None, metric_aliases=ALIASES,
+                baseline=other.name if other else None, metric_aliases=ALIASES, metric=shown, best=direction,
             ))  # fmt: skip
             written = not no_report and try_report(
                 lambda: _sweep_report(work, result, shown, direction, base), failures
@@ -232,7 +233,7 @@ def sweep(
     if not quiet:
         print_best(result.table, list(result.parameters), shown, direction, top, target)
     after_report(target, written, open_report, quiet)
-    report_failed(failures, target, rebuild=False)
+    report_failed(failures, target)
 
 
 def _sweep_report(work: Path, result: Any, shown: str, direction: str, base: Any) -> None:
@@ -297,7 +298,7 @@ def sensitivity(
     from leftshift.experiments.sensitivity import resolve_metric
     from leftshift.experiments.sensitivity import sensitivity as run_sensitivity
     from leftshift.io.outputs import claim_output
-    from leftshift.io.writing import remove_folder, slug, write_frame, write_json, write_table
+    from leftshift.io.writing import remove_folder, slug, write_frame, write_json, write_resolved, write_table
 
     base = load(scenario, overrides)
     other = load(baseline, overrides) if baseline else None
@@ -322,6 +323,7 @@ def sensitivity(
             write_table(work / "sensitivity.csv", result.indices, float_format=None)
             write_table(work / "tornado.csv", result.tornado, float_format=None)
             write_frame(work, "runs", result.runs, csv=False)
+            write_resolved(work, base)
             write_json(work / "experiment.json", provenance(
                 base, command="sensitivity", metric=column, method=method, samples=samples, runs=len(result.runs),
                 baseline=other.name if other else None, metric_central=result.central,
@@ -331,16 +333,14 @@ def sensitivity(
     if not quiet:
         print_sensitivity(result, target)
     after_report(target, written, open_report, quiet)
-    report_failed(failures, target, rebuild=False)
+    report_failed(failures, target)
 
 
 def _sensitivity_report(work: Path, result: Any, scenario: Any) -> None:
-    from leftshift.report.writers import write_sensitivity_report
+    from leftshift.report.rebuild import sensitivity_page
 
-    tornado = result.tornado.rename(columns={"metric_low": "low", "metric_high": "high", "value_low": "low_value",
-                                             "value_high": "high_value"})  # fmt: skip
-    sobol = result.indices if result.method == "sobol" else None
-    write_sensitivity_report(work, result.metric, tornado, result.central, sobol, scenario)
+    sensitivity_page(work, result.metric, result.method, result.indices, result.tornado, result.central, scenario,
+                     runs=len(result.runs))  # fmt: skip
 
 
 # --samples for run and compare ---------------------------------------------------------------------------

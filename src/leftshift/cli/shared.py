@@ -67,8 +67,11 @@ def scenario_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Discrete-event: leave the first W years out of the statistics."),
         click.option("--replication", "only_replication", type=click.IntRange(min=0), default=None,
                      help="Discrete-event: re-run only replication N (numbered from 0); its rows are identical."),
-        click.option("--resolution", type=click.Choice(["step", "month", "year"]), default="step", show_default=True,
-                     help="How often the stock-flow tables report (month or year: smaller files for Excel)."),
+        click.option("--resolution", type=click.Choice(["step", "month", "year"]), default="month",
+                     show_default=True,
+                     help="How often the written tables report, each row dated (`date`): month or year fit in "
+                     "Excel; step writes every step (Parquet for a table longer than an Excel sheet). The "
+                     "summary, yearly.csv, the comparison and the report use every step whatever this is."),
         click.option("--quiet", is_flag=True, help="Print nothing but errors."),
     ]  # fmt: skip
     for option in reversed(options):
@@ -210,8 +213,8 @@ def try_report(write: Callable[[], Any], failures: list[str], name: str = "repor
 def report_failed(failures: Sequence[str], target: Path, rebuild: bool = True) -> None:
     """Raise ReportFailed after the results are in place, if any report failed.
 
-    `rebuild`: `leftshift report DIR` can rebuild this command's report (run and compare, not the
-    experiment or --samples reports).
+    `rebuild`: `leftshift report DIR` can rebuild this command's report (run, compare, sweep and
+    sensitivity; not calibrate's or --samples' reports, nor results.xlsx).
     """
     if not failures:
         return

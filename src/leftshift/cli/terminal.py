@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from leftshift.analysis.measures import PAYER_LABELS, comparison_measure, label
 from leftshift.analysis.measures import format_number as number
+from leftshift.analysis.verdict import verdict
 from leftshift.scenario.model import PAYERS
 
 RUN_METRICS = [
@@ -130,27 +132,96 @@ def payback_text(comparison: Any) -> str:
     return f"{values.median():.0f}" + (f" ({'; '.join(notes)})" if notes else "")
 
 
-def _headline_cell(comparison: Any, column: str, unit: str) -> str:
+def _headline_cell(comparison: Any, column: str, unit: str, intervals: Any = None) -> str:
+    """The figure (the mean over replications, with its 95% confidence interval when `intervals` has one)."""
     if column not in comparison.headline.columns:  # a figure another compared scenario has (a risk share)
         return "-"
     values = comparison.headline[column].astype(float)
-    if column != "payback_year":
-        return number(float(values.mean()), unit)
-    return payback_text(comparison)
+    if column == "payback_year":
+        return payback_text(comparison)
+    cell = number(float(values.mean()), unit)
+    if intervals is not None and column in intervals.index and intervals.loc[column].notna().all():
+        low, high = intervals.loc[column]
+        cell += f" ({number(low, unit)} to {number(high, unit)})"
+    return cell
 
 
-def print_comparison(comparisons: list[Any], directory: Path) -> None:
-    """One column per scenario against the shared baseline (means over replications; the median payback)."""
+def print_comparison(
+    comparisons: list[Any], directory: Path, breakdowns: list[Any] | None = None, draws: list[Any] | None = None
+) -> None:
+    """One column per scenario against the shared baseline (means over replications with their 95% confidence
+    intervals; the median payback), where the savings come from (with `breakdowns`), and the verdict of each
+    (`draws`: each scenario's `--samples` table, if any)."""
+    from leftshift.analysis.economics import headline_intervals
+
     console = Console()
-    table = Table(title=f"Against the baseline: {comparisons[0].baseline}", title_justify="left")
+    replicated = any(c.replicated for c in comparisons)
+    title = f"Against the baseline: {comparisons[0].baseline}"
+    if replicated:
+        title += f" (mean and 95% CI of {len(comparisons[0].headline)} replications; median payback year)"
+    table = Table(title=title, title_justify="left")
     table.add_column("Measure (over the horizon)")
     for c in comparisons:
         table.add_column(c.scenario, justify="right")
+    intervals = [headline_intervals(c) if c.replicated else None for c in comparisons]
     split = any(c.headline["capacity_freed_gbp_discounted"].abs().max() > 0.5 for c in comparisons)
     for column in _with_shares(_with_split(HEADLINE) if split else HEADLINE, comparisons):
         unit = comparison_measure(column).unit
-        table.add_row(_headline_label(column), *[_headline_cell(c, column, unit) for c in comparisons])
+        cells = [_headline_cell(c, column, unit, i) for c, i in zip(comparisons, intervals, strict=True)]
+        table.add_row(_headline_label(column), *cells)
     console.print(table)
+    if breakdowns:
+        print_breakdown(console, breakdowns)
+    for i, c in enumerate(comparisons):
+        samples = draws[i] if draws and i < len(draws) else None
+        net = (
+            samples["net_savings_gbp_discounted"]
+            if samples is not None and "net_savings_gbp_discounted" in samples
+            else None
+        )
+        console.print(f"[bold]{escape(c.scenario)}[/bold]: {escape(verdict(c, net))}.")
     console.print("Net savings = avoided cost of care and hospital - extra intervention spend; "
                   "ROI = net savings / spend; discounted at the scenario's rate. "
                   f"Results written to {directory}/")  # fmt: skip
+
+
+def print_breakdown(console: Console, breakdowns: list[Any]) -> None:
+    """Where the avoided cost comes from, by service (one column per scenario), the per-admission and survival
+    figures, and by programme (a table per scenario): `analysis.breakdown`, as the report and breakdown.csv."""
+    from leftshift.analysis.breakdown import COMPARISON_FIGURES, INTERACTIONS
+    from leftshift.analysis.measures import SERVICE_GROUPS, measure
+
+    table = Table(title="Where the avoided cost comes from (discounted)", title_justify="left")
+    table.add_column("Service")
+    for b in breakdowns:
+        table.add_column(b.scenario, justify="right")
+    by_group = [b.services.set_index("group") for b in breakdowns]
+    for group, name in SERVICE_GROUPS.items():
+        if any(group in g.index for g in by_group):
+            cells = [number(float(g.loc[group, "avoided_gbp_discounted"]), "GBP") if group in g.index else "-"
+                     for g in by_group]  # fmt: skip
+            table.add_row(name, *cells)
+    total = [number(b.figures["avoided_downstream_cost_gbp_discounted"], "GBP") for b in breakdowns]
+    table.add_row("Avoided cost of care and hospital", *total)
+    for name in COMPARISON_FIGURES:
+        m = measure(name)
+        table.add_row(m.label, *[number(b.figures.get(name, math.nan), m.unit) for b in breakdowns])
+    console.print(table)
+    for b in breakdowns:
+        rows = b.programmes
+        if len(rows) <= 1:
+            continue
+        mine = Table(title=f"By programme: {b.scenario} (avoided cost: what the scenario saves beyond the same "
+                     "scenario without the programme)", title_justify="left")  # fmt: skip
+        for heading in ("Programme", "Avoided cost", "Extra spend", "Net savings"):
+            mine.add_column(heading, justify="left" if heading == "Programme" else "right")
+        for row in rows.itertuples(index=False):
+            if (
+                row.programme == INTERACTIONS
+                and abs(row.extra_spend_gbp_discounted) < 0.5
+                and not (abs(row.avoided_gbp_discounted) >= 0.5)
+            ):
+                continue
+            money = (row.avoided_gbp_discounted, row.extra_spend_gbp_discounted, row.net_savings_gbp_discounted)
+            mine.add_row(row.label, *[number(v, "GBP") for v in money])
+        console.print(mine)

@@ -23,6 +23,7 @@ from leftshift.engines.model import (
     TRANSITION,
     Layout,
     TimeGrid,
+    origin_name,
     queue_name,
     simulated_years,
 )  # fmt: skip
@@ -172,6 +173,10 @@ def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameter
         for key, by_band in s.initial_waiting.items():  # people already in a queue at the start
             q = c_index[queue_name(*split_key(key))]  # type: ignore[misc]
             initial[[layout.index(q, b, 0) for b in range(nb)], n] = per_slot(s, s.band_array(by_band))
+        for key, by_band in s.initial_with_origin.items():  # in hospital at the start, holding a care home place
+            origin, state = split_key(key)  # type: ignore[misc]
+            c = c_index[origin_name(state, origin)]
+            initial[[layout.index(c, b, 0) for b in range(nb)], n] = per_slot(s, s.band_array(by_band))
         demo = s.demography
         arrays["entrants"][:, n] = per_slot(s, s.band_array(demo.entrants_per_year), entry=True)
         arrays["entrants_growth"][:, n] = by_slot(s, np.array([demo.growth_of(b) for b in s.age_bands]))
@@ -241,12 +246,26 @@ def capacity_places(scenarios: Sequence[Scenario], layout: Layout, grid: TimeGri
             else:
                 given[i, :, n] = [s.places_in(name, s.start_year + y) for y in range(n_years)]
     places = given[:, year, :].transpose(1, 0, 2)
+    linear = [first.capacity[name].between_years == "linear" for name in names]
+    if any(linear):
+        places[:, linear] = _between_years(given[linear], grid)
     funded = bought[:, year, :].transpose(1, 0, 2)
     is_bought = [first.capacity[name].bought for name in names]
     if any(is_bought):
         followed = _follow(funded, ramp[2], ramp[0], ramp[1], year, grid)
         places[:, is_bought] = followed[:, is_bought]
     return places, funded
+
+
+def _between_years(given: np.ndarray, grid: TimeGrid) -> np.ndarray:
+    """Places (R, years, N) given for each calendar year, changing linearly from one year's number on 1 January
+    to the next year's during each step (at the middle of the step): (steps, R, N)."""
+    mid = (np.arange(grid.n_steps) + 0.5) * grid.step_years
+    last = given.shape[1] - 1
+    year = np.minimum(np.floor(mid).astype(int), last)
+    share = np.where(year < last, mid - year, 0.0)[None, :, None]
+    now, after = given[:, year, :], given[:, np.minimum(year + 1, last), :]
+    return (now + share * (after - now)).transpose(1, 0, 2)
 
 
 def _decay(h: float, years: np.ndarray) -> np.ndarray:

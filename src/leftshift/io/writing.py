@@ -1,6 +1,6 @@
-"""Writing files: result tables (CSV), experiment tables (parquet and CSV), JSON, the resolved scenario and
-report pages. Output folders themselves (claimed, locked, written all at once) are `leftshift.io.outputs`;
-saved batches of long experiments are `leftshift.io.parts`.
+"""Writing files: result tables (CSV, or Parquet past Excel's rows: `leftshift.io.tables`), experiment tables
+(parquet and CSV), JSON, the resolved scenario, report pages and workbooks. Output folders themselves (claimed,
+locked, written all at once) are `leftshift.io.outputs`; saved batches of long experiments are `leftshift.io.parts`.
 """
 
 from __future__ import annotations
@@ -15,14 +15,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from leftshift.io.tables import CSV_FLOAT, clean_floats, write_tidy
 from leftshift.result import REPLICATION, Result
 from leftshift.scenario.loading import resolved_yaml
 
 if TYPE_CHECKING:
     from leftshift.experiments.calibration import Calibration
+    from leftshift.scenario.model import Scenario
 
-CSV_FLOAT = "%.12g"  # 12 significant digits: exact enough for any count or cost, a third smaller files
 YEARLY = "yearly.csv"
+RESOLVED = "scenario.resolved.yaml"
 CALIBRATED = "calibrated.yaml"
 
 
@@ -51,29 +53,29 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     path.write_text(json.dumps(_clean(data), indent=2, default=_json_default) + "\n", encoding="utf-8")
 
 
-class TableAppender:
-    """One CSV written a piece at a time (say, one replication's rows after another), the header once: the
-    file is byte for byte what `write_result` writes for the whole table, and no piece is kept in memory."""
+def write_result(
+    directory: Path, result: Result, summary: dict[str, Any], written: tuple[str, ...] = (), resolution: str = "step"
+) -> list[str]:
+    """Every table (but those already `written`, e.g. by a TableAppender) reported by `resolution` (step, month or
+    year: `leftshift.analysis.periods`) with a `date` column, yearly.csv, summary.json and the resolved scenario,
+    into an existing directory. yearly.csv comes from the Result as given. Returns a note for each table written
+    as Parquet because it is longer than an Excel sheet."""
+    from leftshift.analysis.periods import at_resolution, with_dates
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.pieces = 0
-
-    def __call__(self, piece: pd.DataFrame) -> None:
-        with self.path.open("a" if self.pieces else "w", encoding="utf-8", newline="") as file:
-            piece.to_csv(file, index=False, header=not self.pieces, float_format=CSV_FLOAT)
-        self.pieces += 1
-
-
-def write_result(directory: Path, result: Result, summary: dict[str, Any], written: tuple[str, ...] = ()) -> None:
-    """Every table as CSV (but those already `written`, e.g. by a TableAppender), yearly.csv, summary.json and
-    the resolved scenario, into an existing directory."""
-    for stem, table in result.tables().items():
+    notes = []
+    for stem, table in at_resolution(result, resolution).tables().items():
         if stem not in written:
-            table.to_csv(directory / f"{stem}.csv", index=False, float_format=CSV_FLOAT)
+            note = write_tidy(directory, stem, with_dates(table, resolution, result.scenario))
+            notes += [note] if note else []
     write_yearly(directory, result)
     write_json(directory / "summary.json", summary)
-    (directory / "scenario.resolved.yaml").write_text(resolved_yaml(result.scenario), encoding="utf-8")
+    write_resolved(directory, result.scenario)
+    return notes
+
+
+def write_resolved(directory: Path, scenario: Scenario) -> None:
+    """scenario.resolved.yaml: the scenario as run (with its source notes), which loads back as it is."""
+    (directory / RESOLVED).write_text(resolved_yaml(scenario), encoding="utf-8")
 
 
 def write_yearly(directory: Path, result: Result) -> None:
@@ -83,7 +85,7 @@ def write_yearly(directory: Path, result: Result) -> None:
     table = yearly(result)
     if not result.replicated:
         table = table.drop(columns=REPLICATION)
-    table.to_csv(directory / YEARLY, index=False, float_format=CSV_FLOAT)
+    write_table(directory / YEARLY, table)
 
 
 def write_calibration(directory: Path, calibration: Calibration, provenance: dict[str, Any]) -> None:
@@ -100,8 +102,9 @@ def write_calibration(directory: Path, calibration: Calibration, provenance: dic
 
 
 def write_table(path: Path, table: pd.DataFrame, float_format: str | None = CSV_FLOAT) -> None:
-    """One CSV (for Excel); `float_format=None` writes every digit (experiment tables)."""
-    table.to_csv(path, index=False, float_format=float_format)
+    """One CSV (for Excel: 12 significant digits, no float noise); `float_format=None` writes every digit as it
+    is (experiment tables)."""
+    (table if float_format is None else clean_floats(table)).to_csv(path, index=False, float_format=float_format)
 
 
 def write_frame(directory: Path, stem: str, frame: pd.DataFrame, csv: bool = True) -> None:
@@ -120,10 +123,15 @@ def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> None:
 
 def write_text_atomic(path: Path, text: str) -> Path:
     """A text file (a report page) that a reader never sees half written; no partial file is left on failure."""
+    return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> Path:
+    """A file (a report page, a workbook) that a reader never sees half written; no partial file is left."""
     path = Path(path)
     partial = path.with_name(f".{path.name}.partial")
     try:
-        partial.write_text(text, encoding="utf-8")
+        partial.write_bytes(data)
         os.replace(partial, path)
     except BaseException:
         partial.unlink(missing_ok=True)

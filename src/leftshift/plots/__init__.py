@@ -26,6 +26,13 @@ _EXPORTS = {
     "costs_by_service": "leftshift.plots.money",
     "cumulative_net_savings": "leftshift.plots.money",
     "fan_chart": "leftshift.plots.experiments",
+    "ecdf": "leftshift.plots.experiments",
+    "payback_distribution": "leftshift.plots.experiments",
+    "waterfall": "leftshift.plots.change",
+    "programme_shares": "leftshift.plots.change",
+    "avoided_by_year": "leftshift.plots.change",
+    "demand_change": "leftshift.plots.change",
+    "parameter_labels": "leftshift.plots.labels",
     "distribution": "leftshift.plots.experiments",
     "tornado": "leftshift.plots.experiments",
     "sobol_indices": "leftshift.plots.experiments",
@@ -34,9 +41,10 @@ _EXPORTS = {
     "observed_vs_fitted": "leftshift.plots.calibration",
 }
 __all__ = [
-    "costs_by_payer", "costs_by_service", "cumulative_net_savings", "demand_over_time", "distribution", "fan_chart",
-    "has_data", "intervention_reach", "observed_vs_fitted", "people_by_state", "queues", "sankey", "sankey_difference",
-    "sobol_indices", "sweep", "tornado", "wait_distribution",
+    "avoided_by_year", "costs_by_payer", "costs_by_service", "cumulative_net_savings", "demand_change",
+    "demand_over_time", "distribution", "ecdf", "fan_chart", "has_data", "intervention_reach", "observed_vs_fitted",
+    "parameter_labels", "payback_distribution", "people_by_state", "programme_shares", "queues", "sankey",
+    "sankey_difference", "sobol_indices", "sweep", "tornado", "wait_distribution", "waterfall",
 ]  # fmt: skip
 
 if TYPE_CHECKING:  # for editors and type checkers; at run time names load lazily
@@ -50,7 +58,17 @@ if TYPE_CHECKING:  # for editors and type checkers; at run time names load lazil
         wait_distribution,
     )  # fmt: skip
     from leftshift.plots.calibration import observed_vs_fitted
-    from leftshift.plots.experiments import distribution, fan_chart, sobol_indices, sweep, tornado
+    from leftshift.plots.change import avoided_by_year, demand_change, programme_shares, waterfall
+    from leftshift.plots.experiments import (
+        distribution,
+        ecdf,
+        fan_chart,
+        payback_distribution,
+        sobol_indices,
+        sweep,
+        tornado,
+    )
+    from leftshift.plots.labels import parameter_labels
     from leftshift.plots.money import costs_by_payer, costs_by_service, cumulative_net_savings
     from leftshift.plots.style import has_data
 

@@ -84,8 +84,30 @@ HIDDEN_STATES = frozenset({"community"})
 """Shown only when clicked in the legend: most people live independently, which would flatten every other state."""
 
 
+def _participants(fig: go.Figure, result: Result, ts: pd.DataFrame, band: str | None, shown: bool) -> None:
+    """People taking part in each programme, as dotted lines over the stacked services (they are counted in
+    the state they are in too: taking part is not a place)."""
+    names = [iv.name for iv in result.scenario.interventions]
+    mine = (
+        ts[ts["programme"].isin(names)] if band is None else ts[ts["programme"].isin(names) & (ts["age_band"] == band)]
+    )
+    if mine.empty:
+        return
+    table = frames.replication_mean(mine, ["programme", "time"], ["people"])
+    for name, part in table.groupby("programme", sort=False):
+        colour = palette.programme(names.index(str(name)))
+        label = f"Taking part in {esc(name)} (also counted in their state)"
+        fig.add_trace(go.Scatter(
+            x=frames.dates(result.scenario.start_year, part["time"]), y=part["people"].to_numpy(dtype=float),
+            name=label, legendgroup=f"programme:{esc(name)}", mode="lines", visible=shown,
+            line={"color": colour, "width": 2.5, "dash": "dot"},
+            hovertemplate=f"{label}: %{{y:,.0f}} people<extra></extra>",
+        ))  # fmt: skip
+
+
 def people_by_state(results: Results, per_year: int = 12) -> go.Figure:
-    """Stacked area of people in each state over time, with a menu for scenario and age band.
+    """Stacked area of people in each state over time, with a menu for scenario and age band; people taking
+    part in programmes as dotted lines on top (not stacked: they are in one of the states too).
 
     Stocks are sampled `per_year` times a year; with replications, the mean is shown. People living
     independently start hidden (click the legend to show them): they would dwarf everyone in care.
@@ -97,7 +119,7 @@ def people_by_state(results: Results, per_year: int = 12) -> go.Figure:
     for i, r in enumerate(rs):
         ts = r.timeseries
         ts = ts[(ts["state"] != DEAD) & ts["time"].isin(frames.sample_times(ts["time"], per_year))]
-        ts = ts.assign(category=frames.stock_categories(r, ts))
+        ts = ts.assign(category=frames.stock_categories(r, ts, programmes=False))
         table = frames.replication_mean(ts, ["time", "age_band", "category"], ["people"])
         for band in [None, *r.scenario.age_bands]:
             part = table if band is None else table[table["age_band"] == band]
@@ -117,6 +139,7 @@ def people_by_state(results: Results, per_year: int = 12) -> go.Figure:
                     line={"width": 0.5, "color": colour}, fillcolor=palette.with_alpha(colour, 0.85),
                     visible=shown, hovertemplate=f"{label}: %{{y:,.0f}} people<extra></extra>",
                 ))  # fmt: skip
+            _participants(fig, r, ts, band, not options)
             scope = "all ages" if band is None else f"aged {esc(band)}"
             options.append((f"{esc(r.scenario.name)}: {scope}" if len(rs) > 1 else scope, range(start, len(fig.data))))
     subtitles = [f"{label}. Living independently is hidden: click it in the legend to show it" for label, _ in options]
@@ -131,18 +154,22 @@ def people_by_state(results: Results, per_year: int = 12) -> go.Figure:
 
 DEMAND = [
     ("emergency_admissions", "Emergency admissions a year", "people a year"),
-    ("acute_bed_days", "Acute bed days a year (including delayed discharges)", "bed days a year"),
+    ("acute_bed_days", "Hospital bed days a year, delays included", "bed days a year"),
     ("care_home_admissions", "Care home admissions a year", "people a year"),
-    ("home_care_clients", "People receiving home care (average over the year)", "people"),
-    ("people_waiting", "People waiting for care (average over the year)", "people"),
+    ("home_care_clients", "People in home care (yearly average)", "people"),
+    ("people_waiting", "People waiting for care (yearly average)", "people"),
 ]
+
+
+DEMAND_SPACING, DEMAND_HEIGHT = 0.06, 1300
+"""The demand panels one under another (two side by side would not fit a phone)."""
 
 
 def demand_over_time(results: Results) -> go.Figure:
     """Demand for hospital and care each year, one line per scenario (baseline first, in grey)."""
     rs = _as_list(results)
-    fig = make_subplots(rows=3, cols=2, subplot_titles=[title for _, title, _ in DEMAND],
-                        vertical_spacing=0.11, horizontal_spacing=0.1)  # fmt: skip
+    fig = make_subplots(rows=len(DEMAND), cols=1, subplot_titles=[title for _, title, _ in DEMAND],
+                        vertical_spacing=DEMAND_SPACING)  # fmt: skip
     for i, r in enumerate(rs):
         demand = frames.annual_demand(r)
         name = esc(r.scenario.name)
@@ -155,16 +182,17 @@ def demand_over_time(results: Results) -> go.Figure:
                     line={"color": palette.scenario(i), "width": 2.5 if i else 2, "dash": "solid" if i else "dot"},
                     hovertemplate=f"{name}<br>%{{x}}: %{{y:,.0f}} {unit}<extra></extra>",
                 ),
-                row=k // 2 + 1, col=k % 2 + 1,
+                row=k + 1, col=1,
             )  # fmt: skip
     years = [y for r in rs for y in r.flows["year"].unique()]
     for k, (_, _, unit) in enumerate(DEMAND):
-        fig.update_yaxes(title_text=unit.capitalize(), tickformat=",.0f", rangemode="tozero", row=k // 2 + 1,
-                         col=k % 2 + 1)  # fmt: skip
-        fig.update_xaxes(**year_axis(years), row=k // 2 + 1, col=k % 2 + 1)
+        fig.update_yaxes(title_text=unit.capitalize(), tickformat=",.0f", rangemode="tozero", row=k + 1,
+                         col=1)  # fmt: skip
+        fig.update_xaxes(**{**year_axis(years), "title_text": "Year" if k == len(DEMAND) - 1 else ""}, row=k + 1, col=1)
     subtitle = "Baseline dotted grey" if len(rs) > 1 else _horizon(rs[0])
-    base_layout(fig, "Demand for hospital and care, year by year", subtitle, 900)
-    fig.update_layout(legend={"y": 0.28, "x": 0.56, "orientation": "v"})
+    base_layout(fig, "Demand for hospital and care, year by year", subtitle, DEMAND_HEIGHT)
+    fig.update_layout(margin={"t": 130})
+    fig.update_annotations(font_size=14)
     return fig
 
 
@@ -178,19 +206,28 @@ def _node_rank(name: str) -> tuple[int, str]:
     return (order.index(name), "") if name in order else (len(order) - 1, name)
 
 
-def _nodes(sources: Sequence[str], targets: Sequence[str], emergency: str) -> tuple[list[str], list[str], dict]:
-    """Sources on the left, targets on the right, each a separate node: (labels, colours, index)."""
+def _nodes(
+    sources: Sequence[str], targets: Sequence[str], emergency: str, values: Sequence[float] | None = None,
+    signed: bool = False,
+) -> tuple[list[str], list[str], dict]:  # fmt: skip
+    """Sources on the left, targets on the right, each a separate node: (labels, colours, index). With
+    `values` (one per move), each label carries the node's total (`signed`: a change, with its sign)."""
     labels, colours, index = [], [], {}
     for side, names in (("from", sources), ("to", targets)):
         for name in sorted(set(names), key=_node_rank):
             index[(side, name)] = len(labels)
-            labels.append(state_label(name, emergency))
+            label = state_label(name, emergency)
+            if values is not None:
+                total = sum(v for n, v in zip(names, values, strict=True) if n == name)
+                label += f" ({total:+,.0f})" if signed else f" ({total:,.0f})"
+            labels.append(label)
             colours.append(palette.state(name, emergency))
     return labels, colours, index
 
 
 def _sankey_trace(totals: pd.DataFrame, emergency: str, visible: bool = True) -> go.Sankey:
-    labels, colours, index = _nodes(totals["source"].tolist(), totals["target"].tolist(), emergency)
+    values = totals["people"].to_numpy(dtype=float)
+    labels, colours, index = _nodes(totals["source"].tolist(), totals["target"].tolist(), emergency, values)
     return go.Sankey(
         valueformat=",.0f", valuesuffix=" people", visible=visible,
         node={"label": labels, "color": colours, "pad": 14, "thickness": 16, "line": {"width": 0},
@@ -217,7 +254,10 @@ def sankey(result: Result) -> go.Figure:
     home = set(s.at_home)
     round_trip = ((totals["source"].isin(home) & (totals["target"] == s.emergency_state))
                   | ((totals["source"] == s.emergency_state) & totals["target"].isin(home)))  # fmt: skip
-    subtitles = ["Left: where people moved from. Right: where they moved to. One person can move many times."]
+    subtitles = [
+        "Left: where people moved from. Right: where they moved to (in brackets: the number of moves). One "
+        "person can move many times."
+    ]
     if round_trip.any() and not round_trip.all():
         fig.add_trace(_sankey_trace(totals[~round_trip], s.emergency_state, visible=False))
         subtitles.append("Without moves between home and hospital, to show moves into and out of care.")
@@ -241,8 +281,14 @@ def sankey_difference(baseline: Result, scenario: Result, min_share: float = 0.0
     if both.empty:
         return empty(title, "The scenario moves people exactly as the baseline does.")
     emergency = scenario.scenario.emergency_state
-    labels, colours, index = _nodes(both["source"].tolist(), both["target"].tolist(), emergency)
+    change = both["difference"].to_numpy(dtype=float)
+    labels, colours, index = _nodes(both["source"].tolist(), both["target"].tolist(), emergency, change, signed=True)
     more = both["difference"] > 0
+    widest = both.loc[both["difference"].abs().idxmax()]
+    which = "more" if widest["difference"] > 0 else "fewer"
+    scale = (f"Scale: the widest band is {abs(widest['difference']):,.0f} {which} moves "
+             f"{_move_words(widest['source'], widest['target'], emergency)}; each label gives the node's net "
+             "change.")  # fmt: skip
     fig = go.Figure(go.Sankey(
         valueformat=",.0f",
         node={"label": labels, "color": colours, "pad": 14, "thickness": 16, "line": {"width": 0},
@@ -255,8 +301,16 @@ def sankey_difference(baseline: Result, scenario: Result, min_share: float = 0.0
               "hovertemplate": "%{source.label} → %{target.label}: %{customdata[0]:+,.0f} people"
                                "<br>baseline %{customdata[1]:,.0f}, scenario %{customdata[2]:,.0f}<extra></extra>"},
     ))  # fmt: skip
-    base_layout(fig, title, "Orange: more moves than the baseline. Blue: fewer. Width: the size of the change.", 620)
+    key = "Orange: more moves than the baseline. Blue: fewer. Width: the size of the change."
+    base_layout(fig, title, f"{key} {scale}", 620)
     return fig
+
+
+def _move_words(source: str, target: str, emergency: str) -> str:
+    """'from home to hospital'; a queue as its plain name ('waiting in hospital for a care home place')."""
+    where = {"community": "home", emergency: "hospital"}
+    return f"from {where.get(source) or state_label(source, emergency).lower()} to " + (
+        where.get(target) or state_label(target, emergency).lower())  # fmt: skip
 
 
 # Interventions --------------------------------------------------------------------------------------
@@ -294,12 +348,12 @@ def intervention_reach(result: Result, per_year: int = 12) -> go.Figure:
         fig.add_trace(go.Bar(
             x=year_rows["year"].to_numpy(), y=year_rows["turned_away"].to_numpy(dtype=float),
             name=f"{label}: turned away",
-            marker={"color": colour, "pattern": {"shape": "/"}}, legendgroup=label, showlegend=False,
+            marker={"color": colour, "pattern": {"shape": "/"}}, legendgroup=label,
             hovertemplate=f"{label}<br>%{{x}}: %{{y:,.0f}} referrals turned away<extra></extra>",
         ), row=2, col=1)  # fmt: skip
         fig.add_trace(go.Bar(
             x=year_rows["year"].to_numpy(), y=year_rows["spend_gbp"].to_numpy(dtype=float) / money.divisor,
-            name=f"{label}: spend", marker={"color": colour}, legendgroup=label, showlegend=False,
+            name=f"{label}: spend", marker={"color": colour}, legendgroup=label,
             hovertemplate=f"{label}<br>%{{x}}: {money.hover()} spent<extra></extra>",
         ), row=3, col=1)  # fmt: skip
     fig.update_yaxes(title_text="People", tickformat=",.0f", rangemode="tozero", row=1, col=1)
@@ -365,9 +419,11 @@ def _band_line(
         low, high = per_rep.quantile(0.05, axis=1), per_rep.quantile(0.95, axis=1)
         x = x_of(per_rep.index)
         fig.add_trace(go.Scatter(x=x, y=low.to_numpy(), mode="lines", line={"width": 0}, showlegend=False,
+                                 legendgroup=f"band-{name}",
                                  hoverinfo="skip"), row=row, col=col)  # fmt: skip
         fig.add_trace(go.Scatter(x=x, y=high.to_numpy(), mode="lines", line={"width": 0}, fill="tonexty",
-                                 fillcolor=palette.with_alpha(colour, 0.2), showlegend=False, hoverinfo="skip"),
+                                 fillcolor=palette.with_alpha(colour, 0.2), showlegend=first, hoverinfo="skip",
+                                 name=f"{name}: 90% of replications", legendgroup=f"band-{name}"),
                       row=row, col=col)  # fmt: skip
     mean = frames.replication_mean(frame, ["time"], [column])
     fig.add_trace(go.Scatter(

@@ -28,6 +28,8 @@ from leftshift.plots.style import (
     empty,
     esc,
     measure,
+    money_text,
+    money_ticks,
     parameter_unit,
     scale_for,
     with_unit,
@@ -38,9 +40,13 @@ QUANTILES = ["q05", "q25", "q50", "q75", "q95"]
 NOT_PARAMETERS = {"replication", "point", "sample", "draw", "scenario", "baseline", "unit"}
 
 
-def _value_axis(fig: go.Figure, scale: Scale, label: str, **where: int) -> None:
-    """A value axis titled 'label (unit)', or just the unit (e.g. 'People', 'GBP million') without a label."""
+def _value_axis(fig: go.Figure, scale: Scale, label: str, values: np.ndarray | None = None, **where: int) -> None:
+    """A value axis titled 'label (unit)', or just the unit (e.g. 'People', 'GBP million') without a label; money
+    (with the scaled `values`) ticked as `measures.format_number` writes it (-£20m)."""
     title = with_unit(label, scale.unit) if label else scale.unit[:1].upper() + scale.unit[1:]
+    if scale.prefix == "£" and values is not None:
+        fig.update_yaxes(title_text=title, **money_ticks(values, scale), **where)
+        return
     fig.update_yaxes(title_text=title, tickprefix=scale.prefix, ticksuffix=scale.suffix, tickformat=",", **where)
 
 
@@ -88,11 +94,13 @@ def fan_chart(
                 ), row=row, col=1)  # fmt: skip
             fig.add_trace(go.Scatter(
                 x=x, y=q["q50"], mode="lines", line={"color": colour, "width": 2.5}, name=f"{who}median",
-                legendgroup=group, showlegend=row == 1, customdata=np.column_stack([q["q05"], q["q95"]]),
-                hovertemplate=f"{who}median {scale.hover()}<br>90% of samples between "
-                f"{scale.hover('customdata[0]')} and {scale.hover('customdata[1]')}<extra></extra>",
+                legendgroup=group, showlegend=row == 1,
+                customdata=np.column_stack([_texts(q[c] * scale.divisor, unit, scale) for c in ("q50", "q05", "q95")]),
+                hovertemplate=f"{who}median %{{customdata[0]}}<br>90% of samples between %{{customdata[1]}} and "
+                "%{customdata[2]}<extra></extra>",
             ), row=row, col=1)  # fmt: skip
-        _value_axis(fig, scale, "" if unit else label, row=row, col=1)
+        _value_axis(fig, scale, "" if unit else label, mine[QUANTILES].to_numpy(dtype=float) / scale.divisor,
+                    row=row, col=1)  # fmt: skip
         if by_year:
             fig.update_xaxes(**year_axis(quantiles["year"]), row=row, col=1)
         else:
@@ -107,10 +115,20 @@ def fan_chart(
     return fig
 
 
+def _threshold(column: str, threshold: float | None) -> tuple[float, str]:
+    """The line an outcome is judged against, and what it is: break-even (net savings 0, ROI 0) by default."""
+    if threshold is not None:
+        return threshold, "threshold"
+    if column == "roi":
+        return 0.0, "break-even: ROI 0, savings equal to spend"
+    return 0.0, "break-even: £0"
+
+
 def distribution(
     samples: pd.DataFrame, column: str = "net_savings_gbp_discounted", threshold: float | None = None, bins: int = 40
 ) -> go.Figure:
-    """Histogram of one outcome across samples, with the share above `threshold` (0, or 1 for `roi`) stated."""
+    """Histogram of one outcome across samples, with the share above `threshold` (break-even, 0, by default; for
+    `roi` too: ROI = net savings / spend, so ROI 0 is where savings equal spend) stated."""
     label, unit = measure(column)
     if column not in samples.columns:
         raise ValueError(f"samples have no column {column!r}")
@@ -118,35 +136,134 @@ def distribution(
     values = values[np.isfinite(values)]
     if not len(values):
         return empty(f"{label}: spread across samples", "No finite values to show.")
-    threshold = (1.0 if column == "roi" else 0.0) if threshold is None else threshold
+    threshold, what = _threshold(column, threshold)
     scale = scale_for(values, unit)
     counts, edges = np.histogram(values, bins=bins)
     centres, widths = (edges[:-1] + edges[1:]) / 2, np.diff(edges)
     above = centres > threshold
     share = float(np.mean(values > threshold))
-    shown = scale.text(threshold) if threshold else f"{scale.prefix}0"
+    shown = _value_text(threshold, unit, scale)
     fig = go.Figure()
     for mask, name, colour in ((above, f"above {shown}", palette.BLUE), (~above, f"{shown} or below", palette.ORANGE)):
         if mask.any():
+            low, high = edges[:-1][mask], edges[1:][mask]
             fig.add_trace(go.Bar(
                 x=centres[mask] / scale.divisor, y=100 * counts[mask] / len(values), width=widths[mask] / scale.divisor,
                 name=f"Samples {name}", marker={"color": colour},
-                customdata=np.column_stack([edges[:-1][mask], edges[1:][mask]]) / scale.divisor,
-                hovertemplate=f"{scale.hover('customdata[0]')} to {scale.hover('customdata[1]')}: "
-                "%{y:.1f}% of samples<extra></extra>",
+                customdata=np.column_stack([_texts(low, unit, scale), _texts(high, unit, scale)]),
+                hovertemplate="%{customdata[0]} to %{customdata[1]}: %{y:.1f}% of samples<extra></extra>",
             ))  # fmt: skip
-    fig.add_vline(x=threshold / scale.divisor, line={"color": "#222", "dash": "dash", "width": 1.5})
+    _threshold_line(fig, threshold / scale.divisor, f"{what[0].upper()}{what[1:]}")
     probability = f"P({label.lower()} > {shown}) = {share:.0%}"
     base_layout(fig, f"{label}: spread across {len(values):,} samples", probability, 420)
-    fig.update_xaxes(title_text=with_unit(label, scale.unit), tickprefix=scale.prefix, ticksuffix=scale.suffix,
-                     tickformat=",")  # fmt: skip
-    fig.update_yaxes(title_text=with_unit("Share of samples", "%"), rangemode="tozero")
+    _outcome_axis(fig, values / scale.divisor, scale, label, unit, "x")
+    fig.layout.yaxis.update(title_text=with_unit("Share of samples", "%"), rangemode="tozero")
     fig.update_layout(bargap=0, barmode="overlay")
     return fig
 
 
-def tornado(frame: pd.DataFrame, base: float, metric: str = "net_savings_gbp_discounted") -> go.Figure:
-    """One-at-a-time sensitivity: how far `metric` moves when each parameter goes to its low or high value."""
+def _value_text(value: float, unit: str, scale: Scale) -> str:
+    """A value as charts write it: money by `measures.format_number` (-£4.2m), a ratio to two places."""
+    if unit == "GBP":
+        return money_text([value])[0]
+    return f"{value:,.2f}" if unit == "ratio" else scale.text(value)
+
+
+def _texts(values: np.ndarray, unit: str, scale: Scale) -> list[str]:
+    return [_value_text(float(v), unit, scale) for v in values]
+
+
+def _outcome_axis(fig: go.Figure, scaled: np.ndarray, scale: Scale, label: str, unit: str, axis: str) -> None:
+    """The axis of an outcome: money ticks written one way (-£20m), others as Plotly writes them."""
+    update = fig.update_xaxes if axis == "x" else fig.update_yaxes
+    if unit == "GBP":
+        update(title_text=with_unit(label, scale.unit), **money_ticks(scaled, scale))
+    else:
+        update(title_text=with_unit(label, scale.unit), tickprefix=scale.prefix, ticksuffix=scale.suffix,
+               tickformat=",")  # fmt: skip
+
+
+def _threshold_line(fig: go.Figure, at: float, name: str) -> None:
+    """A dashed vertical reference line with its own legend entry (a line without a name explains nothing),
+    drawn from bottom to top on a hidden second y axis."""
+    fig.add_trace(go.Scatter(x=[at, at], y=[0, 1], yaxis="y2", mode="lines", name=name, hoverinfo="skip",
+                             line={"color": "#222", "dash": "dash", "width": 1.5}))  # fmt: skip
+    fig.update_layout(yaxis2={"overlaying": "y", "range": [0, 1], "visible": False, "fixedrange": True})
+
+
+def ecdf(
+    samples: pd.DataFrame, column: str = "net_savings_gbp_discounted", threshold: float | None = None
+) -> go.Figure:
+    """The S-curve of one outcome across samples (as the NHS Strategy Unit draws them): for each value, the share
+    of samples at or below it; the break-even line shows the chance of falling short at a glance."""
+    label, unit = measure(column)
+    if column not in samples.columns:
+        raise ValueError(f"samples have no column {column!r}")
+    values = np.sort(samples[column].to_numpy(dtype=float))
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return empty(f"{label}: S-curve across samples", "No finite values to show.")
+    threshold, what = _threshold(column, threshold)
+    scale = scale_for(values, unit)
+    share = 100 * np.arange(1, len(values) + 1) / len(values)
+    below = float(np.mean(values <= threshold))
+    fig = go.Figure(go.Scatter(
+        x=values / scale.divisor, y=share, mode="lines", line={"shape": "hv", "color": palette.BLUE, "width": 2.5},
+        name="Share of samples at or below the value", customdata=_texts(values, unit, scale),
+        hovertemplate="%{y:.0f}% of samples at or below %{customdata}<extra></extra>",
+    ))  # fmt: skip
+    _threshold_line(fig, threshold / scale.divisor, f"{what[0].upper()}{what[1:]}")
+    for q in (5, 50, 95):
+        value = float(np.percentile(values, q))
+        fig.add_trace(go.Scatter(
+            x=[value / scale.divisor], y=[q], mode="markers", marker={"size": 9, "color": palette.BLACK},
+            name=f"{q}th percentile: {_value_text(value, unit, scale)}",
+            hovertemplate=f"{q}% of samples at or below {_value_text(value, unit, scale)}<extra></extra>",
+        ))  # fmt: skip
+    base_layout(fig, f"{label}: S-curve across {len(values):,} samples",
+                f"{below:.0%} of samples at or below {_value_text(threshold, unit, scale)} ({what}).", 440)  # fmt: skip
+    _outcome_axis(fig, values / scale.divisor, scale, label, unit, "x")
+    fig.layout.yaxis.update(title_text="Samples at or below the value (%)", range=[0, 100], ticksuffix="%")
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def payback_distribution(samples: pd.DataFrame, horizon_end: int | None = None) -> go.Figure:
+    """In which year the draws pay back (cumulative net savings at or above zero from then on), and the share
+    that never pays back within the horizon, as a bar of its own."""
+    title = "When it pays back, across samples"
+    if "payback_year" not in samples.columns or not len(samples):
+        return empty(title, "No payback years in the samples.")
+    if "extra_intervention_spend_gbp_discounted" in samples.columns:
+        samples = samples[samples["extra_intervention_spend_gbp_discounted"] > 0]  # nothing spent: nothing to pay back
+    years = samples["payback_year"].to_numpy(dtype=float)
+    if not len(years):
+        return empty(title, "No sample spends more than the baseline.")
+    paid = years[np.isfinite(years)].astype(int)
+    never = float(np.mean(~np.isfinite(years)))
+    counts = pd.Series(paid).value_counts().sort_index()
+    fig = go.Figure(go.Bar(
+        x=[str(y) for y in counts.index], y=100 * counts.to_numpy() / len(years), name="Pays back in that year",
+        marker={"color": palette.BLUE}, hovertemplate="Pays back in %{x}: %{y:.1f}% of samples<extra></extra>",
+    ))  # fmt: skip
+    fig.add_trace(go.Bar(
+        x=["Never"], y=[100 * never], name="Never pays back within the horizon", marker={"color": palette.ORANGE},
+        hovertemplate="Never pays back: %{y:.1f}% of samples<extra></extra>",
+    ))  # fmt: skip
+    by = f" (by {horizon_end})" if horizon_end else ""
+    base_layout(fig, title, f"{1 - never:.0%} of {len(years):,} samples pay back within the horizon{by}; "
+                f"{never:.0%} never do.", 420)  # fmt: skip
+    fig.update_xaxes(title_text="Payback year", type="category")
+    fig.update_yaxes(title_text=with_unit("Share of samples", "%"), rangemode="tozero")
+    return fig
+
+
+def tornado(
+    frame: pd.DataFrame, base: float, metric: str = "net_savings_gbp_discounted", labels: dict[str, str] | None = None
+) -> go.Figure:
+    """One-at-a-time sensitivity: how far `metric` moves when each parameter goes to its low or high value (each
+    bar says the value it was set to, when `low_value`/`high_value` are given), against the central estimate and
+    the £0 line. `labels`: parameters in words (`plots.labels.parameter_labels`), by key path."""
     missing = {"parameter", "low", "high"} - set(frame.columns)
     if missing:
         raise ValueError(f"tornado needs columns parameter, low, high; missing {', '.join(sorted(missing))}")
@@ -154,34 +271,46 @@ def tornado(frame: pd.DataFrame, base: float, metric: str = "net_savings_gbp_dis
     if frame.empty:
         return empty(f"What moves {label.lower()} most", "No parameters were varied.")
     order = frame.assign(swing=(frame["high"] - frame["low"]).abs()).sort_values("swing")
-    scale = scale_for(np.concatenate([order[["low", "high"]].to_numpy(dtype=float).ravel(), [base]]), unit)
-    names = [esc(p) for p in order["parameter"]]
+    ends = np.concatenate([order[["low", "high"]].to_numpy(dtype=float).ravel(), [base, 0.0]])
+    scale = scale_for(ends, unit)
+    names = [(labels or {}).get(p) or esc(p) for p in order["parameter"]]
     fig = go.Figure()
     for column, what, colour in (("low", "low", palette.BLUE), ("high", "high", palette.ORANGE)):
         values = order[column].to_numpy(dtype=float)
         given = f"{column}_value" in order.columns
-        custom = order[f"{column}_value"].to_numpy(dtype=float) if given else np.full(len(order), np.nan)
-        setting = " (set to %{customdata:,.4~g})" if given else ""
+        setting = [f"at {_plain(float(v))}" for v in order[f"{column}_value"]] if given else None
+        custom = np.column_stack([_texts(values, unit, scale), setting or [""] * len(values)])
         fig.add_trace(go.Bar(
             y=names, x=(values - base) / scale.divisor, base=base / scale.divisor, orientation="h",
-            name=f"Parameter at its {what} value", marker={"color": colour}, customdata=custom,
-            hovertemplate=f"%{{y}} at its {what} value{setting}<br>{label}: {scale.hover('x')} from the central "
-            f"value<extra></extra>",
+            name=f"Parameter at its {what} value (5th/95th percentile)" if given else f"Parameter at its {what} value",
+            marker={"color": colour}, customdata=custom, text=setting, textposition="auto", cliponaxis=False,
+            hovertemplate=f"%{{y}} at its {what} value %{{customdata[1]}}<br>{label}: %{{customdata[0]}}"
+            "<extra></extra>",
         ))  # fmt: skip
-    fig.add_vline(x=base / scale.divisor, line={"color": "#222", "width": 1})
+    fig.add_trace(go.Scatter(
+        x=[base / scale.divisor] * 2, y=[0, 1], yaxis="y2", mode="lines", line={"color": "#222", "width": 1.5},
+        name=f"Central estimate: {_value_text(base, unit, scale)}", hoverinfo="skip",
+    ))  # fmt: skip
+    fig.update_layout(yaxis2={"overlaying": "y", "range": [0, 1], "visible": False, "fixedrange": True})
+    if unit in ("GBP", "ratio"):
+        fig.add_trace(go.Scatter(x=[0, 0], y=[0, 1], yaxis="y2", mode="lines", name="Break-even (£0)" if unit == "GBP"
+                                 else "Break-even (0)", line={"color": "#222", "dash": "dash", "width": 1.5},
+                                 hoverinfo="skip"))  # fmt: skip
     base_layout(fig, f"What moves {label.lower()} most: one parameter at a time",
-                f"Bars start at the central estimate ({scale.text(base)}); the longest bar matters most.",
-                max(320, 40 * len(order) + 180))  # fmt: skip
-    fig.update_xaxes(title_text=with_unit(label, scale.unit), tickprefix=scale.prefix, ticksuffix=scale.suffix,
-                     tickformat=",")  # fmt: skip
-    fig.update_yaxes(title_text="Parameter (scenario key path)", automargin=True)
+                f"Bars start at the central estimate ({_value_text(base, unit, scale)}); the longest bar matters "
+                "most; the label on a bar is the value the parameter was set to.",
+                max(320, 40 * len(order) + 200))  # fmt: skip
+    _outcome_axis(fig, ends / scale.divisor, scale, label, unit, "x")
+    fig.layout.yaxis.update(title_text="", automargin=True)
     fig.update_layout(barmode="overlay", hovermode="closest")
     return fig
 
 
-def sobol_indices(frame: pd.DataFrame, metric: str = "net_savings_gbp_discounted") -> go.Figure:
+def sobol_indices(
+    frame: pd.DataFrame, metric: str = "net_savings_gbp_discounted", labels: dict[str, str] | None = None
+) -> go.Figure:
     """Sobol indices: the share of the variance in `metric` due to each parameter alone (S1) and with its
-    interactions (ST), with 95% confidence intervals where given."""
+    interactions (ST), with 95% confidence intervals where given. `labels`: parameters in words, by key path."""
     missing = {"parameter", "S1", "ST"} - set(frame.columns)
     if missing:
         raise ValueError(f"sobol_indices needs columns parameter, S1, ST; missing {', '.join(sorted(missing))}")
@@ -189,7 +318,7 @@ def sobol_indices(frame: pd.DataFrame, metric: str = "net_savings_gbp_discounted
     if frame.empty:
         return empty(f"What drives the uncertainty in {label.lower()}", "No indices to show.")
     order = frame.sort_values("ST")
-    names = [esc(p) for p in order["parameter"]]
+    names = [(labels or {}).get(p) or esc(p) for p in order["parameter"]]
     fig = go.Figure()
     for column, what, colour in (("ST", "total (with interactions)", palette.BLUE), ("S1", "alone (first order)",
                                                                                    palette.SKY_BLUE)):  # fmt: skip
@@ -206,7 +335,7 @@ def sobol_indices(frame: pd.DataFrame, metric: str = "net_savings_gbp_discounted
         max(320, 50 * len(order) + 180),
     )
     fig.update_xaxes(title_text="Share of variance (0 to 1)", rangemode="tozero")
-    fig.update_yaxes(title_text="Parameter (scenario key path)", automargin=True)
+    fig.update_yaxes(title_text="", automargin=True)
     fig.update_layout(barmode="group", hovermode="closest")
     return fig
 
@@ -225,35 +354,38 @@ def sweep_parameters(frame: pd.DataFrame, metric: str) -> list[str]:
 
 
 def sweep(
-    frame: pd.DataFrame, metric: str, varied: Sequence[str] | None = None, best: Literal["max", "min"] = "max"
-) -> go.Figure:
+    frame: pd.DataFrame, metric: str, varied: Sequence[str] | None = None, best: Literal["max", "min"] = "max",
+    labels: dict[str, str] | None = None,
+) -> go.Figure:  # fmt: skip
     """The metric against the varied parameters: a line for one, a heatmap for two, one panel each for more.
-    The best point (highest, or lowest with best='min') is marked with a star."""
+    The best point (highest, or lowest with best='min') is marked with a star. `labels`: parameters in words."""
     varied = list(varied) if varied is not None else sweep_parameters(frame, metric)
     label, unit = measure(metric)
+    named = lambda path: (labels or {}).get(path) or esc(path)  # noqa: E731
     if metric not in frame.columns or not varied or frame.empty:
         return empty(f"{label} across the sweep", "Nothing to show: no varied parameter or no metric column.")
     values = frame[metric].to_numpy(dtype=float)
     scale = scale_for(values, unit)
     best_row = frame.iloc[int(np.nanargmax(values) if best == "max" else np.nanargmin(values))]
-    best_text = ", ".join(f"{esc(v)} = {_plain(float(best_row[v]))}" for v in varied)
+    best_text = ", ".join(f"{named(v)} = {_plain(float(best_row[v]))}" for v in varied)
     star = {"symbol": "star", "size": 18, "color": palette.BLACK, "line": {"color": "white", "width": 1}}
-    best_name = f"Best: {scale.text(float(best_row[metric]))}"
+    best_name = f"Best: {_value_text(float(best_row[metric]), unit, scale)}"
     if len(varied) == 2:
         x_name, y_name = varied
         grid = frame.pivot_table(index=y_name, columns=x_name, values=metric, aggfunc="mean")
+        z = grid.to_numpy(dtype=float)
+        ticks = money_ticks(z / scale.divisor, scale) if unit == "GBP" else {"tickformat": ","}
         fig = go.Figure(go.Heatmap(
-            x=grid.columns.to_numpy(dtype=float), y=grid.index.to_numpy(dtype=float),
-            z=grid.to_numpy(dtype=float) / scale.divisor, colorscale="Viridis",
-            colorbar={"title": {"text": with_unit(label, scale.unit)}, "tickprefix": scale.prefix,
-                      "ticksuffix": scale.suffix, "tickformat": ","},
-            hovertemplate=f"{esc(x_name)} = %{{x:,.4~g}}<br>{esc(y_name)} = %{{y:,.4~g}}<br>{label}: "
-            f"{scale.hover('z')}<extra></extra>",
+            x=grid.columns.to_numpy(dtype=float), y=grid.index.to_numpy(dtype=float), z=z / scale.divisor,
+            colorscale="Viridis", colorbar={"title": {"text": with_unit(label, scale.unit)}, **ticks},
+            customdata=np.array([_texts(r, unit, scale) for r in z]),
+            hovertemplate=f"{named(x_name)} = %{{x:,.4~g}}<br>{named(y_name)} = %{{y:,.4~g}}<br>{label}: "
+            "%{customdata}<extra></extra>",
         ))  # fmt: skip
         fig.add_trace(go.Scatter(x=[best_row[x_name]], y=[best_row[y_name]], mode="markers", marker=star,
                                  name=best_name, hovertemplate=f"{best_name}<extra></extra>"))  # fmt: skip
-        fig.update_xaxes(title_text=with_unit(esc(x_name), parameter_unit(x_name)), tickformat=",")
-        fig.update_yaxes(title_text=with_unit(esc(y_name), parameter_unit(y_name)), tickformat=",")
+        fig.update_xaxes(title_text=with_unit(named(x_name), parameter_unit(x_name)), tickformat=",")
+        fig.update_yaxes(title_text=with_unit(named(y_name), parameter_unit(y_name)), tickformat=",")
         height = 520
     else:
         fig = make_subplots(rows=len(varied), cols=1, vertical_spacing=0.3 / len(varied))
@@ -263,16 +395,17 @@ def sweep(
             fig.add_trace(go.Scatter(
                 x=part[name].to_numpy(dtype=float), y=part[metric].to_numpy(dtype=float) / scale.divisor, mode=mode,
                 name=label, showlegend=row == 1, line={"color": palette.BLUE}, marker={"color": palette.BLUE},
-                hovertemplate=f"{esc(name)} = %{{x:,.4~g}}<br>{label}: {scale.hover()}<extra></extra>",
+                customdata=_texts(part[metric].to_numpy(dtype=float), unit, scale),
+                hovertemplate=f"{named(name)} = %{{x:,.4~g}}<br>{label}: %{{customdata}}<extra></extra>",
             ), row=row, col=1)  # fmt: skip
             fig.add_trace(go.Scatter(x=[best_row[name]], y=[float(best_row[metric]) / scale.divisor], mode="markers",
                                      marker=star, name=best_name, showlegend=row == 1,
                                      hovertemplate=f"{best_name}<extra></extra>"), row=row, col=1)  # fmt: skip
-            fig.update_xaxes(title_text=with_unit(esc(name), parameter_unit(name)), tickformat=",", row=row, col=1)
-            _value_axis(fig, scale, label, row=row, col=1)
+            fig.update_xaxes(title_text=with_unit(named(name), parameter_unit(name)), tickformat=",", row=row, col=1)
+            _value_axis(fig, scale, label, values / scale.divisor, row=row, col=1)
         height = 380 * len(varied) + 100
+    top = _value_text(float(best_row[metric]), unit, scale)
     base_layout(fig, f"{label} across the sweep ({len(frame):,} points)",
-                f"{'Highest' if best == 'max' else 'Lowest'} at {best_text}: {scale.text(float(best_row[metric]))}",
-                height)  # fmt: skip
+                f"{'Highest' if best == 'max' else 'Lowest'} at {best_text}: {top}", height)  # fmt: skip
     fig.update_layout(hovermode="closest")
     return fig

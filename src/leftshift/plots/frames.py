@@ -56,9 +56,10 @@ def waiting_origin(names: pd.Series) -> pd.Series:
     return names.map(dict(zip(unique, metrics.waiting_origin(unique), strict=True)))
 
 
-def stock_categories(result: Result, timeseries: pd.DataFrame) -> pd.Series:
+def stock_categories(result: Result, timeseries: pd.DataFrame, programmes: bool = True) -> pd.Series:
     """What a row of the timeseries counts as in a chart of people: its state, `programme:<name>` while
-    taking part in a programme, or one of two queues: `waiting:hospital` and `waiting:home`."""
+    taking part in a programme (unless `programmes=False`: then the state), or one of two queues:
+    `waiting:hospital` and `waiting:home`."""
     scenario = result.scenario
     names = {iv.name for iv in scenario.interventions}
     state = timeseries["state"].astype(str)
@@ -66,6 +67,8 @@ def stock_categories(result: Result, timeseries: pd.DataFrame) -> pd.Series:
     category = state.where(
         origin == "", np.where(origin == scenario.emergency_state, "waiting:hospital", "waiting:home")
     )
+    if not programmes:
+        return category
     taking_part = timeseries["programme"].isin(names) & (state != DEAD)
     return category.where(~taking_part, "programme:" + timeseries["programme"].astype(str))
 
@@ -99,6 +102,27 @@ def annual_demand(result: Result) -> pd.DataFrame:
     order = ["emergency_admissions", "care_home_admissions", "acute_bed_days", *metrics.YEARLY_STOCKS]
     return pd.concat([pd.DataFrame({"year": years, "measure": name, "value": pieces[name]}) for name in order],
                      ignore_index=True)  # fmt: skip
+
+
+def annual_demand_by_replication(result: Result) -> pd.DataFrame:
+    """`annual_demand` for each replication (a replication with no such rows in a year counts 0): replication,
+    year, measure, value."""
+    ts = result.timeseries
+    years = sorted(set(ts.loc[ts["time"] > 0, "year"].astype(int)) | set(result.flows["year"].astype(int)))
+    covered = year_lengths(ts).reindex(years, fill_value=1.0)
+    grid = pd.MultiIndex.from_product([list(result.replications), years], names=[REPLICATION, "year"])
+    counts = metrics.by_year(result, RATES).set_index([REPLICATION, "year"]).reindex(grid, fill_value=0.0)
+    parts = []
+    for name in RATES:
+        values = counts[name].to_numpy(dtype=float) / covered.reindex(grid.get_level_values("year")).to_numpy()
+        parts.append(pd.DataFrame({REPLICATION: grid.get_level_values(0), "year": grid.get_level_values(1),
+                                   "measure": name, "value": values}))  # fmt: skip
+    for name in metrics.YEARLY_STOCKS:
+        stock = metrics.mean_stock_by_year(result, name).set_index([REPLICATION, "year"])["value"]
+        values = stock.reindex(grid, fill_value=0.0).to_numpy()
+        parts.append(pd.DataFrame({REPLICATION: grid.get_level_values(0), "year": grid.get_level_values(1),
+                                   "measure": name, "value": values}))  # fmt: skip
+    return pd.concat(parts, ignore_index=True)
 
 
 def year_lengths(timeseries: pd.DataFrame) -> pd.Series:

@@ -17,6 +17,8 @@ from leftshift.plots.style import (
     Scale,
     base_layout,
     esc,
+    money_text,
+    money_ticks,
     payer_label,
     scale_for,
     service_label,
@@ -136,16 +138,22 @@ def _fell_back(comparison: Comparison) -> bool:
     return bool(head["payback_reversed"].astype(float).fillna(0).mean() >= 0.5)
 
 
-def cumulative_net_savings(comparison: Comparison) -> go.Figure:
+def cumulative_net_savings(comparison: Comparison, draws: pd.DataFrame | None = None) -> go.Figure:
     """Cumulative discounted net savings by payer, with the year the whole system breaks even marked.
 
     Above zero the scenario has saved more than it spent; a payer below zero is paying for savings that
-    land with another (the 'wrong pocket').
+    land with another (the 'wrong pocket'). The whole system's line has a band holding 90% of the replications,
+    if any, or of `draws` of the uncertain inputs (`year`, `p5`, `p95` of the whole system's cumulative net
+    savings, as `--samples` writes them in percentiles_by_year.csv).
     """
-    frame = comparison.cumulative_net_savings
-    frame = frame.groupby(["year", "payer"], as_index=False)["net_savings_gbp_discounted"].mean()
+    per_rep = comparison.cumulative_net_savings
+    frame = per_rep.groupby(["year", "payer"], as_index=False)["net_savings_gbp_discounted"].mean()
     scale = scale_for(frame["net_savings_gbp_discounted"], "GBP")
     fig = go.Figure()
+    band = _replication_band(per_rep, scale) if draws is None else _draws_band(draws, scale)
+    if band is not None:
+        for trace in band:
+            fig.add_trace(trace)
     present = frame["payer"].astype(str).unique().tolist()
     payers = [p for p in ["all", *PAYERS] if p in present] + sorted(set(present) - {"all", *PAYERS})
     for payer in payers:
@@ -157,7 +165,8 @@ def cumulative_net_savings(comparison: Comparison) -> go.Figure:
         fig.add_trace(go.Scatter(
             x=part["year"].to_numpy(), y=values / scale.divisor, name=label, mode="lines+markers",
             line={"color": palette.payer(payer), "width": 3.5 if payer == "all" else 2}, marker={"size": 5},
-            hovertemplate=f"{label}<br>by the end of %{{x}}: {scale.hover()}<extra></extra>",
+            customdata=money_text(values),
+            hovertemplate=f"{label}<br>by the end of %{{x}}: %{{customdata}}<extra></extra>",
         ))  # fmt: skip
     fig.add_hline(y=0, line={"color": "#444", "width": 1})
     payback = _payback(comparison)
@@ -186,7 +195,40 @@ def cumulative_net_savings(comparison: Comparison) -> go.Figure:
     base_layout(fig, f"Who saves and when: cumulative net savings by payer ({verdict.lower()})",
                 f"{name}. Net savings = avoided cost of care and hospital - extra programme spend, discounted.",
                 480)  # fmt: skip
-    _money_axis(fig, scale, "Cumulative net savings, discounted")
+    shown = [v for trace in fig.data for v in (trace.y if trace.y is not None else ())]
+    fig.update_yaxes(title_text=f"Net savings so far ({scale.unit})", **money_ticks(shown, scale))
     fig.update_xaxes(**year_axis(frame["year"]))
     fig.update_layout(hovermode="x unified")
     return fig
+
+
+def _draws_band(draws: pd.DataFrame, scale: Scale) -> list[go.Scatter] | None:
+    """The whole system's 5-95% band across draws of the uncertain inputs."""
+    if draws.empty:
+        return None
+    part = draws.sort_values("year")
+    x = part["year"].to_numpy()
+    return [
+        go.Scatter(x=x, y=part["p5"].to_numpy(dtype=float) / scale.divisor, mode="lines", line={"width": 0},
+                   showlegend=False, hoverinfo="skip", legendgroup="band"),
+        go.Scatter(x=x, y=part["p95"].to_numpy(dtype=float) / scale.divisor, mode="lines", line={"width": 0},
+                   fill="tonexty", legendgroup="band", fillcolor=palette.with_alpha(palette.BLACK, 0.15),
+                   hoverinfo="skip", name="Whole system: 90% of draws of the uncertain inputs"),
+    ]  # fmt: skip
+
+
+def _replication_band(per_rep: pd.DataFrame, scale: Scale) -> list[go.Scatter] | None:
+    """The whole system's 5-95% band across replications (None for one run)."""
+    whole = per_rep[per_rep["payer"] == "all"]
+    if whole["replication"].nunique() < 2:
+        return None
+    wide = whole.pivot_table(index="year", columns="replication", values="net_savings_gbp_discounted")
+    low, high = wide.quantile(0.05, axis=1) / scale.divisor, wide.quantile(0.95, axis=1) / scale.divisor
+    x = wide.index.to_numpy()
+    return [
+        go.Scatter(x=x, y=low.to_numpy(), mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip",
+                   legendgroup="band"),
+        go.Scatter(x=x, y=high.to_numpy(), mode="lines", line={"width": 0}, fill="tonexty", legendgroup="band",
+                   fillcolor=palette.with_alpha(palette.BLACK, 0.15), hoverinfo="skip",
+                   name="Whole system: 90% of replications"),
+    ]  # fmt: skip

@@ -150,6 +150,37 @@ def scale_for(values: Any, unit: str) -> Scale:
     return Scale(1.0, "", "", unit, decimals)
 
 
+def _nice_step(span: float, count: int = 6) -> float:
+    """A round tick step (1, 2, 2.5 or 5 times a power of ten) giving about `count` ticks over `span`."""
+    raw = span / max(count, 1)
+    power = 10 ** np.floor(np.log10(raw))
+    return float(power * min((m for m in (1, 2, 2.5, 5, 10) if m * power >= raw), default=10))
+
+
+def money_ticks(values: Any, scale: Scale, count: int = 6) -> dict[str, Any]:
+    """Tick values and labels for a money axis (values in scaled units, 0 always included), written as
+    `measures.format_number` writes money: '-£20m', never Plotly's '£−20m'."""
+    array = np.asarray(values, dtype=float)
+    array = array[np.isfinite(array)]
+    low, high = (min(float(array.min()), 0.0), max(float(array.max()), 0.0)) if array.size else (0.0, 1.0)
+    if high - low <= 0:
+        high = low + 1.0
+    step = _nice_step(high - low, count)
+    ticks = np.arange(np.floor(low / step) * step, np.ceil(high / step) * step + step / 2, step)
+    decimals = next(d for d in range(7) if abs(round(step, d) - step) < 1e-9 * step)
+    ticks = np.round(ticks, decimals)
+    text = [f"{scale.prefix}0" if v == 0 else ("-" if v < 0 else "") + f"{scale.prefix}{abs(v):,.{decimals}f}"
+            f"{scale.suffix}" for v in ticks]  # fmt: skip
+    return {"tickvals": ticks.tolist(), "ticktext": text}
+
+
+def money_text(values: Any) -> list[str]:
+    """Money in GBP as hover and bar text, one way everywhere (`measures.format_number`): -£19.4m, £4,500."""
+    from leftshift.analysis.measures import format_number
+
+    return [format_number(float(v), "GBP") for v in np.asarray(values, dtype=float)]
+
+
 @functools.cache
 def template() -> go.layout.Template:
     """plotly_white's layout and bar style, without defaults for the two dozen trace types leftshift never draws."""
@@ -161,7 +192,7 @@ def template() -> go.layout.Template:
 
 def base_layout(fig: go.Figure, title: str, subtitle: str = "", height: int | None = None) -> go.Figure:
     """Apply the look every chart shares: title, palette, fonts, thousands separators, legend below."""
-    title_spec: dict[str, Any] = {"text": title, "x": 0, "xref": "paper", "xanchor": "left"}
+    title_spec: dict[str, Any] = {"text": title, "x": 0, "xref": "container", "xanchor": "left", "pad": {"l": 8}}
     if subtitle:
         title_spec["subtitle"] = {"text": subtitle, "font": {"size": 13, "color": "#555"}}
     top, bottom = (100 if subtitle else 80), 60

@@ -9,7 +9,7 @@ import math
 from leftshift.experiments.calibration import Calibration
 from leftshift.report.headline import card
 from leftshift.report.page import Page, h
-from leftshift.report.parameters import provenance
+from leftshift.report.parameters import add_appendix
 
 
 def _number(value: float) -> str:
@@ -56,7 +56,7 @@ def calibration_report(calibration: Calibration) -> str:
     page.chart("fit", "Observed and fitted, year by year", "Each panel is one observed series: dots are the "
                "observations, the dashed line the scenario as written, the solid line the calibrated scenario.",
                observed_vs_fitted(c.fit))  # fmt: skip
-    page.section("parameters", "Every parameter, before and after calibration", provenance([c.original, c.scenario]))
+    add_appendix(page, [c.original, c.scenario], "Every parameter, before and after calibration")
     return page.render()
 
 

@@ -155,4 +155,4 @@ def assumptions(summaries: Sequence[dict[str, Any]]) -> str:
         + "</tr>"
         for label, get in rows
     )  # fmt: skip
-    return f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<div class="scroll"><table><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table></div>'

@@ -56,12 +56,17 @@ class Page:
         """Add HTML built by this package (every scenario string in it already escaped)."""
         self.parts.append(fragment)
 
-    def section(self, key: str, heading: str, body: str) -> None:
+    def section(self, key: str, heading: str, body: str, appendix: bool = False) -> None:
+        """A section of text and tables; an `appendix` starts a new page when printed."""
         self.contents.append((key, heading))
-        self.add(f'<section id="{h(key)}"><h2>{h(heading)}</h2>{body}</section>')
+        kind = ' class="appendix"' if appendix else ""
+        self.add(f'<section id="{h(key)}"{kind}><h2>{h(heading)}</h2>{body}</section>')
 
-    def chart(self, key: str, heading: str, note: str, figure: Any) -> None:
-        """A chart section; a figure with no data is left out (a blank chart tells nobody anything)."""
+    def chart(self, key: str, heading: str, note: str, figure: Any, description: str = "") -> None:
+        """A chart section; a figure with no data is left out (a blank chart tells nobody anything).
+
+        The chart is an image to a screen reader, labelled by its heading and described by `description` (what
+        it shows, in words and numbers; the note when not given)."""
         import plotly.io as pio
 
         from leftshift.plots.style import has_data
@@ -72,8 +77,10 @@ class Page:
         spec = pio.to_json(figure, validate=False)  # escapes <, > and / so the JSON cannot end the script element
         self.contents.append((key, heading))
         self.add(f'<section class="chart" id="{h(key)}" data-chart="{h(key)}"><h2>{h(heading)}</h2>'
-                 f'<p class="note">{h(note)}</p><div class="figure" id="chart-{h(key)}" style="height:{int(height)}px">'
-                 f'</div><script type="application/json" class="figure-spec" data-for="chart-{h(key)}">{spec}</script>'
+                 f'<p class="note">{h(note)}</p><div class="figure" id="chart-{h(key)}" role="img" '
+                 f'aria-label="{h(heading)}" aria-describedby="desc-{h(key)}" style="height:{int(height)}px"></div>'
+                 f'<p class="sr-only" id="desc-{h(key)}">{h(description or note)}</p>'
+                 f'<script type="application/json" class="figure-spec" data-for="chart-{h(key)}">{spec}</script>'
                  "</section>")  # fmt: skip
 
     def render(self) -> str:
@@ -82,6 +89,7 @@ class Page:
         from leftshift.analysis.summary import version
 
         nav = "".join(f'<li><a href="#{h(k)}">{h(t)}</a></li>' for k, t in self.contents)
+        first = 1 if self.contents and self.contents[0][0] == "headline" else 0  # the answer before the contents
         made = dt.datetime.now().strftime("%d %B %Y, %H:%M")
         style, draw = asset("report.css"), asset("report.js")
         return (
@@ -90,7 +98,8 @@ class Page:
             f'<meta name="generator" content="leftshift {h(version())}">\n<title>{h(self.title)}</title>\n'
             f"<style>{style}</style>\n</head>\n<body>\n<main>\n"
             f'<header><h1>{h(self.title)}</h1><p class="subtitle">{h(self.subtitle)}</p></header>\n'
-            f'<nav aria-label="Contents"><ol>{nav}</ol></nav>\n' + "\n".join(self.parts) +
+            + "\n".join(self.parts[:first])
+            + f'\n<nav aria-label="Contents"><ol>{nav}</ol></nav>\n' + "\n".join(self.parts[first:]) +
             f'\n<footer>Made by leftshift {h(version())} on {h(made)}. Charts are interactive: hover for values, '
             "click a legend entry to hide it, double-click to show it alone.</footer>\n</main>\n"
             f"<script>{get_plotlyjs()}</script>\n<script>const CONFIG = {json.dumps(CONFIG)};{draw}</script>\n"

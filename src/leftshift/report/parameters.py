@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leftshift.report.page import h
+from leftshift.report.page import Page, h
 from leftshift.scenario.model import Scenario
 
 
@@ -104,45 +104,57 @@ def _lookup(dump: dict[str, Any], path: str) -> Any:
     return node
 
 
-def _transition_hint(path: str, scenario: Scenario) -> str:
-    """'transitions[3].rate.85+' -> 'home_care->residential' (key paths of transitions name no states); the
-    index is the file's item, so a split item reads 'acute->community/home_care/...'."""
-    from leftshift.scenario.keypaths import KeyPathError, parse_path
-
-    try:
-        loc = parse_path(path)
-    except KeyPathError:
-        return ""
-    if len(loc) < 2 or loc[0] != "transitions" or not isinstance(loc[1], int):
-        return ""
-    items = scenario.transition_items
-    if loc[1] >= len(items):
-        return ""
-    item = items[loc[1]]
-    split = getattr(item, "split", None)
-    return f"{item.from_state}->{'/'.join(split)}" if split is not None else item.key  # type: ignore[union-attr]
+def _distributions(path: str, scenario: Scenario) -> str:
+    """The distributions written for a row's value (`--samples` draws from them), one a line for a by-band row."""
+    mine = [(p, d) for p, d in scenario.uncertainty.items() if p == path or p.startswith((path + ".", path + "["))]
+    if len(mine) == 1 and mine[0][0] == path:
+        return mine[0][1].describe()
+    return "\n".join(f"{p.removeprefix(path).lstrip('.')}: {d.describe()}" for p, d in mine)
 
 
 def provenance(scenarios: Sequence[Scenario]) -> str:
+    """The parameter table: key path (and what it is, in words), value in each scenario, the distribution an
+    uncertain value is drawn from, and the source note (codes of docs/evidence.md rows link to the appendix)."""
+    from leftshift.plots.labels import parameter_label
+    from leftshift.report.evidence import linked
+
     table = parameter_table(scenarios)
+    uncertain = any(s.uncertainty for s in scenarios)
     head = "".join(f'<th class="num">{h(s.name)}</th>' for s in scenarios)
     rows = []
     for row in table.itertuples(index=False):
         record = row._asdict()
+        path = record["parameter"]
         cells = [record[f"value_{i}"] for i in range(len(scenarios))]
-        shown = [_number(v, record["parameter"]) for v in cells]
+        shown = [_number(v, path) for v in cells]
         changed = len(scenarios) > 1 and len({repr(v) for v in cells}) > 1
-        hint = _transition_hint(record["parameter"], scenarios[-1])
-        label = f"<code>{h(record['parameter'])}</code>" + (f" <small>{h(hint)}</small>" if hint else "")
+        words = parameter_label(path, scenarios[-1])
+        label = f"<code>{h(path)}</code>" + (f" <small>{words}</small>" if words != h(path) else "")
+        dists = list(dict.fromkeys(d for d in (_distributions(path, s) for s in scenarios) if d))
+        spread = f'<td class="dist">{h(" | ".join(dists))}</td>' if uncertain else ""
         rows.append(f'<tr{" class=changed" if changed else ""}><td>{label}</td>'
                     + "".join(f'<td class="num">{h(v)}</td>' for v in shown)
-                    + f"<td>{h(record['source'])}</td></tr>")  # fmt: skip
+                    + f"{spread}<td>{linked(record['source'])}</td></tr>")  # fmt: skip
     with_source = int((table["source"] != "").sum()) if len(table) else 0
     note = (f"<p class=note>{len(table):,} parameters; {with_source:,} carry a source note from the scenario file. "
             "Key paths are those <code>--set</code> takes. "
             + ("Rows that differ between scenarios are highlighted. " if len(scenarios) > 1 else "")
-            + "</p>")  # fmt: skip
+            + ("Uncertain values show the distribution <code>--samples</code> draws from (their central value is "
+               "the one used). " if uncertain else "")
+            + "Codes such as S22 link to the rows of docs/evidence.md, under Sources cited.</p>")  # fmt: skip
+    dist_head = "<th>Uncertainty</th>" if uncertain else ""
     return (
-        f'{note}<details open><summary>Show or hide the table</summary><table class="provenance"><thead><tr>'
-        f"<th>Parameter</th>{head}<th>Source</th></tr></thead><tbody>{''.join(rows)}</tbody></table></details>"
+        f'{note}<details open><summary>Show or hide the table</summary><div class="scroll"><table class="provenance">'
+        f"<thead><tr><th>Parameter</th>{head}{dist_head}<th>Source</th></tr></thead><tbody>{''.join(rows)}</tbody>"
+        "</table></div></details>"
     )
+
+
+def add_appendix(page: Page, scenarios: Sequence[Scenario], heading: str = "Every parameter and its source") -> None:
+    """The parameter table and the evidence rows its notes cite, as the report's appendix (last when printed)."""
+    from leftshift.report.evidence import appendix
+
+    page.section("parameters", f"{heading} (appendix)", provenance(scenarios), appendix=True)
+    cited = appendix(note for s in scenarios for note in s.sources.values())
+    if cited:
+        page.section("sources", "Sources cited (appendix)", cited, appendix=True)

@@ -247,7 +247,8 @@ def _transition_problems(s: Scenario, state: Any, band_keys: Any) -> Iterator[tu
 
 
 def _origin_problems(s: Scenario) -> Found:
-    """`remember_origin`, `origin:` on transitions, `initial_waiting` and `delayed_discharge` must fit the model."""
+    """`remember_origin`, `origin:` on transitions, `initial_waiting`, `initial_with_origin` and
+    `delayed_discharge` must fit the model."""
     states = list(s.states)
     pairs = {(t.from_state, t.to) for t in s.transitions if t.origin is None}
     for i, name in enumerate(s.remember_origin):
@@ -273,6 +274,19 @@ def _origin_problems(s: Scenario) -> Found:
         elif cap is None or cap.when_full != "wait" or pair not in pairs or pair[0] == DEAD:
             yield loc, (f"there is no queue '{key}' to start in: people wait only for a state with capacity and "
                         "when_full: wait, along a transition from->to listed without `origin`")  # fmt: skip
+        if isinstance(by_band, dict):
+            for band in by_band:
+                if band not in s.age_bands:
+                    yield (*loc, band), _unknown("age band", band, list(s.age_bands))
+    remembered = {(t.origin, t.from_state) for t in s.transitions if t.origin is not None}
+    for key, by_band in s.initial_with_origin.items():
+        loc = ("initial_with_origin", key)
+        pair = split_key(key)
+        if pair is None:
+            yield loc, f"'{key}' is not of the form 'origin->state'"
+        elif pair not in remembered:
+            yield loc, (f"nobody in '{pair[1]}' remembers coming from '{pair[0]}': the state must be in "
+                        f"remember_origin and have transitions with `origin: {pair[0]}`")  # fmt: skip
         if isinstance(by_band, dict):
             for band in by_band:
                 if band not in s.age_bands:

@@ -150,9 +150,14 @@ class Capacity(_Frozen):
     The places are either given (`places`: a number, by year, or growing) or bought from a budget
     (`budget` / `cost_per_place_year`, built and lost with first-order delays, as programme places)."""
 
-    omit_when_default = ("budget", "cost_per_place_year", "build_years", "loss_years", "initial_places", "payer")
+    omit_when_default = (
+        "budget", "cost_per_place_year", "build_years", "loss_years", "initial_places", "payer", "between_years"
+    )  # fmt: skip
 
     places: Budget | None = Field(None, description="places: a number, {year: places} or {start, growth}")
+    between_years: Literal["hold", "linear"] = Field(
+        "hold", description="given places between years: hold each year's number, or change linearly to the next"
+    )
     budget: Budget | None = Field(None, description="GBP a year buying places (instead of `places`)")
     cost_per_place_year: Positive | None = Field(None, description="GBP to keep one place open for a year")
     build_years: NonNegative = 1.0
@@ -175,6 +180,8 @@ class Capacity(_Frozen):
             raise PydanticCustomError("budget_cost", "'budget' needs 'cost_per_place_year' (GBP a place-year)")
         unset = {"cost_per_place_year": None, "initial_places": None, "payer": None, "build_years": 1.0,
                  "loss_years": 0.25}  # fmt: skip
+        if self.budget is not None and self.between_years != "hold":
+            raise PydanticCustomError("between_years", "'between_years' applies to given 'places', not to a 'budget'")
         if self.places is not None and (given := [k for k, v in unset.items() if getattr(self, k) != v]):
             raise PydanticCustomError(
                 "places_bought_keys", "'{keys}' only apply to places bought with 'budget'", {"keys": "', '".join(given)}
@@ -320,8 +327,8 @@ class RiskShare(_Frozen):
 
 
 class Scenario(_Frozen):
-    omit_when_default = ("discounting", "remember_origin", "initial_waiting", "delayed_discharge", "roles",
-                         "segments", "segment_moves", "risk_share")  # fmt: skip
+    omit_when_default = ("discounting", "remember_origin", "initial_waiting", "initial_with_origin",
+                         "delayed_discharge", "roles", "segments", "segment_moves", "risk_share")  # fmt: skip
 
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
@@ -347,6 +354,9 @@ class Scenario(_Frozen):
     )
     initial_waiting: dict[str, BandValues] = Field(
         {}, description="people waiting at the start, by queue 'from->to' and band"
+    )
+    initial_with_origin: dict[str, BandValues] = Field(
+        {}, description="people at the start who remember where they came from, by 'origin->state' and band"
     )
     delayed_discharge: DelayedDischarge | None = Field(
         None, description="hazards of people waiting in emergency_state for a full service"

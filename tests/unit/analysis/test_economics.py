@@ -173,3 +173,51 @@ def test_print_samples_counts_draws_that_fell_back(monkeypatch):
     monkeypatch.setattr("rich.console.Console", lambda: console)
     experiment_terminal.print_samples([draws])
     assert "In 1 of 3 draws cumulative net savings were positive" in console.export_text()
+
+
+# comparison.csv's rows, and their intervals over replications ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def des_comparison():
+    base = run(small_scenario(name="Small town - baseline", interventions=[], horizon_years=1), engine="des",
+               replications=3, jobs=1)  # fmt: skip
+    return compare(base, run(small_scenario(horizon_years=1), engine="des", replications=3, jobs=1))
+
+
+def test_a_replicated_comparison_carries_a_95_interval_for_every_figure(des_comparison):
+    from leftshift.analysis.economics import comparison_rows
+    from leftshift.analysis.summary import spread
+
+    rows = comparison_rows(des_comparison).set_index("metric")
+    assert list(rows.columns[-2:]) == ["ci95_low", "ci95_high"]
+    head = des_comparison.headline
+    for figure in ("net_savings_gbp_discounted", "emergency_admissions_avoided", "roi"):
+        expected = spread(head[figure])
+        assert rows.loc[figure, "value"] == pytest.approx(expected["mean"])
+        assert (rows.loc[figure, "ci95_low"], rows.loc[figure, "ci95_high"]) == pytest.approx(
+            (expected["ci95_low"], expected["ci95_high"]))  # fmt: skip
+        assert rows.loc[figure, "ci95_low"] < rows.loc[figure, "value"] < rows.loc[figure, "ci95_high"]
+    differences = des_comparison.metrics.query("metric == 'acute_bed_days'")["difference"]
+    assert rows.loc["acute_bed_days", "ci95_low"] == pytest.approx(spread(differences)["ci95_low"])
+    assert rows.loc["payback_year", ["ci95_low", "ci95_high"]].isna().all()  # a median: no t-interval
+
+
+def test_a_stock_flow_comparison_has_no_interval_columns(small_run):
+    from leftshift.analysis.economics import comparison_rows
+
+    columns = list(comparison_rows(compare(small_run, small_run)).columns)
+    assert columns == ["scenario", "baseline", "metric", "value", "baseline_value", "difference", "unit"]
+
+
+def test_the_terminal_shows_intervals_for_replications(des_comparison, tmp_path, monkeypatch):
+    from leftshift.analysis.economics import headline_intervals
+    from leftshift.analysis.measures import format_number
+
+    console = Console(width=250, record=True)
+    monkeypatch.setattr(terminal, "Console", lambda: console)
+    terminal.print_comparison([des_comparison], tmp_path)
+    text = console.export_text()
+    low, high = headline_intervals(des_comparison).loc["net_savings_gbp_discounted"]
+    assert f"({format_number(low, 'GBP')} to {format_number(high, 'GBP')})" in text
+    assert "mean and 95% CI of 3 replications" in text

@@ -50,6 +50,23 @@ def test_a_number_is_the_same_every_year():
     assert (places == 55).all()
 
 
+def test_linear_places_change_steadily_from_one_year_to_the_next():
+    """60 on 1 January 2026, 40 from 2028, 70 from 2030: with `between_years: linear` each step's places lie on
+    the straight line between the neighbouring years' numbers, at the middle of the step; after the last
+    simulated year they hold."""
+    s = scenario({"places": {2026: 60, 2028: 40, 2030: 70}, "between_years": "linear"})
+    places, grid = places_by_step(s)
+    mid = (np.arange(grid.n_steps) + 0.5) * grid.step_years
+    np.testing.assert_allclose(places, np.interp(mid, np.arange(7), [60, 60, 40, 40, 70, 70, 70]), rtol=1e-12)
+    held, _ = places_by_step(scenario({"places": {2026: 60, 2028: 40, 2030: 70}}))
+    assert not np.allclose(places, held) and places.min() >= 40 and places.max() <= 70
+
+
+def test_linear_applies_to_given_places_only():
+    with pytest.raises(ScenarioError, match="between_years"):
+        scenario({"budget": 1e6, "cost_per_place_year": 5e4, "between_years": "linear"})
+
+
 def test_places_bought_follow_the_closed_form_first_order_delay():
     """Funded 100 places a year from a standing start of 40, built with a 2-year time constant: the exact
     solution of dP/dt = (F - P) / tau sampled at step ends is F + (P0 - F) exp(-t / tau)."""

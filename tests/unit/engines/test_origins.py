@@ -91,6 +91,44 @@ def test_initial_waiting_fills_the_queue_stock() -> None:
         "people"].sum() == 25  # fmt: skip
 
 
+def test_people_in_hospital_at_the_start_can_remember_their_care_home() -> None:
+    """`initial_with_origin`: residents in hospital at the start are in the origin compartment, hold their
+    place (the care home counts them), and go back at their own rate from the first step."""
+    data = origin_dict(horizon_years=1)
+    data["capacity"] = {"residential": {"places": 370, "when_full": "wait"}}
+    data["initial_with_origin"] = {"residential->acute": {"65+": 20}}
+    s = scenario_from_dict(data)
+    traj = simulate(s)
+    lay = traj.layout
+    c = lay.compartments.index("acute|from:residential")
+    assert traj.stocks[0, lay.index(c, 1, 0), 0] == 20 and traj.stocks[0, lay.index(c, 0, 0), 0] == 0
+    queues = to_result(traj).queues.query("resource == 'residential'")
+    assert 365 < queues["occupied"].iloc[0] <= 370 + 1e-9  # 350 in the home + 20 holding a place, less deaths
+
+    def first_returns(scenario) -> float:
+        flows = to_result(simulate(scenario)).flows
+        return flows[(flows["time"] == flows["time"].min()) & (flows["kind"] == "return")]["people"].sum()
+
+    del data["initial_with_origin"]
+    extra = first_returns(s) - first_returns(scenario_from_dict(data))
+    assert extra == pytest.approx(20 * 0.9 * (1 - np.exp(-36.5 * traj.grid.step_years)), rel=0.01)
+
+
+@pytest.mark.parametrize(("key", "message"), [
+    ("residential->acute", None),
+    ("home_care->acute", "nobody in 'acute' remembers coming from 'home_care'"),
+    ("acute", "is not of the form 'origin->state'"),
+])  # fmt: skip
+def test_initial_with_origin_must_name_a_remembered_origin(key, message) -> None:
+    data = origin_dict()
+    data["initial_with_origin"] = {key: 5}
+    if message is None:
+        assert scenario_from_dict(data).initial_with_origin == {key: 5}
+    else:
+        with pytest.raises(LeftshiftError, match=message):
+            scenario_from_dict(data)
+
+
 def test_waiting_death_rate_replaces_the_hospital_rate_for_delayed_patients() -> None:
     data = small_scenario_dict()
     data["delayed_discharge"] = {"death_rate": {"65+": 0.25}}

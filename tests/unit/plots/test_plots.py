@@ -71,10 +71,13 @@ def test_people_by_state_has_a_menu_per_scenario_and_age_band_and_hides_people_l
     assert len(buttons) == 2 * (1 + 2)  # two scenarios x (all ages + two bands)
     assert [b.label for b in buttons][:2] == ["Small town - baseline: all ages", "Small town - baseline: aged 18-64"]
     first = [t for t in fig.data if t.visible is not False]
-    assert first and all(t.stackgroup == "0:None" for t in first)
+    stacked = [t for t in first if t.stackgroup]
+    assert stacked and all(t.stackgroup == "0:None" for t in stacked)
     community = [t for t in first if t.name == "Living independently"]
     assert len(community) == 1 and community[0].visible == "legendonly"
-    assert any(t.name.startswith("Taking part: Neighbourhood network") for t in fig.data)
+    # people taking part are drawn apart from the services they are in: a dotted line, not a stacked area
+    taking_part = [t for t in fig.data if t.name.startswith("Taking part in Neighbourhood network")]
+    assert taking_part and all(not t.stackgroup and t.line.dash == "dot" for t in taking_part)
     assert _y_titles(fig) == ["People"]
     for button in buttons:
         shown = [v for v in button.args[0]["visible"] if v]
@@ -83,7 +86,7 @@ def test_people_by_state_has_a_menu_per_scenario_and_age_band_and_hides_people_l
 
 def test_people_by_state_sums_to_the_living_population(scenario):
     fig = plots.people_by_state(scenario, per_year=1)
-    first = [t for t in fig.data if t.visible is not False]
+    first = [t for t in fig.data if t.visible is not False and t.stackgroup]
     total_end = sum(float(np.asarray(t.y)[-1]) for t in first)
     ts = scenario.timeseries
     alive = ts[(ts["time"] == ts["time"].max()) & (ts["state"] != "dead")]["people"].sum()
@@ -119,8 +122,9 @@ def test_sankey_shows_every_move_and_a_view_without_hospital_round_trips(scenari
     moves = scenario.flows[scenario.flows["kind"].isin(["transition", "queue_join", "queue_admit", "entry"])]
     moves = moves[moves["source"] != moves["target"]]
     assert float(np.sum(fig.data[0].link.value)) == pytest.approx(moves["people"].sum(), rel=1e-9)
-    labels = fig.data[0].node.label
+    labels = [label.split(" (")[0] for label in fig.data[0].node.label]  # 'In hospital (1,234)': with its moves
     assert "In hospital" in labels and "Living independently" in labels and "Died" in labels
+    assert all(label.endswith(")") for label in fig.data[0].node.label)
     assert len(fig.layout.updatemenus[0].buttons) == 2
 
 
@@ -202,7 +206,9 @@ def test_cumulative_net_savings_marks_payback_and_ends_at_the_headline(baseline,
     star = next(t for t in fig.data if t.name.startswith("Pays back in"))
     assert list(star.x) == [int(c.headline["payback_year"].iloc[0])]
     assert {t.name for t in fig.data} >= {"NHS", "Council"}
-    assert _y_titles(fig) == ["Cumulative net savings, discounted (GBP thousand)"]
+    assert _y_titles(fig) == ["Net savings so far (GBP thousand)"]
+    ticks = list(fig.layout.yaxis.ticktext)
+    assert "£0" in ticks and not any("−" in tick or "£-" in tick for tick in ticks)  # -£20k, never £−20k
 
 
 def test_cumulative_net_savings_says_when_it_never_pays_back(baseline):
@@ -248,12 +254,13 @@ def test_distribution_states_the_probability_above_the_threshold():
     samples = pd.DataFrame({"net_savings_gbp_discounted": savings, "roi": savings / 1e6})
     fig = plots.distribution(samples)
     assert "P(net savings (discounted) > £0) = 75%" in fig.layout.title.subtitle.text
-    roi = plots.distribution(samples, "roi")
-    assert "> 1.00) = " in roi.layout.title.subtitle.text
-    share = np.mean(samples["roi"] > 1)
+    roi = plots.distribution(samples, "roi")  # break-even is ROI 0 (net savings / spend), not 1
+    assert "> 0.00) = " in roi.layout.title.subtitle.text
+    assert any(t.name and t.name.startswith("Break-even: ROI 0") for t in roi.data)
+    share = np.mean(samples["roi"] > 0)
     assert roi.layout.title.subtitle.text.endswith(f"= {share:.0%}")
     assert roi.layout.xaxis.title.text == "Return on investment (ratio)"
-    share = sum(float(np.sum(t.y)) for t in fig.data)
+    share = sum(float(np.sum(t.y)) for t in fig.data if t.type == "bar")
     assert share == pytest.approx(100)
 
 
@@ -338,13 +345,13 @@ def test_results_read_back_from_csv_equal_the_originals(tmp_path, scenario):
 
 
 def test_rebuilding_a_comparison_report_reads_the_results_in_order(tmp_path, both):
-    from leftshift.cli.commands import _comparison_rows
+    from leftshift.analysis.economics import comparison_rows
 
     comparisons = [compare(*both)]
     for r, sub in zip(both, ("base", "shift"), strict=True):
         (tmp_path / sub).mkdir()
         write_result(tmp_path / sub, r, summary.build(r))
-    _comparison_rows(comparisons[0]).to_csv(tmp_path / "comparison.csv", index=False)
+    comparison_rows(comparisons[0]).to_csv(tmp_path / "comparison.csv", index=False)
     results, summaries, _ = read_comparison(tmp_path)
     assert [r.scenario.name for r in results] == ["Small town - baseline", "Small town"]
     assert summaries[1]["scenario"] == "Small town"

@@ -36,7 +36,10 @@ def run(scenario: Scenario, resolution: str = "step", **options: Any) -> Result:
     """The engine's front door: `options` are `run_des`'s (replications, jobs, warm_up_years,
     only_replication, progress). Its tables report every step, so `resolution` must be "step"."""
     if resolution != "step":
-        raise LeftshiftError("the discrete-event engine reports every step; leave out --resolution")
+        raise LeftshiftError(
+            "the discrete-event engine reports every step; leave out resolution, and take its "
+            "tables by month or year with leftshift.analysis.periods.at_resolution"
+        )
     return run_des(scenario, **options)
 
 

@@ -45,11 +45,15 @@ class Resources(NamedTuple):
     adm_idx: np.ndarray  # edges that ask for a place
     adm_join: np.ndarray  # queue stock each admission edge's refused people wait in (-1: none)
     adm_sources: np.ndarray  # stocks with an admission edge out of them
+    adm_on_ptr: np.ndarray
+    adm_on_idx: np.ndarray  # for each admission edge, the stocks one move on from its target that hold a place
     dep_ptr: np.ndarray
     dep_idx: np.ndarray  # edges that free a place
     q_ptr: np.ndarray
     q_idx: np.ndarray  # queue stocks waiting for the resource
     q_target: np.ndarray  # stock each queue stock is admitted to
+    q_on_ptr: np.ndarray
+    q_on_idx: np.ndarray  # for each queue stock, the stocks one move on from its target that hold a place
     q_trans: np.ndarray  # transition an admission from each queue stock counts as (its price)
     res_comp: np.ndarray  # (R_cap,) compartment of each capacity-limited state (its weekly cost)
 
@@ -87,6 +91,7 @@ class Clock(NamedTuple):
     h: float  # step, years
     period_of_step: np.ndarray  # reporting period of each step
     period_last_step: np.ndarray  # last step of each period
+    substeps: np.ndarray  # (steps,) equal internal RK4 steps in each step (`engine.substep_plan`)
 
 
 class Record(NamedTuple):
@@ -145,3 +150,9 @@ class State(NamedTuple):
     comp_priced: np.ndarray  # (C,) compartments with a price
     trans_priced: np.ndarray  # (T,) transitions with a price
     rate_base: np.ndarray  # (E, N) rates during the step before capacity scaling (inp.rate without trends)
+    joining: np.ndarray  # (A, N) per-person rate at which refused demand joins its queue during the step
+    # sums over a step's internal steps (`kernel._rk4_substeps`)
+    sum_pacc: np.ndarray  # (M, N)
+    sum_f: np.ndarray  # (E, N)
+    sum_ent: np.ndarray  # (B, N)
+    sum_admit: np.ndarray  # (Q, N)

@@ -1,9 +1,10 @@
 """The end of a stock-flow step for one resource, compiled with numba (called from `kernel.py`).
 
-Operator splitting: the RK4 stages admitted only the share of new demand expected to fit, so at the
-end of the step the refused demand joins the queue (`wait`) or is turned away (`lost`); then the
-places actually free are filled, first from the queue (a fluid first come, first served), then
-(`lost`) from the refused, and any admissions beyond the places are undone (the estimate overshot).
+Operator splitting: the RK4 stages admitted only the share of new demand expected to fit, and took
+the refused share of those who can wait out of where they were as it arose, so at the end of the
+step the refused demand joins the queue (`wait`) or is turned away (`lost`); then any admissions
+beyond the places are undone (the estimate overshot), and the places actually free are filled,
+first from the queue (a fluid first come, first served), then (`lost`) from the refused.
 `overflow` admits everyone and only records the time over capacity.
 """
 
@@ -67,7 +68,8 @@ def _refuse(r, net, res, inp, w):  # pragma: no cover
 @njit(**PART)
 def _undo_admissions(r, net, res, w):  # pragma: no cover
     """Over the places (w.space < 0): undo this step's admissions in proportion, back to where the
-    people came from (or their queue)."""
+    people came from (or their queue). Those who moved on within the step into another stock that
+    still holds a place (a band up, out of a programme, into a queue) are taken from there."""
     space, total, xn, f = w.space, w.total, w.xn, w.f
     n_members = xn.shape[1]
     for n in range(n_members):
@@ -80,9 +82,14 @@ def _undo_admissions(r, net, res, w):  # pragma: no cover
         back = res.adm_join[i] if res.adm_join[i] >= 0 else net.src[e]
         for n in range(n_members):
             if space[n] < 0.0 and total[n] > 0.0:
-                moved = min(f[e, n] * min(-space[n] / total[n], 1.0), max(xn[net.dst[e], n], 0.0))
-                f[e, n] -= moved
+                wanted = f[e, n] * min(-space[n] / total[n], 1.0)
+                moved = min(wanted, max(xn[net.dst[e], n], 0.0))
                 xn[net.dst[e], n] -= moved
+                if moved < wanted:
+                    moved += _take_from(
+                        xn, res.adm_on_idx[res.adm_on_ptr[i] : res.adm_on_ptr[i + 1]], n, wanted - moved
+                    )
+                f[e, n] -= moved
                 xn[back, n] += moved
                 w.refused[i, n] += moved
     for n in range(n_members):
@@ -92,7 +99,8 @@ def _undo_admissions(r, net, res, w):  # pragma: no cover
 
 @njit(**PART)
 def _undo_queue_admissions(r, res, w):  # pragma: no cover
-    """Still over the places: people admitted from the queue this step go back to it."""
+    """Still over the places: people admitted from the queue this step go back to it (from where they
+    moved on to, as in `_undo_admissions`: otherwise the service would keep them over its places)."""
     space, total, xn = w.space, w.total, w.xn
     n_members = xn.shape[1]
     for n in range(n_members):
@@ -103,13 +111,27 @@ def _undo_queue_admissions(r, res, w):  # pragma: no cover
     for i in range(res.q_ptr[r], res.q_ptr[r + 1]):
         for n in range(n_members):
             if space[n] < 0.0 and total[n] > 0.0:
-                moved = min(w.step_admit[i, n] * min(-space[n] / total[n], 1.0), max(xn[res.q_target[i], n], 0.0))
-                w.step_admit[i, n] -= moved
+                wanted = w.step_admit[i, n] * min(-space[n] / total[n], 1.0)
+                moved = min(wanted, max(xn[res.q_target[i], n], 0.0))
                 xn[res.q_target[i], n] -= moved
+                if moved < wanted:
+                    moved += _take_from(xn, res.q_on_idx[res.q_on_ptr[i] : res.q_on_ptr[i + 1]], n, wanted - moved)
+                w.step_admit[i, n] -= moved
                 xn[res.q_idx[i], n] += moved
     for n in range(n_members):
         if space[n] < 0.0:
             space[n] = min(space[n] + total[n], 0.0)
+
+
+@njit(**PART)
+def _take_from(xn, stocks, n, wanted):  # pragma: no cover
+    """Take up to `wanted` people of member n out of `stocks`, in order; returns how many were taken."""
+    taken = 0.0
+    for s in stocks:
+        more = min(wanted - taken, max(xn[s, n], 0.0))
+        xn[s, n] -= more
+        taken += more
+    return taken
 
 
 @njit(**PART)

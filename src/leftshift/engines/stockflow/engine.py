@@ -24,19 +24,19 @@ import numpy as np
 
 from leftshift.engines import RESOLUTIONS, check_resolution
 from leftshift.engines.finite import check_trajectory
-from leftshift.engines.model import Layout, TimeGrid, build_layout, structure_key
+from leftshift.engines.model import Layout, Resource, TimeGrid, build_layout, structure_key
 from leftshift.engines.parameters import Parameters, build_parameters, capacity_places, programme_places
 from leftshift.engines.pricing import Prices, all_spend, build_prices
+from leftshift.engines.stockflow import steps
 from leftshift.engines.stockflow.arrays import Clock, Inputs, Network, Pricing, Record, Resources
-from leftshift.errors import LeftshiftError, Problem
-from leftshift.scenario.model import DEAD, PAYERS, WEEKS_PER_YEAR, Scenario
+from leftshift.errors import LeftshiftError
+from leftshift.scenario.model import DEAD, PAYERS, Scenario
 
 if TYPE_CHECKING:
     from leftshift.result import Result
 
 T = TypeVar("T", Inputs, Pricing)
 
-RK4_STABLE_STEP = 2.5  # RK4 is stable and positive for rate x step below ~2.78; keep a margin
 THREADS_VARIABLE = "LEFTSHIFT_THREADS"  # threads per engine call; process pools set it to 1
 CHUNK_MEMBERS = 64  # parameter sets per kernel call: ~1 MB of working set for the Leeds scenario
 
@@ -64,6 +64,7 @@ class Trajectory:
     costs: np.ndarray  # (periods, S, 4, N) GBP, undiscounted
     costs_discounted: np.ndarray  # (periods, S, 4, N)
     services: tuple[str, ...]
+    substeps: np.ndarray  # (N,) internal RK4 steps in an ordinary step of each member (more in transients: `steps`)
 
 
 def _check_batch(scenarios: Sequence[Scenario]) -> None:
@@ -75,24 +76,6 @@ def _check_batch(scenarios: Sequence[Scenario]) -> None:
                 f"parameter set {i} has a different structure (states, bands, transitions, capacity rules, "
                 "interventions, horizon or step) from set 0; a batch may vary numbers only"
             )
-
-
-def _check_step(params: Parameters, layout: Layout, step_years: float, horizon: float) -> None:
-    """Refuse a step so long that RK4 would be unstable for the fastest flow, and say what will do. With
-    trends, the rates at their highest (at the start or the end: they change monotonically)."""
-    out_rate = params.out_rate
-    if params.trend.any():
-        out_rate = np.zeros_like(params.out_rate)
-        np.add.at(out_rate, layout.src, params.rate * np.exp(np.maximum(params.trend, 0.0) * horizon))
-    fastest = float(out_rate.max()) if out_rate.size else 0.0
-    if fastest * step_years > RK4_STABLE_STEP:
-        c, _, _ = layout.unravel(np.array([int(out_rate.max(axis=1).argmax())]))
-        limit_weeks = RK4_STABLE_STEP / fastest * WEEKS_PER_YEAR
-        raise LeftshiftError([Problem(
-            f"the step is too long for the fastest flow (people leave '{layout.compartments[c[0]]}' at "
-            f"{fastest:.1f} a year); use time_step_weeks of at most {limit_weeks:.2f}",
-            path="time_step_weeks",
-        )])  # fmt: skip
 
 
 def simulate(
@@ -116,8 +99,9 @@ def simulate(
     layout = build_layout(first)
     params = build_parameters(batch, layout)
     grid = TimeGrid.for_scenario(first, record)
-    _check_step(params, layout, grid.step_years, grid.n_steps * grid.step_years)
-    traj = _integrate(batch, layout, params, build_prices(batch, layout), grid, progress, threads)
+    capacity = capacity_places(batch, layout, grid)[0]
+    internal = steps.plan(params, layout, grid, capacity)
+    traj = _integrate(batch, layout, params, build_prices(batch, layout), grid, capacity, internal, progress, threads)
     check_trajectory(traj)  # inf or NaN (an input of 1e308, growth that overflows) is an error, not zeros
     return traj
 
@@ -142,33 +126,39 @@ def _integrate(
     params: Parameters,
     prices: Prices,
     grid: TimeGrid,
+    capacity: np.ndarray,
+    internal: tuple[np.ndarray, np.ndarray],
     progress: Callable[[int], None] | None,
     threads: int | None,
 ) -> Trajectory:
-    """Run the compiled kernel over the batch in slices, on threads, and gather what they record."""
+    """Run the compiled kernel over the batch in slices, on threads, and gather what they record. A slice
+    holds members with one plan of internal steps (`steps.plan`), so that a member's numbers never depend
+    on the batch it runs in."""
     from leftshift.engines.stockflow import kernel  # numba: imported when a run needs it
 
     n_members = len(batch)
     net, res = _network(layout, params), _resources(layout, prices)
-    clock = Clock(grid.n_steps, grid.step_years, grid.period_of_step, grid.period_last_step())
     places, funded = programme_places(params, prices.budget, grid)
     inputs = Inputs(params.initial, params.rate, params.out_rate, params.entrants, np.log1p(params.entrants_growth),
-                    capacity_places(batch, layout, grid)[0], places, params.trend, params.migration)  # fmt: skip
+                    capacity, places, params.trend, params.migration)  # fmt: skip
     spend, payer = all_spend(prices, grid)
     pricing = Pricing(prices.weekly_cost, prices.transition_cost, prices.overflow_premium, spend, payer,
                       prices.cost_growth, prices.discount_rate, prices.annual, prices.priced())  # fmt: skip
     rec = _record_arrays(layout, prices, grid, n_members)
 
-    def run_slice(cols: slice) -> None:
+    def run_slice(cols: np.ndarray) -> None:
         """Integrate members `cols`; arrays are copied so each slice is contiguous for the kernel."""
         outs = Record(*(np.zeros(v[..., cols].shape) for v in rec.values()))
+        clock = Clock(grid.n_steps, grid.step_years, grid.period_of_step, grid.period_last_step(),
+                      np.ascontiguousarray(plan[:, cols[0]]))  # fmt: skip
         kernel.integrate(net, res, _columns(inputs, cols), _columns(pricing, cols, shared=("priced",)), clock, outs)
         for name, v in zip(Record._fields, outs, strict=True):
             rec[name][..., cols] = v
         if progress is not None:
-            progress(cols.stop - cols.start)
+            progress(len(cols))
 
-    chunks = _member_chunks(n_members)
+    plan, ordinary = internal
+    chunks = _member_chunks(plan)
     workers = min(len(chunks), threads or int(os.environ.get(THREADS_VARIABLE, 0)) or os.cpu_count() or 1)
     if workers == 1:
         for cols in chunks:
@@ -176,20 +166,26 @@ def _integrate(
     else:  # the kernel releases the GIL: threads share the batch's slices across cores
         with ThreadPoolExecutor(workers) as pool:
             list(pool.map(run_slice, chunks))
-    return Trajectory(scenarios=batch, layout=layout, grid=grid, services=prices.services,
-                      funded_places=funded[clock.period_last_step], **rec)  # fmt: skip
+    return Trajectory(scenarios=batch, layout=layout, grid=grid, services=prices.services, substeps=ordinary,
+                      funded_places=funded[grid.period_last_step()], **rec)  # fmt: skip
 
 
-def _columns(arrays: T, cols: slice, shared: tuple[str, ...] = ()) -> T:
+def _columns(arrays: T, cols: np.ndarray, shared: tuple[str, ...] = ()) -> T:
     """Members `cols` of every per-member array (all but `shared`), contiguous for the kernel's loops."""
     sliced = {name: np.ascontiguousarray(getattr(arrays, name)[..., cols]) for name in arrays._fields
               if name not in shared}  # fmt: skip
     return arrays._replace(**sliced)
 
 
-def _member_chunks(n_members: int, size: int = CHUNK_MEMBERS) -> list[slice]:
-    """Slices of the batch small enough that one slice's working set stays in the CPU cache."""
-    return [slice(i, min(i + size, n_members)) for i in range(0, n_members, size)]
+def _member_chunks(plan: np.ndarray, size: int = CHUNK_MEMBERS) -> list[np.ndarray]:
+    """The batch's members in slices small enough that one slice's working set stays in the CPU cache,
+    each slice sharing one plan of internal steps (a column of `plan`)."""
+    _, group = np.unique(plan.T, axis=0, return_inverse=True)
+    chunks = []
+    for g in np.unique(group):
+        members = np.flatnonzero(group.ravel() == g)
+        chunks += [members[i : i + size] for i in range(0, len(members), size)]
+    return chunks
 
 
 def _record_arrays(layout: Layout, prices: Prices, grid: TimeGrid, n_members: int) -> dict[str, np.ndarray]:
@@ -238,13 +234,38 @@ def _resources(layout: Layout, prices: Prices) -> Resources:
     dep_ptr, dep_idx = _csr([r.departures for r in resources])
     q_ptr, q_idx = _csr([r.queue_stocks for r in resources])
     _, q_target = _csr([r.queue_targets for r in resources])
+    hops = _one_move_on(layout)
+    adm_on_ptr, adm_on_idx = _csr([_held(hops, r, layout.dst[e]) for r in resources for e in r.admissions])
+    q_on_ptr, q_on_idx = _csr([_held(hops, r, t) for r in resources for t in r.queue_targets])
     return Resources(
         rule=np.array([("wait", "overflow", "lost").index(r.rule) for r in resources], dtype=np.int64),
         n_cap=layout.n_capacity, occ_ptr=occ_ptr, occ_idx=occ_idx, adm_ptr=adm_ptr, adm_idx=adm_idx,
-        adm_join=adm_join, adm_sources=np.unique(layout.src[adm_idx]), dep_ptr=dep_ptr, dep_idx=dep_idx,
-        q_ptr=q_ptr, q_idx=q_idx, q_target=q_target, q_trans=prices.queue_transition,
+        adm_join=adm_join, adm_sources=np.unique(layout.src[adm_idx]), adm_on_ptr=adm_on_ptr, adm_on_idx=adm_on_idx,
+        dep_ptr=dep_ptr, dep_idx=dep_idx,
+        q_ptr=q_ptr, q_idx=q_idx, q_target=q_target, q_on_ptr=q_on_ptr, q_on_idx=q_on_idx,
+        q_trans=prices.queue_transition,
         res_comp=prices.capacity_compartment,
     )  # fmt: skip
+
+
+def _one_move_on(layout: Layout) -> dict[int, set[int]]:
+    """Where people in each stock can be one move later: along a flow (ageing, leaving a programme, a hospital
+    stay that holds a place), or into the queue of a service that refused them."""
+    hops: dict[int, set[int]] = {}
+    for s, g in zip(layout.src.tolist(), layout.dst.tolist(), strict=True):
+        hops.setdefault(s, set()).add(g)
+    for r in layout.resources:
+        for e, join in zip(r.admissions.tolist(), r.join_queue.tolist(), strict=True):
+            if join >= 0:
+                hops.setdefault(int(layout.src[e]), set()).add(join)
+    return hops
+
+
+def _held(hops: dict[int, set[int]], resource: Resource, target: int) -> np.ndarray:
+    """The stocks one move on from `target` that still hold one of the resource's places: where people
+    admitted to `target` in a step may be at its end, which an undo of the admission must look in too."""
+    held = set(resource.occupied.tolist()) - {target}
+    return np.array(sorted(hops.get(int(target), set()) & held), dtype=np.int64)
 
 
 __all__ = ["DEAD", "Parameters", "TimeGrid", "Trajectory", "build_parameters", "run", "simulate"]

@@ -35,13 +35,40 @@ def integrate(net, res, inp, price, clock, rec):  # pragma: no cover  (compiled;
         if trended:
             _trended_rates(net, res, inp, t + 0.5 * clock.h, w)
         _admission_shares(net, res, inp, clock.h, step, w)
-        _rk4(net, res, inp, t, clock.h, w)
+        if clock.substeps[step] == 1:
+            _rk4(net, res, inp, t, clock.h, w)
+        else:
+            _rk4_substeps(net, res, inp, t, clock.h, clock.substeps[step], w)
         for r in range(len(res.rule)):
             end_of_step(r, net, res, inp, clock.h, step, per, rec, w)
         _step_costs(net, res, price, clock.h, step, per, rec, w)
         _record_step(net, res, per, rec, w)
         if clock.period_last_step[per] == step:
             rec.stocks[per + 1] = w.x
+
+
+@njit(**PART)
+def _rk4_substeps(net, res, inp, t, h, substeps, w):  # pragma: no cover
+    """The step's flows in `substeps` equal RK4 steps, at the rates (and capacity shares) set for the
+    whole step: what moved, the person-time and the queue admissions are their sums, so the rest of the
+    step (capacity, costs, records) sees one step. w.x ends at the start of the last internal step."""
+    hs = h / substeps
+    w.sum_pacc[:, :] = 0.0
+    w.sum_f[:, :] = 0.0
+    w.sum_ent[:, :] = 0.0
+    w.sum_admit[:, :] = 0.0
+    for j in range(substeps):
+        if j > 0:
+            w.x[:, :] = w.xn
+        _rk4(net, res, inp, t + j * hs, hs, w)
+        w.sum_pacc[:, :] += w.pacc
+        w.sum_f[:, :] += w.f
+        w.sum_ent[:, :] += w.ent
+        w.sum_admit[:, :] += w.step_admit
+    w.pacc[:, :] = w.sum_pacc
+    w.f[:, :] = w.sum_f
+    w.ent[:, :] = w.sum_ent
+    w.step_admit[:, :] = w.sum_admit
 
 
 @njit(**PART)
@@ -72,7 +99,8 @@ def _state(net, res, inp, price, h):  # pragma: no cover
         np.zeros((n_bands, z)),
         growth, discount, np.zeros(z), growth_step, discount_step,
         np.zeros(z), np.zeros(z), np.zeros(z), np.zeros(z), np.zeros(z), comp_priced, trans_priced,
-        inp.rate.copy(),
+        inp.rate.copy(), np.zeros((len(res.adm_idx), n_members)), np.zeros_like(x), np.zeros((len(net.src), n_members)),
+        np.zeros((n_bands, z)), np.zeros((len(res.q_idx), n_members)),
     )  # fmt: skip
 
 
@@ -125,13 +153,10 @@ def _admission_shares(net, res, inp, h, step, w):  # pragma: no cover
     n_members = x.shape[1]
     for r in range(len(res.rule)):
         places_of(r, res, inp, step, cap)
+        _places_free(r, res, h, w)
         for n in range(n_members):
-            space[n] = cap[n]
             queued[n] = 0.0
             wanted[n] = 0.0
-        for i in range(res.occ_ptr[r], res.occ_ptr[r + 1]):
-            for n in range(n_members):  # occupants, less those expected to leave during the step
-                space[n] -= x[res.occ_idx[i], n] * (1.0 - h * w.leave[i, n])
         for i in range(res.q_ptr[r], res.q_ptr[r + 1]):
             for n in range(n_members):
                 queued[n] += x[res.q_idx[i], n]
@@ -151,6 +176,7 @@ def _admission_shares(net, res, inp, h, step, w):  # pragma: no cover
             e = res.adm_idx[i]
             for n in range(n_members):
                 w.rate_now[e, n] = rate[e, n] * w.psi[r, n]
+                w.joining[i, n] = rate[e, n] * (1.0 - w.psi[r, n]) if res.adm_join[i] >= 0 else 0.0
         for i in range(res.q_ptr[r], res.q_ptr[r + 1]):
             for n in range(n_members):
                 w.kappa[i, n] = total[n] * x[res.q_idx[i], n]  # people a year from this queue stock
@@ -161,6 +187,37 @@ def _admission_shares(net, res, inp, h, step, w):  # pragma: no cover
             e = net.src_edges[j]
             for n in range(n_members):
                 w.out_now[m, n] += w.rate_now[e, n]
+    for i in range(len(res.adm_idx)):  # refused people who can wait join their queue during the step
+        m = net.src[res.adm_idx[i]]
+        for n in range(n_members):
+            w.out_now[m, n] += w.joining[i, n]
+
+
+@njit(**PART)
+def _places_free(r, res, h, w):  # pragma: no cover
+    """People resource r can take in during the step, into w.space (negative: over its places), for
+    admissions at a steady rate through the step. Within its places: free now plus the occupants'
+    expected departures. Over its places (a cut, or a start over full), what the fluid limit admits:
+    nobody until departures (at mu a year) bring occupancy down to the places, then one for each
+    departure, places x a with a = mu h - ln(occupied / places); taken at a steady rate, some of them
+    would leave within the step and be replaced at its end, so the rate is lowered to make the two
+    together a (places x mu h x (a - 1 + e^-a) / (mu h - 1 + e^-mu h))."""
+    cap, space, occupied, x = w.cap, w.space, w.total, w.x
+    n_members = x.shape[1]
+    for n in range(n_members):
+        space[n] = 0.0
+        occupied[n] = 0.0
+    for i in range(res.occ_ptr[r], res.occ_ptr[r + 1]):
+        for n in range(n_members):
+            occupied[n] += x[res.occ_idx[i], n]
+            space[n] += x[res.occ_idx[i], n] * h * w.leave[i, n]  # departures at the start's rates
+    for n in range(n_members):
+        if occupied[n] > cap[n] > 0.0:
+            z = space[n] / occupied[n]
+            a = z - math.log(occupied[n] / cap[n])
+            space[n] = cap[n] * a if a <= 0.0 else cap[n] * z * (a + math.expm1(-a)) / (z + math.expm1(-z))
+        else:
+            space[n] += cap[n] - occupied[n]
 
 
 @njit(**PART)
@@ -182,6 +239,11 @@ def _derivative(x, w, net, res, inp, growth, migrating):  # pragma: no cover
         if migrating:
             for n in range(n_members):
                 d[g, n] += inp.migration[b, n]
+    for i in range(len(res.adm_idx)):  # refused demand joining the queue (out of its source: in out_now)
+        q, s = res.adm_join[i], src[res.adm_idx[i]]
+        if q >= 0:
+            for n in range(n_members):
+                d[q, n] += w.joining[i, n] * x[s, n]
     for i in range(len(res.q_idx)):  # admissions from queues, at a steady rate as places free up
         q, g = res.q_idx[i], res.q_target[i]
         for n in range(n_members):

@@ -81,9 +81,13 @@ def test_a_trend_that_compounds_beyond_reason_is_refused():
 
 
 def test_the_step_is_checked_against_the_rates_at_their_highest():
+    from leftshift.engines.stockflow.steps import MAX_RATE_X_STEP
     from leftshift.errors import LeftshiftError
 
     data = small_scenario_dict(horizon_years=10)
     data["transitions"] = [{**t, "trend_per_year": 0.5} if t["from"] == "acute" else t for t in data["transitions"]]
-    with pytest.raises(LeftshiftError, match="time_step_weeks"):
+    traj = simulate(scenario_from_dict(data))  # acute's exits reach 37 x 1.5^10 a year: internal steps share a week
+    assert traj.substeps[0] == np.ceil(37.0 * 1.5**10 * traj.grid.step_years / MAX_RATE_X_STEP)
+    data["horizon_years"] = 20  # 37 x 1.5^20 a year: more internal steps than a step may take
+    with pytest.raises(LeftshiftError, match="time_step_weeks of at most"):
         simulate(scenario_from_dict(data))

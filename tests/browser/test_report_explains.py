@@ -1,0 +1,139 @@
+"""The reports explain the answer, in a real browser: the verdict first with a working link to the uncertainty
+report, the charts of why; every report fits a 390 px phone without sideways scrolling with every chart drawn
+and described for screen readers; printing keeps each chart on one A4 page with the parameters as an appendix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from builders import small_scenario_dict
+from conftest import ARTIFACTS, PHONE
+from leftshift.analysis.economics import compare
+from leftshift.analysis.verdict import verdict
+from leftshift.cli import cli
+from leftshift.io.reading import read_comparison
+
+A4_PRINTABLE_PX = (297 - 2 * 14) / 25.4 * 96
+"""The height inside A4 with report.css's page margins, in CSS pixels."""
+
+
+def leftshift(*args: object) -> None:
+    done = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+
+
+def write_yaml(path: Path, data: dict) -> Path:
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def explained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two programmes against a baseline, with draws of an uncertain cost (so there is an uncertainty report)."""
+    root = tmp_path_factory.mktemp("explained")
+    data = small_scenario_dict()
+    first = data["interventions"][0]
+    first["cost_per_participant_year"] = {"value": {"dist": "triangular", "low": 100, "mode": 150, "high": 220},
+                                          "source": "evidence.md S22"}  # fmt: skip
+    data["interventions"].append(first | {"name": "Falls classes", "budget": 60_000, "payer": "nhs",
+                                          "cost_per_participant_year": 400})  # fmt: skip
+    base = small_scenario_dict(name="Small town - baseline", interventions=[])
+    leftshift("compare", write_yaml(root / "base.yaml", base), write_yaml(root / "shift.yaml", data),
+              "--samples", 16, "--out", root / "out", "--quiet")  # fmt: skip
+    return root / "out"
+
+
+@pytest.fixture(scope="module")
+def experiments(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from leftshift.report.writers import write_sensitivity_report, write_sweep_report
+
+    root = tmp_path_factory.mktemp("experiments")
+    for sub in ("sweep", "sensitivity"):
+        (root / sub).mkdir()
+    budgets = np.linspace(0, 10e6, 11)
+    sweep = pd.DataFrame(
+        {"interventions[0].budget": budgets, "net_savings_gbp_discounted": -((budgets - 4e6) ** 2) / 1e7}
+    )
+    write_sweep_report(root / "sweep", sweep, "net_savings_gbp_discounted")
+    paths = ["interventions[0].effects.community->acute", "costs.per_person_week.acute.nhs"]
+    tornado = pd.DataFrame({"parameter": paths,
+                            "low": [-1e6, -2e6], "high": [3e6, 4e6], "low_value": [0.8, 2500.0],
+                            "high_value": [0.95, 3400.0]})  # fmt: skip
+    sobol = pd.DataFrame({"parameter": tornado["parameter"], "S1": [0.3, 0.5], "ST": [0.4, 0.6],
+                          "S1_conf": [0.3, 0.05], "ST_conf": [0.2, 0.05]})  # fmt: skip
+    write_sensitivity_report(root / "sensitivity", "net_savings_gbp_discounted", tornado, 1e6, sobol, samples=32)
+    return root
+
+
+def test_the_comparison_report_says_the_answer_first_and_why(open_report, explained):
+    opened = open_report(explained / "report.html")
+    opened.assert_healthy()
+    results, _, _ = read_comparison(explained)
+    c = compare(results[0], results[1])
+    draws = pd.read_parquet(explained / "uncertainty" / "samples.parquet")["net_savings_gbp_discounted"]
+    page = opened.page
+    first = page.locator("section").first
+    assert first.locator(".verdict").inner_text().strip() == verdict(c, draws) + "."
+    ids = [chart["id"] for chart in opened.charts]
+    assert ids[:3] == ["chart-why-small-town", "chart-programmes-small-town", "chart-by-year-small-town"]
+    assert "chart-demand-change" in ids
+    link = first.locator("a.more")
+    assert link.get_attribute("href") == "uncertainty/report.html"
+    uncertainty = open_report(explained / link.get_attribute("href"))
+    uncertainty.assert_healthy()
+    assert uncertainty.charts[0]["id"] == "chart-fan-savings"  # the cumulative net savings fan first
+    assert "chart-payback" in [chart["id"] for chart in uncertainty.charts]
+    rows = pd.read_csv(explained / "comparison.csv").set_index("metric")["value"]
+    breakdown = pd.read_csv(explained / "breakdown.csv")
+    services = breakdown[(breakdown["part"] == "service") & (breakdown["measure"] == "avoided_gbp_discounted")]
+    assert services["value"].sum() == pytest.approx(rows["avoided_downstream_cost_gbp_discounted"], rel=1e-9)
+    assert set(breakdown.loc[breakdown["part"] == "programme", "item"]) == {"Neighbourhood network", "Falls classes",
+                                                                           "interactions"}  # fmt: skip
+    codes = page.locator('#parameters a[href="#evidence-S22"]')
+    assert codes.count() >= 1 and page.locator("#evidence-S22").count() == 1
+
+
+@pytest.mark.parametrize("report", ["comparison", "uncertainty", "run", "sweep", "sensitivity"])
+def test_every_report_fits_a_phone(open_report, explained, experiments, report):
+    path = {
+        "comparison": explained / "report.html",
+        "uncertainty": explained / "uncertainty" / "report.html",
+        "run": explained / "small-town" / "report.html",
+        "sweep": experiments / "sweep" / "report.html",
+        "sensitivity": experiments / "sensitivity" / "report.html",
+    }[report]
+    if report == "run":
+        leftshift("report", path.parent)
+    opened = open_report(path, width=PHONE)
+    opened.assert_healthy()  # no console errors, every chart drawn and described, no sideways scrolling
+    if report == "sensitivity":
+        assert "The Sobol sample is small" in opened.text("#sobol-warning")
+
+
+def test_printing_keeps_each_chart_on_one_a4_page(open_report, explained):
+    opened = open_report(explained / "report.html")
+    page = opened.page
+    page.emulate_media(media="print")
+    page.evaluate("() => window.leftshiftPrint()")
+    page.wait_for_timeout(500)
+    sizes = page.evaluate("""() => Array.from(document.querySelectorAll('section.chart')).map(s => ({
+        id: s.id, height: s.getBoundingClientRect().height, breaks: getComputedStyle(s).breakInside,
+        width: s.querySelector('div.figure .main-svg').getBoundingClientRect().width}))""")
+    assert sizes
+    for size in sizes:
+        assert size["height"] <= A4_PRINTABLE_PX, size
+        assert size["width"] <= 720, size
+        assert size["breaks"] == "avoid", size
+    appendix = page.evaluate("() => getComputedStyle(document.getElementById('parameters')).breakBefore")
+    assert appendix == "page"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pdf = ARTIFACTS / "comparison-report-a4.pdf"
+    page.pdf(path=str(pdf), format="A4", print_background=True)
+    assert pdf.stat().st_size > 10_000
+    assert opened.console_errors == []
