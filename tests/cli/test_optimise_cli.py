@@ -4,6 +4,7 @@ written."""
 
 from __future__ import annotations
 
+import html
 import json
 
 import pandas as pd
@@ -50,9 +51,12 @@ def test_optimise_writes_its_outputs_and_a_scenario_leftshift_runs(tmp_path, two
     assert list(frontier["total_budget_gbp"]) == [0, 1.5e5, 3e5] and frontier["best_value"].is_monotonic_increasing
     facts = json.loads((out / "experiment.json").read_text())
     assert facts["command"] == "optimise" and facts["objective"] == "net_savings" and facts["payer"] == "all"
-    assert "Targeted" in done.stdout and "Best:" in done.stdout
+    assert facts["verdict"].startswith("Put £") and "against the baseline that gives net savings" in facts["verdict"]
+    assert "Targeted" in done.stdout and " ".join(facts["verdict"].split()) in " ".join(done.stdout.split())
     report = (out / "report.html").read_text(encoding="utf-8")
-    for heading in ("The best split", "What an extra £100k a year buys", "Who gains", "The frontier"):
+    assert f'data-verdict="optimise">{html.escape(facts["verdict"])}.</p>' in report
+    for heading in ("The answer: the best split", "What an extra £100k a year on each programme would buy",
+                    "Who gains", "What a bigger or smaller budget would buy"):  # fmt: skip
         assert heading in report
     again = invoke("compare", two[1], out / "optimal.yaml", "--out", tmp_path / "again", "--no-report", "--quiet",
                    cwd=tmp_path)  # fmt: skip

@@ -143,7 +143,8 @@ def _default_samples() -> int:
 
 
 def print_optimisation(result: Any, directory: Path) -> None:
-    """The split (best, each payer's best, as written, marginal returns), what it gives each payer, the risk share."""
+    """The split (best, each payer's best, as written, marginal returns), the verdict (what the best split gains and
+    who saves and who pays: `experiments.optimise_verdict`), the risk share that would make both payers gain."""
     import math
 
     from rich.console import Console
@@ -151,6 +152,7 @@ def print_optimisation(result: Any, directory: Path) -> None:
     from rich.text import Text
 
     from leftshift.analysis.measures import format_number as number
+    from leftshift.experiments.optimise_verdict import optimise_verdict
 
     console, o = Console(), result.objective
     view = Table(title=f"Best split of {number(result.settings.total, 'GBP')} a year for {result.what}",
@@ -163,12 +165,7 @@ def print_optimisation(result: Any, directory: Path) -> None:
             a.budget_gbp, a.budget_gbp_nhs_optimal, a.budget_gbp_council_optimal, a.written_budget_gbp)),
             number(a.contribution, o.unit), number(a.marginal_per_100k, o.unit))  # fmt: skip
     console.print(view)
-    best = result.best
-    net = {p: number(v, "GBP") for p, v in best.net.items()}
-    console.print(Text(f"Best: {number(best.value, o.unit)} ({o.unit}); as written: "
-                       f"{number(result.written.value, o.unit)}. Spent {number(float(best.x.sum()), 'GBP')} a year. "
-                       f"Net savings (discounted): NHS {net['nhs']}, council {net['council']}, whole system "
-                       f"{net['all']}."))  # fmt: skip
+    console.print(Text(optimise_verdict(result) + ".", style="bold"))
     share = result.share
     if not math.isnan(share["low"]):
         console.print(Text(f"A risk share from {share['from']} to {share['to']} of {share['low']:.1%} to "

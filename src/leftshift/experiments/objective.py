@@ -124,6 +124,14 @@ class Model:
     def n_draws(self) -> int:
         return len(self.draws)
 
+    def baseline_value(self, chosen: Objective, payer: str) -> np.ndarray:
+        """(D,) the objective of the baseline itself under each draw (net savings: 0, against itself)."""
+        if chosen.name == "net_savings":
+            return np.zeros(self.n_draws)
+        if chosen.name == "system_cost":
+            return _baseline_cost(self.baseline)[payer]
+        return np.asarray(self.baseline.metrics[chosen.name], dtype=float)
+
     def outcomes(self, x: np.ndarray) -> Outcomes:
         """Every figure of m splits (rows of x, GBP a year) under every draw: point-major members, chunked."""
         x = np.clip(np.atleast_2d(np.asarray(x, dtype=float)), 0.0, None)

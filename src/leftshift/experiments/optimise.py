@@ -16,7 +16,7 @@ NHS and the council gain at the chosen split (`analysis.risk_share.share_for_bot
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -75,6 +75,8 @@ class Split:
     value: float  # the objective it was chosen for, as reported (a cost as a cost)
     net: dict[str, float]  # net savings by payer and 'all' (after any risk share)
     search: Search
+    change: float = np.nan  # the objective minus the baseline's (each draw's, then over the draws by the criterion)
+    net_before: dict[str, float] = field(default_factory=dict)  # net savings by payer before any risk share
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,10 @@ def _scored(name: str, model: Model, chosen: Objective, payer: str, criterion: s
             search: Search) -> Split:  # fmt: skip
     out = model.outcomes(x[None, :])
     net = {p: float(v.mean()) for p, v in out.net.items()}
-    return Split(name, x, float(_reported(out, chosen, payer, criterion)[0]), net, search)
+    before = {p: float(v.mean()) for p, v in out.net_before.items()}
+    change = aggregate(out.score(chosen, payer) - model.baseline_value(chosen, payer)[None, :], criterion,
+                       chosen.higher_is_better)  # fmt: skip
+    return Split(name, x, float(_reported(out, chosen, payer, criterion)[0]), net, search, float(change[0]), before)
 
 
 def frontier_levels(settings: Settings, variables: Sequence[BudgetVariable], low: np.ndarray,
@@ -216,7 +221,7 @@ def _frontier(model: Model, screen: Model | None, chosen: Objective, payer: str,
             found = _split("frontier", model, chosen, payer, criterion, box, screen=screen, starts=starts)
         better = (lambda a, b: a > b) if chosen.higher_is_better else (lambda a, b: a < b)
         if out and not settings.spend_all and better(out[-1].value, found.value):
-            found = Split("frontier", out[-1].x, out[-1].value, out[-1].net, out[-1].search)
+            found = replace(out[-1], name="frontier")
         out.append(found)
         progress(1)
     return list(zip(levels, out, strict=True))

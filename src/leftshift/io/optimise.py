@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from leftshift.experiments.optimise import Optimisation
+from leftshift.experiments.optimise_verdict import optimise_verdict
 from leftshift.io.writing import write_json, write_table
 from leftshift.scenario.loading import resolved_yaml
 
@@ -16,13 +17,16 @@ FRONTIER = "frontier.csv"
 
 
 def summary(result: Optimisation) -> dict[str, Any]:
-    """The figures experiment.json keeps beside the settings: the objective at the best split and at the scenario's
-    own budgets, each split's net savings by payer, and the risk shares under which both the NHS and council gain."""
+    """The figures experiment.json keeps beside the settings: the verdict, the objective at the best split (and its
+    change against the baseline) and at the scenario's own budgets, each split's net savings by payer, and the risk
+    shares under which both the NHS and council gain."""
     splits = {"optimal": result.best, **{f"{p}_optimal": s for p, s in result.payer_splits.items()},
               "as_written": result.written}  # fmt: skip
     budgets = {k: {v.key: float(x) for v, x in zip(result.variables, s.x, strict=True)} for k, s in splits.items()}
     return {
+        "verdict": optimise_verdict(result),
         "objective_value": result.best.value,
+        "objective_change_against_baseline": result.best.change,
         "objective_value_as_written": result.written.value,
         "objective_unit": result.objective.unit,
         "spent_gbp_a_year": float(result.best.x.sum()),

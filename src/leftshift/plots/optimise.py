@@ -26,7 +26,7 @@ ROW_HEIGHT = 70
 
 def splits(allocation: pd.DataFrame, objective: str) -> go.Figure:
     """Each programme's budget (GBP a year) in each split, as horizontal bars grouped by programme."""
-    title = "How each split shares the budget"
+    title = "How each split shares out the budget"
     if allocation.empty:
         return empty(title, "No budgets to show.")
     names = [esc(n) for n in allocation["intervention"]][::-1]
@@ -68,7 +68,7 @@ def marginal_returns(allocation: pd.DataFrame, label: str, unit: str, higher_is_
 
 def frontier(table: pd.DataFrame, programmes: Sequence[str], label: str, unit: str) -> go.Figure:
     """The best result by total budget (top) and the best split at each total, stacked by programme (bottom)."""
-    title = "The frontier: the best result by total budget"
+    title = "The best result each total budget can buy"
     if table.empty:
         return empty(title, "No frontier to show.")
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.55, 0.45])
