@@ -265,4 +265,4 @@ def maximise(
     return Search(memo.best_x.copy(), memo.best, memo.points, memo.calls, message)
 
 
-__all__ = ["Box", "Evaluate", "Memo", "Search", "grid", "maximise", "polish"]
+__all__ = ["TOLERANCE", "Box", "Evaluate", "Memo", "Search", "grid", "maximise", "polish"]
