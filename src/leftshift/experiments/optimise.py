@@ -102,7 +102,7 @@ class Optimisation:
     def what(self) -> str:
         """'net savings (discounted) to the whole system, mean over 200 draws' ..."""
         s = self.settings
-        how = "" if s.criterion is None else f", {s.criterion} over {s.samples} draws"
+        how = "" if s.criterion is None else f", {s.criterion} over {s.samples or DEFAULT_SAMPLES} draws"
         return f"{self.objective.describe(self.payer)}{how}"
 
 

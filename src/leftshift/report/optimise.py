@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from leftshift.experiments.optimise import Optimisation
+from leftshift.experiments.optimise import DEFAULT_SAMPLES, Optimisation
 from leftshift.report.headline import card, format_value
 from leftshift.report.page import Page, h
 from leftshift.report.parameters import add_appendix
@@ -103,8 +103,8 @@ def _how(r: Optimisation) -> str:
     s = r.settings
     bounds = ", ".join([*(f"--min {m}" for m in s.mins), *(f"--max {m}" for m in s.maxs)]) or "none (0 to the budget)"
     uncertainty = ("the scenario's central values" if s.criterion is None else
-                   f"the {s.criterion} over {s.samples} draws of the uncertain values (common to every split and the "
-                   "baseline)")  # fmt: skip
+                   f"the {s.criterion} over {s.samples or DEFAULT_SAMPLES} draws of the uncertain values (common to "
+                   "every split and the baseline)")  # fmt: skip
     return (f"<p>Objective: <b>{h(r.what)}</b>, against <b>{h(r.baseline.name)}</b>, scored at {h(uncertainty)}. "
             f"Budget: {_money(s.total)} a year, {'all of it spent (--spend-all)' if s.spend_all else 'spent up to'}"
             f"; bounds: {h(bounds)}. {r.runs:,} model runs.</p><p>Search (docs/optimise.md): a coarse grid, "
