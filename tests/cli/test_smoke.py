@@ -91,7 +91,8 @@ def test_calibrate(tmp_path, files):
 
 def test_optimise(tmp_path, files):
     done = leftshift("optimise", files[1], "--baseline", files[0], "--budget", "2e5", "--objective",
-                     "emergency_admissions", "--out", tmp_path / "opt", "--no-report", cwd=tmp_path)  # fmt: skip
+                     "emergency_admissions", "--frontier", "2e5:2e5:1", "--out", tmp_path / "opt", "--no-report",
+                     cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "Neighbourhood network" in done.stdout and (tmp_path / "opt" / "optimal.yaml").is_file()
     bad = leftshift("optimise", files[1], "--baseline", files[0], "--budget", "2e5", "--min",

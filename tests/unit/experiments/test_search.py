@@ -74,7 +74,7 @@ def test_repair_lands_inside():
     assert box.feasible(box.repair(np.zeros(3))).all()
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(st.lists(st.floats(0.1, 5), min_size=3, max_size=3), st.lists(st.floats(0.1, 3), min_size=3, max_size=3),
        st.floats(0.5, 6), st.booleans())  # fmt: skip
 def test_never_worse_than_the_best_grid_point(slopes, stops, total, spend_all):
