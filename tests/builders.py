@@ -89,3 +89,19 @@ def segmented_scenario_dict(**changes: Any) -> dict[str, Any]:
     programme["eligible"]["segments"] = ["isolated"]
     programme["moves_segments"] = {"isolated->connected": 0.5}
     return data
+
+
+def two_programme_dicts() -> tuple[dict[str, Any], dict[str, Any]]:
+    """(scenario, baseline) for `leftshift optimise`: the small town with two programmes against no programme. The
+    targeted one (council) is cheap and effective but runs out of people at about £100k a year (0.05 referrals a
+    year from 10,000 people aged 65+, £200 a participant-year); the broad one (NHS) never runs out, and loses money."""
+    data = small_scenario_dict()
+    targeted = data["interventions"][0]
+    targeted.update(name="Targeted", budget=50_000, cost_per_participant_year=200, referrals={"community": 0.05},
+                    eligible={"states": ["community"], "age_bands": ["65+"]}, programme_years=1,
+                    effects={"community->acute": 0.7})  # fmt: skip
+    broad = {"name": "Broad", "sector": "prevention", "payer": "nhs", "budget": {2026: 25_000, 2027: 50_000},
+             "cost_per_participant_year": 300, "eligible": {"states": ["community"]}, "referrals": {"community": 0.5},
+             "programme_years": 1, "effects": {"community->acute": 0.95}}  # fmt: skip
+    data["interventions"] = [targeted, broad]
+    return data, small_scenario_dict(name="Small town baseline", interventions=[])

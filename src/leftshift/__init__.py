@@ -15,6 +15,7 @@ _EXPORTS = {
     "calibrate": "leftshift.api",
     "compare": "leftshift.api",
     "load_scenario": "leftshift.scenario.loading",
+    "optimise": "leftshift.api",
     "run": "leftshift.api",
     "sweep": "leftshift.experiments.runs",
     "uncertainty": "leftshift.experiments.runs",

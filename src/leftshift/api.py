@@ -1,5 +1,5 @@
 """The library's front door: run a scenario with an engine, compare scenarios with a baseline, calibrate a
-scenario to observed figures."""
+scenario to observed figures, split a budget across a scenario's programmes."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from leftshift.experiments.calibration import Calibration
+    from leftshift.experiments.optimise import Optimisation
 
 
 def run(
@@ -66,3 +67,24 @@ def calibrate(
         source = "the observed table"
     steps = MAX_STEPS if max_steps is None else max_steps
     return fit_scenario(scenario, observed, fit, source=source, max_steps=steps, progress=progress)
+
+
+def optimise(
+    scenario: Scenario | str | Path,
+    baseline: Scenario | str | Path,
+    budget: float,
+    objective: str = "net_savings",
+    payer: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    **options: Any,
+) -> Optimisation:
+    """The best split of `budget` GBP a year across the scenario's programmes (and places bought from a budget)
+    against the baseline (docs/optimise.md). `objective`: net_savings, system_cost, person_years_at_home or
+    emergency_admissions; `payer`: nhs, council or all (money objectives); `options`: the other fields of
+    `experiments.optimise.Settings` (criterion='mean'|'p10' with samples, mins, maxs, spend_all, frontier, seed)."""
+    from leftshift.experiments.optimise import Settings
+    from leftshift.experiments.optimise import optimise as find
+
+    scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    baseline = baseline if isinstance(baseline, Scenario) else load_scenario(baseline)
+    return find(scenario, baseline, Settings(float(budget), objective, payer, **options), progress=progress)

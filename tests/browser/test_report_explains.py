@@ -1,9 +1,11 @@
 """The reports explain the answer, in a real browser: the verdict first with a working link to the uncertainty
-report, the charts of why; every report fits a 390 px phone without sideways scrolling with every chart drawn
-and described for screen readers; printing keeps each chart on one A4 page with the parameters as an appendix."""
+report, the charts of why, the optimise report's verdict first; every report fits a 390 px phone without sideways
+scrolling with every chart drawn and described for screen readers; printing keeps each chart on one A4 page with
+the parameters as an appendix."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +14,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from builders import small_scenario_dict
+from builders import small_scenario_dict, two_programme_dicts
 from conftest import ARTIFACTS, PHONE
 from leftshift.analysis.economics import compare
 from leftshift.analysis.verdict import verdict
@@ -99,15 +101,39 @@ def test_the_comparison_report_says_the_answer_first_and_why(open_report, explai
     assert codes.count() >= 1 and page.locator("#evidence-S22").count() == 1
 
 
-@pytest.mark.parametrize("report", ["comparison", "uncertainty", "run", "sweep", "sensitivity"])
-def test_every_report_fits_a_phone(open_report, explained, experiments, report):
-    path = {
-        "comparison": explained / "report.html",
-        "uncertainty": explained / "uncertainty" / "report.html",
-        "run": explained / "small-town" / "report.html",
-        "sweep": experiments / "sweep" / "report.html",
-        "sensitivity": experiments / "sensitivity" / "report.html",
+@pytest.fixture(scope="module")
+def optimised(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two programmes split by `leftshift optimise`, with a two-point frontier (the budget's is the best split)."""
+    root = tmp_path_factory.mktemp("optimised")
+    scenario, baseline = two_programme_dicts()
+    base = write_yaml(root / "base.yaml", baseline)
+    leftshift("optimise", write_yaml(root / "two.yaml", scenario), "--baseline", base, "--budget", 3e5,
+              "--objective", "emergency_admissions", "--frontier", "1.5e5:3e5:2", "--out", root / "out",
+              "--quiet")  # fmt: skip
+    return root / "out"
+
+
+def test_the_optimise_report_says_the_answer_first(open_report, optimised):
+    opened = open_report(optimised / "report.html")
+    opened.assert_healthy()
+    said = json.loads((optimised / "experiment.json").read_text())["verdict"]
+    first = opened.page.locator("section").first
+    assert first.locator(".verdict").inner_text().strip() == said + "."
+    assert [chart["id"] for chart in opened.charts] == ["chart-splits", "chart-marginal", "chart-frontier"]
+    assert all("Targeted" in chart["description"] for chart in opened.charts[:2])
+
+
+@pytest.mark.parametrize("report", ["comparison", "uncertainty", "run", "sweep", "sensitivity", "optimise"])
+def test_every_report_fits_a_phone(open_report, request, report):
+    fixture, where = {
+        "comparison": ("explained", "report.html"),
+        "uncertainty": ("explained", "uncertainty/report.html"),
+        "run": ("explained", "small-town/report.html"),
+        "sweep": ("experiments", "sweep/report.html"),
+        "sensitivity": ("experiments", "sensitivity/report.html"),
+        "optimise": ("optimised", "report.html"),
     }[report]
+    path = request.getfixturevalue(fixture) / where  # only the folder this report needs is made
     if report == "run":
         leftshift("report", path.parent)
     opened = open_report(path, width=PHONE)

@@ -87,3 +87,14 @@ def test_calibrate(tmp_path, files):
     assert "transitions[0].rate.65+" in done.stdout and (tmp_path / "cal" / "calibrated.yaml").is_file()
     bad = leftshift("calibrate", files[0], *fit, "--fit", "capacity.nursing.places=1:2", cwd=tmp_path)
     assert bad.returncode == 2 and "capacity.nursing.places" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_optimise(tmp_path, files):
+    done = leftshift("optimise", files[1], "--baseline", files[0], "--budget", "2e5", "--objective",
+                     "emergency_admissions", "--frontier", "2e5:2e5:1", "--out", tmp_path / "opt", "--no-report",
+                     cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Neighbourhood network" in done.stdout and (tmp_path / "opt" / "optimal.yaml").is_file()
+    bad = leftshift("optimise", files[1], "--baseline", files[0], "--budget", "2e5", "--min",
+                    "interventions[0]=3e5", cwd=tmp_path)  # fmt: skip
+    assert bad.returncode == 2 and "below the sum of the minimums" in bad.stderr and "Traceback" not in bad.stderr

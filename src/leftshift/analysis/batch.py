@@ -16,6 +16,7 @@ import numpy as np
 
 from leftshift.analysis.economics import AVOIDED, COMPARISON_COLUMNS, SUFFIXES, headline_figures
 from leftshift.analysis.metrics import DEFINITIONS, METRICS, Definition, cost_rows, flow_rows, stock_rows
+from leftshift.analysis.risk_share import batch_sharing, share_batch
 from leftshift.engines.pricing import fixed_place_costs, fixed_share_of
 from leftshift.engines.stockflow.engine import Trajectory
 from leftshift.engines.tables import flow_keys
@@ -77,6 +78,7 @@ class BatchSummary:
     annual_discounted: np.ndarray  # (P, payer, kind, N)
     series: dict[str, np.ndarray]  # name -> (P, N) yearly figures for fan charts
     unused_fixed: np.ndarray | None = None  # (payer, N) discounted fixed cost of empty places (economics)
+    sharing: np.ndarray | None = None  # (payer, payer, N) risk-share matrices (analysis.risk_share); None: none
 
     @property
     def n_members(self) -> int:
@@ -89,6 +91,7 @@ class BatchSummary:
             {k: v[pick] for k, v in self.metrics.items()}, self.years, self.annual[..., pick],
             self.annual_discounted[..., pick], {k: v[..., pick] for k, v in self.series.items()},
             None if self.unused_fixed is None else self.unused_fixed[..., pick],
+            None if self.sharing is None else self.sharing[..., pick],
         )  # fmt: skip
 
 
@@ -123,7 +126,7 @@ def summarise(traj: Trajectory) -> BatchSummary:
     for state in (c for c in dict.fromkeys(traj.layout.state_names) if c != DEAD):
         series[f"people:{state}"] = traj.stocks[1:, ix.state_of_stock == state].sum(axis=1)
     years = traj.grid.period_years(traj.scenarios[0].start_year)
-    return BatchSummary(metrics, years, annual, annual_d, series, _unused_fixed(traj))
+    return BatchSummary(metrics, years, annual, annual_d, series, _unused_fixed(traj), batch_sharing(traj.scenarios))
 
 
 def _unused_fixed(traj: Trajectory) -> np.ndarray:
@@ -142,7 +145,8 @@ def _unused_fixed(traj: Trajectory) -> np.ndarray:
 
 
 def compare(baseline: BatchSummary, scenario: BatchSummary) -> dict[str, np.ndarray]:
-    """`economics.compare(...).headline` for every member: the baseline has one member or as many as the scenario."""
+    """`economics.compare(...).headline` for every member: the baseline has one member or as many as the scenario;
+    the scenario's risk-share agreements move avoided cost between payers."""
     if len(baseline.years) != len(scenario.years) or (baseline.years != scenario.years).any():
         raise ValueError("the baseline and the scenario must cover the same years (start_year and horizon_years)")
     delta = {
@@ -150,16 +154,18 @@ def compare(baseline: BatchSummary, scenario: BatchSummary) -> dict[str, np.ndar
         "_discounted": scenario.annual_discounted - baseline.annual_discounted,
     }
     delta_d = delta["_discounted"]  # (P, payer, kind, N)
+    avoided_d = share_batch(-delta_d[:, :, DOWNSTREAM], scenario.sharing)  # (P, payer, N)
+    freed = share_batch(np.stack([_freed(baseline, scenario, p) for p in range(len(PAYERS))]), scenario.sharing)
     return headline_figures(
         {metric: scenario.metrics[metric] - baseline.metrics[metric] for metric in AVOIDED},
         {s: delta[s][:, :, INTERVENTION].sum(axis=(0, 1)) for s in SUFFIXES},
         {s: -delta[s][:, :, DOWNSTREAM].sum(axis=(0, 1)) for s in SUFFIXES},
-        {payer: -delta_d[:, p, DOWNSTREAM].sum(axis=0) - delta_d[:, p, INTERVENTION].sum(axis=0)
+        {payer: avoided_d[:, p].sum(axis=0) - delta_d[:, p, INTERVENTION].sum(axis=0)
          for p, payer in enumerate(PAYERS)},
         scenario.years,
         np.cumsum(-delta_d[:, :, DOWNSTREAM].sum(axis=1) - delta_d[:, :, INTERVENTION].sum(axis=1), axis=0),
-        {payer: _freed(baseline, scenario, p) for p, payer in enumerate(PAYERS)},
-        {payer: -delta_d[:, p, DOWNSTREAM].sum(axis=0) for p, payer in enumerate(PAYERS)},
+        {payer: freed[p] for p, payer in enumerate(PAYERS)},
+        {payer: avoided_d[:, p].sum(axis=0) for p, payer in enumerate(PAYERS)},
     )  # fmt: skip
 
 

@@ -4,7 +4,9 @@ Definitions (docs/design.md): net savings = avoided downstream cost - extra inte
 ROI = (avoided downstream cost - extra intervention spend) / extra intervention spend; payback year
 = the first simulated year from which cumulative discounted net savings stay at or above zero to the
 horizon (NaN if they end below zero); `payback_reversed` = 1 when they were at or above zero in some
-year and below zero in a later one (they paid back, then fell back), else 0.
+year and below zero in a later one (they paid back, then fell back), else 0. A scenario's `risk_share:`
+agreements move avoided cost between payers year by year (`analysis.risk_share`): the totals stay, the split
+by payer changes, and the headline keeps the split without them too.
 
 Those rules are written once, in `headline_figures` and `payback_years`, for arrays with one value per
 replication (here) or per member of a batch (`leftshift.analysis.batch`); each caller only adds up its own
@@ -20,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from leftshift.analysis.metrics import REPLICATION, annual_costs, compute
+from leftshift.analysis.risk_share import share_totals, share_yearly
 from leftshift.engines.pricing import fixed_place_costs, fixed_share_of
 from leftshift.result import Result
 from leftshift.scenario.model import PAYERS
@@ -43,6 +46,9 @@ COMPARISON_COLUMNS = (
     *(f"{what}_gbp_discounted{payer}" for what in RELEASED for payer in ("", *(f"_{p}" for p in PAYERS))),
 )  # fmt: skip
 """The names (and order) of the figures of `Comparison.headline` (after `replication`)."""
+BEFORE_SHARING = "_before_risk_share"
+"""A scenario with `risk_share:` agreements adds each payer's net savings without them to its headline, as
+`net_savings_gbp_discounted_<payer>_before_risk_share` (the payer columns above are after them)."""
 
 
 @dataclass(frozen=True)
@@ -192,7 +198,8 @@ def compare(baseline: Result, scenario: Result) -> Comparison:
     merged = merged.rename(columns={"value_baseline": "baseline_value"})
     merged["difference"] = merged["value"] - merged["baseline_value"]
     metrics = merged[[REPLICATION, "metric", "value", "baseline_value", "difference", "unit"]]
-    yearly = _net_by_year(baseline, scenario)
+    unshared = _net_by_year(baseline, scenario)
+    yearly = share_yearly(unshared, scenario.scenario)  # risk-share agreements (analysis.risk_share)
     # one row per replication even when a replication has no costs at all (no costs in the scenario)
     reps = sorted(scen_m[REPLICATION].unique())
     totals = [_totals(yearly[yearly[REPLICATION] == r], metrics[metrics[REPLICATION] == r]) for r in reps]
@@ -204,9 +211,14 @@ def compare(baseline: Result, scenario: Result) -> Comparison:
         {p: np.array([t["payers"][p] for t in totals]) for p in PAYERS},
         years,
         cumulative,
-        freed_by_payer=_capacity_freed(baseline, scenario, reps),
+        freed_by_payer=share_totals(_capacity_freed(baseline, scenario, reps), scenario.scenario),
         avoided_by_payer={p: np.array([t["avoided_by_payer"][p] for t in totals]) for p in PAYERS},
     )
+    if scenario.scenario.risk_share:  # the split the agreements changed, as it was without them
+        for payer in PAYERS:
+            figures[f"net_savings_gbp_discounted_{payer}{BEFORE_SHARING}"] = np.array(
+                [_totals(unshared[unshared[REPLICATION] == r], metrics[metrics[REPLICATION] == r])["payers"][payer]
+                 for r in reps])  # fmt: skip
     comparison = Comparison(
         scenario=scenario.scenario.name,
         baseline=baseline.scenario.name,

@@ -113,6 +113,9 @@ COMPARISON_MEASURES = [
        "Avoided cost of care and hospital minus extra intervention spend, discounted to present value"),
     *(_m(f"net_savings_gbp_discounted_{p}", f"Net savings to {PAYER_LABELS[p]} (discounted)", "GBP", "higher",
          f"Net savings that land with {PAYER_LABELS[p]}, discounted") for p in PAYERS),
+    *(_m(f"net_savings_gbp_discounted_{p}_before_risk_share", f"Net savings to {PAYER_LABELS[p]} before risk "
+         "sharing (discounted)", "GBP", "higher", f"Net savings that would land with {PAYER_LABELS[p]} without the "
+         "scenario's risk_share agreements, discounted") for p in PAYERS),
     _m("roi", "Return on investment", "ratio", "higher",
        "Net savings per pound of extra intervention spend, discounted"),
     _m("payback_year", "Payback year", "year", "lower",

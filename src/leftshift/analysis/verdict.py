@@ -33,7 +33,7 @@ def _years(comparison: Comparison) -> int:
     return int(comparison.cumulative_net_savings["year"].nunique())
 
 
-def _payers(headline: dict[str, float]) -> str:
+def payers_clause(headline: dict[str, float]) -> str:
     """'the NHS saves £24.0m, the council pays £11.7m' (in the order of PAYERS; negligible ones left out)."""
     amounts = {p: headline.get(f"net_savings_gbp_discounted_{p}", math.nan) for p in PAYERS}
     amounts = {p: v for p, v in amounts.items() if math.isfinite(v)}
@@ -95,8 +95,8 @@ def _sentence(comparison: Comparison) -> str:
         fell_back = " (savings were ahead for a while, then fell back)" if headline["payback_reversed"] > 0 else ""
         opening, over = f"Does not pay back within {years} years{fell_back}", ""
     sentence = f"{opening}: {_net(comparison, net)}{over} (discounted)"
-    payers = _payers(headline)
+    payers = payers_clause(headline)
     return f"{sentence}; {payers}" if payers else sentence
 
 
-__all__ = ["draws_clause", "verdict"]
+__all__ = ["draws_clause", "payers_clause", "verdict"]

@@ -16,6 +16,7 @@ import click
 
 from leftshift.cli.calibration import calibrate
 from leftshift.cli.experiments import sampling_options, sensitivity, sweep
+from leftshift.cli.optimise import optimise
 from leftshift.cli.shared import EXIT_USAGE, Group, after_report, handle_errors, report_options, scenario_options
 
 
@@ -331,6 +332,7 @@ def schema() -> None:
 cli.add_command(sweep)
 cli.add_command(sensitivity)
 cli.add_command(calibrate)
+cli.add_command(optimise)
 
 
 @cli.command()

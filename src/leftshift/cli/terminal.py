@@ -69,10 +69,30 @@ def _with_split(columns: list[str]) -> list[str]:
     return [*columns[:at], "cash_releasing_savings_gbp_discounted", "capacity_freed_gbp_discounted", *columns[at:]]
 
 
+def _with_shares(columns: list[str], comparisons: list[Any]) -> list[str]:
+    """The rows with a payer's net savings before the risk share after the payers' rows, for each payer a compared
+    scenario's risk-share agreements move money to or from (`economics.BEFORE_SHARING`)."""
+
+    def moved(c: Any, p: str) -> bool:
+        head, column = c.headline, f"net_savings_gbp_discounted_{p}"
+        return f"{column}_before_risk_share" in head and bool(
+            (head[f"{column}_before_risk_share"] - head[column]).abs().max() > 0.5)  # fmt: skip
+
+    before = [f"net_savings_gbp_discounted_{p}_before_risk_share" for p in PAYERS
+              if any(moved(c, p) for c in comparisons)]  # fmt: skip
+    if not before:
+        return columns
+    at = columns.index(f"net_savings_gbp_discounted_{PAYERS[-1]}") + 1
+    return [*columns[:at], *before, *columns[at:]]
+
+
 def _headline_label(column: str) -> str:
     """Net savings by payer read as parts of the net savings above them: '  of which NHS'."""
     if column in ("cash_releasing_savings_gbp_discounted", "capacity_freed_gbp_discounted"):
         return "  of which " + comparison_measure(column).label.removesuffix(" (discounted)").lower()
+    if column.endswith("_before_risk_share"):
+        payer = column.removeprefix("net_savings_gbp_discounted_").removesuffix("_before_risk_share")
+        return f"  {PAYER_LABELS[payer]} before the risk share"
     if column.startswith("net_savings_gbp_discounted_"):
         return f"  of which {PAYER_LABELS[column.removeprefix('net_savings_gbp_discounted_')]}"
     return comparison_measure(column).label
@@ -114,6 +134,8 @@ def payback_text(comparison: Any) -> str:
 
 def _headline_cell(comparison: Any, column: str, unit: str, intervals: Any = None) -> str:
     """The figure (the mean over replications, with its 95% confidence interval when `intervals` has one)."""
+    if column not in comparison.headline.columns:  # a figure another compared scenario has (a risk share)
+        return "-"
     values = comparison.headline[column].astype(float)
     if column == "payback_year":
         return payback_text(comparison)
@@ -143,7 +165,7 @@ def print_comparison(
         table.add_column(c.scenario, justify="right")
     intervals = [headline_intervals(c) if c.replicated else None for c in comparisons]
     split = any(c.headline["capacity_freed_gbp_discounted"].abs().max() > 0.5 for c in comparisons)
-    for column in _with_split(HEADLINE) if split else HEADLINE:
+    for column in _with_shares(_with_split(HEADLINE) if split else HEADLINE, comparisons):
         unit = comparison_measure(column).unit
         cells = [_headline_cell(c, column, unit, i) for c, i in zip(comparisons, intervals, strict=True)]
         table.add_row(_headline_label(column), *cells)

@@ -112,8 +112,22 @@ def comparison_headline(comparison: Comparison, horizon: float) -> str:
         for p, name in PAYER_HEADLINE
         if f"net_savings_gbp_discounted_{p}" in head.columns
     )
+    shared = _before_sharing(comparison)
     return (f'<div class="cards">{"".join(cards)}</div>'
-            f'<p class="payers">Net savings by who pays (discounted): {payers}</p>')  # fmt: skip
+            f'<p class="payers">Net savings by who pays (discounted): {payers}</p>{shared}')  # fmt: skip
+
+
+def _before_sharing(comparison: Comparison) -> str:
+    """The payer split without the scenario's risk-share agreements, when it has any (economics.BEFORE_SHARING)."""
+    from leftshift.analysis.economics import BEFORE_SHARING
+
+    columns = [(p, name, f"net_savings_gbp_discounted_{p}{BEFORE_SHARING}") for p, name in PAYER_HEADLINE]
+    shown = [(p, name, c) for p, name, c in columns if c in comparison.headline.columns]
+    if not shown:
+        return ""
+    payers = "".join(f'<span data-metric="{h(c)}">{h(name)}: <b>{h(format_value(headline_value(comparison, c), "GBP"))}'
+                     "</b></span>" for _, name, c in shown)  # fmt: skip
+    return f'<p class="payers">Before the risk share (the totals are the same): {payers}</p>'
 
 
 def assumptions(summaries: Sequence[dict[str, Any]]) -> str:

@@ -1,10 +1,11 @@
 """report.html: one self-contained page a commissioner can email to a director, and open offline.
 
 The public functions build a page (`leftshift.report.results`, `leftshift.report.experiments`,
-`leftshift.report.calibration`) and write it as `report.html` into an existing directory through `leftshift.io`
-(atomically: a reader never sees half a report), returning its path: `write_run_report`,
-`write_comparison_report`, `write_sweep_report`, `write_sensitivity_report`, `write_samples_report`,
-`write_calibration_report`; `rebuild_report` rebuilds it from a results directory without re-running.
+`leftshift.report.calibration`, `leftshift.report.optimise`) and write it as `report.html` into an existing
+directory through `leftshift.io` (atomically: a reader never sees half a report), returning its path:
+`write_run_report`, `write_comparison_report`, `write_sweep_report`, `write_sensitivity_report`, `write_samples_report`,
+`write_calibration_report`, `write_optimise_report`; `rebuild_report` rebuilds it from a results directory without
+re-running.
 docs/reports.md describes the sections.
 """
 
@@ -20,6 +21,7 @@ from leftshift.analysis.breakdown import Breakdown
 from leftshift.analysis.economics import Comparison
 from leftshift.errors import LeftshiftError
 from leftshift.experiments.calibration import Calibration
+from leftshift.experiments.optimise import Optimisation
 from leftshift.io.writing import files_below, write_text_atomic
 from leftshift.report.calibration import calibration_report
 from leftshift.report.experiments import samples_report, sensitivity_report, sweep_report
@@ -118,6 +120,13 @@ def write_calibration_report(directory: str | Path, calibration: Calibration) ->
     return _write(directory, calibration_report(calibration))
 
 
+def write_optimise_report(directory: str | Path, optimisation: Optimisation) -> Path:
+    """report.html for an optimisation: the best split, marginal returns, each payer's best split, the frontier."""
+    from leftshift.report.optimise import optimise_report
+
+    return _write(directory, optimise_report(optimisation))
+
+
 def rebuild_report(results_dir: str | Path) -> Path:
     """Rebuild report.html from the files `leftshift run`, `compare`, `sweep` or `sensitivity` wrote, without
     re-running (`leftshift.report.rebuild` for the last two)."""
@@ -145,6 +154,6 @@ def rebuild_report(results_dir: str | Path) -> Path:
 
 __all__ = [
     "REPORT", "format_value", "parameter_table", "rebuild_report", "write_calibration_report",
-    "write_comparison_report", "write_run_report", "write_samples_report", "write_sensitivity_report",
-    "write_sweep_report",
+    "write_comparison_report", "write_optimise_report", "write_run_report", "write_samples_report",
+    "write_sensitivity_report", "write_sweep_report",
 ]  # fmt: skip

@@ -43,6 +43,20 @@ def scenario_problems(s: Scenario, names: bool = True) -> Found:
         if s.uncertainty:
             yield from _uncertainty_problems(s)
     yield from _numeric_cross_problems(s)
+    if s.risk_share:  # names of payers are checked by the model; the shares are numbers a design may vary
+        yield from _risk_share_problems(s)
+
+
+def _risk_share_problems(s: Scenario) -> Found:
+    """A payer cannot share with itself, nor pass on more than all of its avoided cost."""
+    given: dict[str, float] = {}
+    for i, agreement in enumerate(s.risk_share):
+        if agreement.from_payer == agreement.to:
+            yield ("risk_share", i, "to"), f"'{agreement.to}' cannot share its avoided cost with itself"
+        given[agreement.from_payer] = given.get(agreement.from_payer, 0.0) + agreement.share
+        if given[agreement.from_payer] > 1 + 1e-9:
+            yield ("risk_share", i, "share"), (f"the shares passed on by '{agreement.from_payer}' add up to "
+                                               f"{given[agreement.from_payer]:g}, more than all of it (1)")  # fmt: skip
 
 
 def _uncertainty_problems(s: Scenario) -> Found:

@@ -323,9 +323,18 @@ class DelayedDischarge(_Frozen):
     deconditioning: Deconditioning | None = Field(None, description="absent: waiting does no harm")
 
 
+class RiskShare(_Frozen):
+    """A risk-share agreement between payers: `share` of the `from` payer's avoided downstream cost (and so of its
+    savings, or of its extra cost in a year the scenario costs it more) passes to the `to` payer, year by year."""
+
+    from_payer: Payer = Field(alias="from", description="the payer whose avoided downstream cost is shared")
+    to: Payer = Field(description="the payer it passes to")
+    share: Share = Field(description="the share of it that passes, 0 to 1")
+
+
 class Scenario(_Frozen):
     omit_when_default = ("discounting", "remember_origin", "initial_waiting", "initial_with_origin",
-                         "delayed_discharge", "roles", "segments", "segment_moves")  # fmt: skip
+                         "delayed_discharge", "roles", "segments", "segment_moves", "risk_share")  # fmt: skip
 
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
@@ -367,6 +376,9 @@ class Scenario(_Frozen):
     costs: Costs = Costs()
     demography: Demography = Demography()
     interventions: list[Intervention] = []
+    risk_share: list[RiskShare] = Field(
+        [], description="risk-share agreements: a share of one payer's avoided downstream cost passes to another"
+    )
     sources: dict[str, str] = Field({}, description="source note per key path")
     uncertainty: dict[str, Distribution] = Field(
         {}, description="distribution per key path: ordinary runs use its central value, --samples draws from it"
