@@ -151,7 +151,7 @@ class State(NamedTuple):
     trans_priced: np.ndarray  # (T,) transitions with a price
     rate_base: np.ndarray  # (E, N) rates during the step before capacity scaling (inp.rate without trends)
     joining: np.ndarray  # (A, N) per-person rate at which refused demand joins its queue during the step
-    joined: np.ndarray  # (A, N) refused people moved into their queue in the step (`kernel._rk4`)
+    joined: np.ndarray  # (A, N) refused people moved into their queue in the step (`kernel._join_queues`)
     # sums over a step's internal steps (`kernel._rk4_substeps`)
     sum_pacc: np.ndarray  # (M, N)
     sum_f: np.ndarray  # (E, N)
