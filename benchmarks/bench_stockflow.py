@@ -45,13 +45,21 @@ def varied_batch(members: int, seed: int = 1):
             rate = t["rate"]
             t["rate"] = {b: v * rng.uniform(0.8, 1.2) for b, v in rate.items()} if isinstance(rate, dict) else \
                 rate * rng.uniform(0.8, 1.2)  # fmt: skip
-        data["capacity"] = {
-            k: {**v, "places": v["places"] * rng.uniform(0.8, 1.2)} for k, v in base["capacity"].items()
-        }
+        data["capacity"] = {k: {**v, "places": _scaled(v["places"], rng.uniform(0.8, 1.2))}
+                            for k, v in base["capacity"].items()}  # fmt: skip
         data["interventions"] = [{**iv, "budget": {"start": 3e6 * rng.uniform(0, 2), "growth": 0.0}}
                                  for iv in base["interventions"]]  # fmt: skip
         batch.append(scenario_from_dict(data))
     return batch
+
+
+def _scaled(places: float | dict, factor: float) -> float | dict:
+    """Places (a number, a per-year mapping or {start, growth}) times `factor`."""
+    if not isinstance(places, dict):
+        return places * factor
+    if "start" in places:
+        return {**places, "start": places["start"] * factor}
+    return {year: value * factor for year, value in places.items()}
 
 
 def peak_rss_mb() -> float:

@@ -18,12 +18,7 @@ def _report_module():
     return module
 
 
-KNOWN_FAILURES = {
-    # The weekly step drifts from the daily reference by 2-3.2% in 2034-2045 on the left shift, where the
-    # programme brings demand for care home places to just above the places (a queue near its knife edge).
-    # Shown as FAIL on the page; the 2% target is not yet met there.
-    "leeds-left-shift: delayed discharge bed days, worst year, weekly against daily",
-}
+KNOWN_FAILURES: set[str] = set()  # checks shown as FAIL on the page that are not yet met (none now)
 
 
 def test_the_validation_page_is_up_to_date_and_every_check_passes():

@@ -36,6 +36,20 @@ def full_care_homes(weeks: float, **changes: object):
     })  # fmt: skip
 
 
+# Demand for care homes growing 10% a year, and places growing through each year to 10 fewer than an unlimited
+# run's residents on 1 January (its 1,056.6, 1,123.7, 1,199.4): a queue of 7-9 people all the time while
+# places grow 50-75 a year, as in the Leeds left shift (about 15 waiting, places growing ~110 a year). Places
+# read at the middle of each step put the weekly step 6-10% above the daily one here.
+GROWING_PLACES = {2026: 1000, 2027: 1047, 2028: 1114, 2029: 1189}
+GROWING_DEMAND = [{"from": "community", "to": "acute", "rate": 0.3},
+                  {"from": "community", "to": "residential", "rate": 0.0015, "trend_per_year": 0.1},
+                  {"from": "community", "to": "dead", "rate": 0.01},
+                  {"from": "acute", "to": "community", "rate": 36.0},
+                  {"from": "acute", "to": "residential", "rate": 0.5, "trend_per_year": 0.1},
+                  {"from": "acute", "to": "dead", "rate": 1.0},
+                  {"from": "residential", "to": "dead", "rate": 0.5}]  # fmt: skip
+
+
 def yearly(weeks: float, **changes: object) -> pd.DataFrame:
     """The capacity-bound measures of each simulated year, and the queues and turned away at its end."""
     result = to_result(simulate(full_care_homes(weeks, **changes)))
@@ -54,8 +68,12 @@ def yearly(weeks: float, **changes: object) -> pd.DataFrame:
         {"capacity": {"residential": {"places": {2026: 1000, 2027: 900}, "when_full": "wait"}}},
         {"initial_waiting": {"acute->residential": {"all": 50}, "community->residential": {"all": 30}}},
         {"capacity": {"residential": {"places": 1000, "when_full": "lost"}}},
+        {
+            "capacity": {"residential": {"places": GROWING_PLACES, "between_years": "linear", "when_full": "wait"}},
+            "transitions": GROWING_DEMAND,
+        },
     ],
-    ids=["queues-from-empty", "places-cut", "initial-waiting", "lost"],
+    ids=["queues-from-empty", "places-cut", "initial-waiting", "lost", "places-growing-just-behind-demand"],
 )
 def test_capacity_bound_yearly_measures_agree_with_a_daily_step_from_year_one(changes):
     weekly, daily = yearly(1.0, **changes), yearly(DAILY, **changes)

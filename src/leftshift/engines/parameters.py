@@ -223,12 +223,17 @@ def _follow(
     return places
 
 
-def capacity_places(scenarios: Sequence[Scenario], layout: Layout, grid: TimeGrid) -> tuple[np.ndarray, np.ndarray]:
+def capacity_places(
+    scenarios: Sequence[Scenario], layout: Layout, grid: TimeGrid, at_step_end: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Places of each capacity-limited state during each step, and the places its budget funds, both
     (steps, R_cap, N). Given places follow their calendar year (a number, by year, or growing); places
     bought with a budget follow budget / cost_per_place_year by the same first-order delay as programme
     places, starting from `initial_places` (default: the first year's funded places). Funded is 0 for
-    given places."""
+    given places. Places changing `linear`ly between years are read at the middle of each step, or with
+    `at_step_end` at its end: the stock-flow engine fills places at the end of each step, so a ceiling
+    read half a step early would keep occupancy half a step's growth below the places (and the queue
+    that much longer) for as long as the places grow (docs/design.md, "The step rule")."""
     names = [r.name for r in layout.resources[: layout.n_capacity]]
     n_years, n_members, first = simulated_years(scenarios[0]), len(scenarios), scenarios[0]
     year = grid.step_years_index(n_years)
@@ -248,7 +253,7 @@ def capacity_places(scenarios: Sequence[Scenario], layout: Layout, grid: TimeGri
     places = given[:, year, :].transpose(1, 0, 2)
     linear = [first.capacity[name].between_years == "linear" for name in names]
     if any(linear):
-        places[:, linear] = _between_years(given[linear], grid)
+        places[:, linear] = _between_years(given[linear], grid, at_step_end)
     funded = bought[:, year, :].transpose(1, 0, 2)
     is_bought = [first.capacity[name].bought for name in names]
     if any(is_bought):
@@ -257,13 +262,15 @@ def capacity_places(scenarios: Sequence[Scenario], layout: Layout, grid: TimeGri
     return places, funded
 
 
-def _between_years(given: np.ndarray, grid: TimeGrid) -> np.ndarray:
+def _between_years(given: np.ndarray, grid: TimeGrid, at_step_end: bool = False) -> np.ndarray:
     """Places (R, years, N) given for each calendar year, changing linearly from one year's number on 1 January
-    to the next year's during each step (at the middle of the step): (steps, R, N)."""
+    to the next year's during each step (at the middle of the step, or its end): (steps, R, N). The year is
+    the one the middle of the step falls in, so a year's last step ends on the next year's number."""
     mid = (np.arange(grid.n_steps) + 0.5) * grid.step_years
+    read = mid + 0.5 * grid.step_years if at_step_end else mid
     last = given.shape[1] - 1
     year = np.minimum(np.floor(mid).astype(int), last)
-    share = np.where(year < last, mid - year, 0.0)[None, :, None]
+    share = np.where(year < last, read - year, 0.0)[None, :, None]
     now, after = given[:, year, :], given[:, np.minimum(year + 1, last), :]
     return (now + share * (after - now)).transpose(1, 0, 2)
 

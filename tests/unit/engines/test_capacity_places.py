@@ -62,6 +62,19 @@ def test_linear_places_change_steadily_from_one_year_to_the_next():
     assert not np.allclose(places, held) and places.min() >= 40 and places.max() <= 70
 
 
+def test_linear_places_read_at_the_end_of_each_step_lie_on_the_line_there():
+    """What the stock-flow engine fills to: the same line read at each step's end, so a year's last step
+    ends on the next year's number; places that hold between years are the same either way."""
+    s = scenario({"places": {2026: 60, 2028: 40, 2030: 70}, "between_years": "linear"})
+    layout, grid = build_layout(s), TimeGrid.for_scenario(s, "full")
+    at_end = capacity_places([s], layout, grid, at_step_end=True)[0][:, 0, 0]
+    end = (np.arange(grid.n_steps) + 1) * grid.step_years
+    np.testing.assert_allclose(at_end, np.interp(end, np.arange(7), [60, 60, 40, 40, 70, 70, 70]), rtol=1e-12)
+    held = scenario({"places": {2026: 60, 2028: 40, 2030: 70}})
+    held_at_end = capacity_places([held], layout, grid, at_step_end=True)[0][:, 0, 0]
+    np.testing.assert_array_equal(held_at_end, places_by_step(held)[0])
+
+
 def test_linear_applies_to_given_places_only():
     with pytest.raises(ScenarioError, match="between_years"):
         scenario({"budget": 1e6, "cost_per_place_year": 5e4, "between_years": "linear"})

@@ -151,8 +151,10 @@ class State(NamedTuple):
     trans_priced: np.ndarray  # (T,) transitions with a price
     rate_base: np.ndarray  # (E, N) rates during the step before capacity scaling (inp.rate without trends)
     joining: np.ndarray  # (A, N) per-person rate at which refused demand joins its queue during the step
+    joined: np.ndarray  # (A, N) refused people moved into their queue in the step (`kernel._join_queues`)
     # sums over a step's internal steps (`kernel._rk4_substeps`)
     sum_pacc: np.ndarray  # (M, N)
     sum_f: np.ndarray  # (E, N)
     sum_ent: np.ndarray  # (B, N)
     sum_admit: np.ndarray  # (Q, N)
+    sum_joined: np.ndarray  # (A, N)

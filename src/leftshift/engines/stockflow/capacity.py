@@ -42,27 +42,24 @@ def end_of_step(r, net, res, inp, h, step, per, rec, w):  # pragma: no cover
 
 @njit(**PART)
 def _refuse(r, net, res, inp, w):  # pragma: no cover
-    """People refused along each admission edge (moved to their queue if they can wait); w.wanted
-    becomes the demand for places (admitted plus refused)."""
+    """People refused along each admission edge: those who can wait are in their queue already
+    (`kernel._join_queues`), the others are where they were; w.wanted becomes the demand for places
+    (admitted plus refused)."""
     wanted, xn, n_members = w.wanted, w.xn, w.xn.shape[1]
     for n in range(n_members):
         wanted[n] = 0.0
     everyone_fits = not _any_below(w.psi[r], 1.0)
     for i in range(res.adm_ptr[r], res.adm_ptr[r + 1]):
-        e, origin, back = res.adm_idx[i], net.src[res.adm_idx[i]], res.adm_join[i]
-        if everyone_fits:
-            for n in range(n_members):
-                w.refused[i, n] = 0.0
-                wanted[n] += w.f[e, n]
-            continue
+        e, origin = res.adm_idx[i], net.src[res.adm_idx[i]]
         for n in range(n_members):
-            # (never more than are left where they wait: a guard for extreme rates)
-            w.refused[i, n] = min(w.rate_base[e, n] * (1.0 - w.psi[r, n]) * w.pacc[origin, n], max(xn[origin, n], 0.0))
+            if everyone_fits:
+                w.refused[i, n] = 0.0
+            elif res.adm_join[i] >= 0:
+                w.refused[i, n] = w.joined[i, n]
+            else:  # (never more than are left where they were: a guard for extreme rates)
+                refused = w.rate_base[e, n] * (1.0 - w.psi[r, n]) * w.pacc[origin, n]
+                w.refused[i, n] = min(refused, max(xn[origin, n], 0.0))
             wanted[n] += w.f[e, n] + w.refused[i, n]
-        if back >= 0:
-            for n in range(n_members):
-                xn[origin, n] -= w.refused[i, n]
-                xn[back, n] += w.refused[i, n]
 
 
 @njit(**PART)

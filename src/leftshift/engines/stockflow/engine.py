@@ -99,7 +99,7 @@ def simulate(
     layout = build_layout(first)
     params = build_parameters(batch, layout)
     grid = TimeGrid.for_scenario(first, record)
-    capacity = capacity_places(batch, layout, grid)[0]
+    capacity = capacity_places(batch, layout, grid, at_step_end=True)[0]  # the end-of-step pass fills to these
     internal = steps.plan(params, layout, grid, capacity)
     traj = _integrate(batch, layout, params, build_prices(batch, layout), grid, capacity, internal, progress, threads)
     check_trajectory(traj)  # inf or NaN (an input of 1e308, growth that overflows) is an error, not zeros

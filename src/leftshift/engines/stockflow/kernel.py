@@ -50,13 +50,15 @@ def integrate(net, res, inp, price, clock, rec):  # pragma: no cover  (compiled;
 @njit(**PART)
 def _rk4_substeps(net, res, inp, t, h, substeps, w):  # pragma: no cover
     """The step's flows in `substeps` equal RK4 steps, at the rates (and capacity shares) set for the
-    whole step: what moved, the person-time and the queue admissions are their sums, so the rest of the
-    step (capacity, costs, records) sees one step. w.x ends at the start of the last internal step."""
+    whole step: what moved, the person-time, the queue admissions and the refused who joined a queue are
+    their sums, so the rest of the step (capacity, costs, records) sees one step. Each internal step starts
+    where the last ended, the refused already in their queue. w.x ends at the start of the last one."""
     hs = h / substeps
     w.sum_pacc[:, :] = 0.0
     w.sum_f[:, :] = 0.0
     w.sum_ent[:, :] = 0.0
     w.sum_admit[:, :] = 0.0
+    w.sum_joined[:, :] = 0.0
     for j in range(substeps):
         if j > 0:
             w.x[:, :] = w.xn
@@ -65,10 +67,12 @@ def _rk4_substeps(net, res, inp, t, h, substeps, w):  # pragma: no cover
         w.sum_f[:, :] += w.f
         w.sum_ent[:, :] += w.ent
         w.sum_admit[:, :] += w.step_admit
+        w.sum_joined[:, :] += w.joined
     w.pacc[:, :] = w.sum_pacc
     w.f[:, :] = w.sum_f
     w.ent[:, :] = w.sum_ent
     w.step_admit[:, :] = w.sum_admit
+    w.joined[:, :] = w.sum_joined
 
 
 @njit(**PART)
@@ -99,8 +103,9 @@ def _state(net, res, inp, price, h):  # pragma: no cover
         np.zeros((n_bands, z)),
         growth, discount, np.zeros(z), growth_step, discount_step,
         np.zeros(z), np.zeros(z), np.zeros(z), np.zeros(z), np.zeros(z), comp_priced, trans_priced,
-        inp.rate.copy(), np.zeros((len(res.adm_idx), n_members)), np.zeros_like(x), np.zeros((len(net.src), n_members)),
-        np.zeros((n_bands, z)), np.zeros((len(res.q_idx), n_members)),
+        inp.rate.copy(), np.zeros((len(res.adm_idx), n_members)), np.zeros((len(res.adm_idx), n_members)),
+        np.zeros_like(x), np.zeros((len(net.src), n_members)), np.zeros((n_bands, z)),
+        np.zeros((len(res.q_idx), n_members)), np.zeros((len(res.adm_idx), n_members)),
     )  # fmt: skip
 
 
@@ -255,7 +260,7 @@ def _derivative(x, w, net, res, inp, growth, migrating):  # pragma: no cover
 def _rk4(net, res, inp, t, h, w):  # pragma: no cover
     """Four RK4 stages; pacc is the RK4 time-integral of each stock over the step. Flows along each
     edge = rate x time-integral of the source, so the stock update is RK4's and summing edge by edge
-    conserves people to rounding error."""
+    conserves people to rounding error; the refused who can wait join their queue the same way."""
     x, xs, xn, d, pacc, f = w.x, w.xs, w.xn, w.d, w.pacc, w.f
     g_start, g_mid, g_end = w.g_start, w.g_mid, w.g_end
     m_stocks, n_members = x.shape
@@ -314,6 +319,23 @@ def _rk4(net, res, inp, t, h, w):  # pragma: no cover
             xn[q, n] -= moved
             xn[g, n] += moved
     _keep_non_negative(xn, f, net.src, net.dst, net.src_ptr, net.src_edges)
+    _join_queues(net, res, w)
+
+
+@njit(**PART)
+def _join_queues(net, res, w):  # pragma: no cover
+    """Refused people who can wait move into their queue: joining rate x the RK4 time-integral of where
+    they were, as the stages had them move (never more than are left there: a guard for extreme rates).
+    Moved here, not at the step's end, so that an internal step starts with them in the queue."""
+    xn, n_members = w.xn, w.xn.shape[1]
+    for i in range(len(res.adm_idx)):
+        q, s = res.adm_join[i], net.src[res.adm_idx[i]]
+        for n in range(n_members):
+            moved = min(w.joining[i, n] * w.pacc[s, n], max(xn[s, n], 0.0)) if q >= 0 else 0.0
+            w.joined[i, n] = moved
+            if moved > 0.0:
+                xn[s, n] -= moved
+                xn[q, n] += moved
 
 
 @njit(**PART)
