@@ -82,7 +82,9 @@ def _by_state(result):
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
-def test_an_unfunded_intervention_reproduces_the_baseline_exactly(scenario):
+def test_an_unfunded_intervention_reproduces_the_baseline(scenario):
+    """To rounding: the programme's (empty) stocks and fast flows can add internal sub-steps to a step (the step rule
+    looks at rates, not at who is there), which moves the last bit of a sum; a real effect would be far larger."""
     data = scenario.model_dump(by_alias=True)
     data["interventions"][0]["budget"] = 0.0
     data["interventions"][0]["ramp_up"]["initial_places"] = 0.0
@@ -93,10 +95,12 @@ def test_an_unfunded_intervention_reproduces_the_baseline_exactly(scenario):
     a = a[a != 0]
     b = b[b != 0]
     assert a.index.equals(b.index)
-    np.testing.assert_array_equal(a.to_numpy(), b.to_numpy())
-    np.testing.assert_array_equal(
+    np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(
         unfunded.costs.groupby(["service", "payer"])["cost_gbp"].sum(),
         baseline.costs.groupby(["service", "payer"])["cost_gbp"].sum(),
+        rtol=1e-12,
+        atol=1e-9,
     )
 
 

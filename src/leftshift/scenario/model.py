@@ -118,8 +118,7 @@ class SplitTransition(_Frozen):
         ]  # fmt: skip
 
 
-NUMBERS_ONLY = "numbers_only"
-"""Validation context key: the data differs from a validated scenario's in numbers only (skip the name checks)."""
+NUMBERS_ONLY = "numbers_only"  # validation context key: data that differs from a valid scenario's in numbers only
 
 
 def _item_kind(item: Any) -> str:
@@ -400,7 +399,6 @@ class Scenario(_Frozen):
     def _check_references(self, info: ValidationInfo) -> Scenario:
         from leftshift.scenario.checks import scenario_problems
 
-        # NUMBERS_ONLY: a design point of an experiment changes numbers only, so its names were checked already
         names = not (info.context and info.context.get(NUMBERS_ONLY))
         problems = list(scenario_problems(self, names=names))
         if problems:

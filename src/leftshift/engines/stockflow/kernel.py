@@ -5,7 +5,7 @@ capacity and programme places, costs and recording. The loops run over the batch
 compiler vectorises them; numpy would need several temporary arrays per operation instead. Nothing
 here knows about scenarios: `engine.py` builds every array and index and hands them over grouped in
 the named tuples of `arrays.py`. Each part of a step is its own compiled function, small enough to
-read; numba inlines them into `integrate`. The end of the step for each resource (the
+read (compiled separately: inlining them doubled the first compile). The end of the step for each resource (the
 capacity rules) is in `capacity.py`.
 """
 
