@@ -20,3 +20,14 @@ if os.environ.get("CI"):
 @pytest.fixture
 def scenario() -> Scenario:
     return small_scenario()
+
+
+# Tests that take tens of seconds (the documents' commands, the loader fuzz, the 20-year Leeds report) run first:
+# the suite runs on every core (pytest-xdist, work stealing), and a long test started last would leave the other
+# cores idle while it finishes.
+LONG_FIRST = ("tests/docs/test_documented_commands.py::test_documented_commands_run_in_order",
+              "tests/property/test_loader_fuzz.py", "tests/browser/test_report_browser.py::test_leeds")  # fmt: skip
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))  # a stable sort: otherwise in order

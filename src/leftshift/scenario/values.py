@@ -37,6 +37,8 @@ def _sexagesimal(text: str) -> float:
 
 
 def _refuse_non_numbers(value: Any, kind: str) -> Any:
+    if type(value) is float or type(value) is int:  # the usual case, first: experiments validate millions
+        return value
     if isinstance(value, bool):
         raise PydanticCustomError("bool_not_number", "expected {kind}, not {value} (true/false is not a number)",
                                   {"kind": kind, "value": str(value).lower()})  # fmt: skip
