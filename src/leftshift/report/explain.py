@@ -4,7 +4,6 @@ happened to people while they waited."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -12,7 +11,7 @@ from pathlib import PurePath
 import numpy as np
 import pandas as pd
 
-from leftshift.analysis.breakdown import Breakdown
+from leftshift.analysis.breakdown import Breakdown, figure, shown_figures
 from leftshift.analysis.economics import Comparison
 from leftshift.analysis.measures import format_number, measure
 from leftshift.analysis.verdict import verdict
@@ -51,14 +50,12 @@ def _money(value: float) -> str:
 
 def figures_table(breakdowns: Sequence[Breakdown]) -> str:
     """What an emergency admission avoided costs, and what people kept alive longer cost, one column each."""
-    names = ["emergency_admissions_avoided", "spend_per_emergency_admission_avoided_gbp_discounted",
-             "net_cost_per_emergency_admission_avoided_gbp_discounted", "extra_person_years_alive",
-             "extra_survival_cost_gbp_discounted"]  # fmt: skip
+    names = ["emergency_admissions_avoided", *shown_figures(breakdowns)]
     head = "".join(f'<th class="num">{h(b.scenario)}</th>' for b in breakdowns)
     rows = []
     for name in names:
         m = measure(name)
-        shown = [format_number(b.figures.get(name, math.nan), m.unit) for b in breakdowns]
+        shown = [format_number(figure(b, name), m.unit) for b in breakdowns]
         cells = "".join(f'<td class="num" data-figure="{h(name)}">{h(v)}</td>' for v in shown)
         rows.append(f"<tr><th>{h(m.label)}</th>{cells}</tr>")
     notes = []
