@@ -102,6 +102,34 @@ def waiting_table(results: Sequence[Result]) -> str:
             f"</thead><tbody>{''.join(rows)}</tbody></table></div>")  # fmt: skip
 
 
+def moves_table(result: Result, baseline: Result | None = None) -> str:
+    """The moves of a Sankey diagram as a table, largest first: every move over the horizon, or with a `baseline`
+    the baseline's, the scenario's and the change (moves that did not change left out). On a phone the small
+    nodes' labels give way to their neighbours'; here every number can be read."""
+    from leftshift.plots.frames import flow_totals
+    from leftshift.plots.style import state_label
+
+    emergency = result.scenario.emergency_state
+    moves = flow_totals(result).set_index(["source", "target"])["people"].rename("scenario")
+    if baseline is None:
+        frame = moves[moves >= 0.5].to_frame().assign(size=lambda f: f["scenario"])
+        columns = [("scenario", "Moves over the horizon", ",.0f")]
+    else:
+        base = flow_totals(baseline).set_index(["source", "target"])["people"].rename("baseline")
+        frame = pd.concat([base, moves], axis=1).fillna(0.0)
+        frame["change"] = frame["scenario"] - frame["baseline"]
+        frame = frame[frame["change"].abs() >= 0.5].assign(size=lambda f: f["change"].abs())
+        columns = [("baseline", "Baseline", ",.0f"), ("scenario", "Scenario", ",.0f"), ("change", "Change", "+,.0f")]
+    head = "".join(f'<th class="num">{h(name)}</th>' for _, name, _ in columns)
+    rows = []
+    for (source, target), row in frame.sort_values("size", ascending=False).iterrows():
+        cells = "".join(f'<td class="num">{format(float(row[c]), f)}</td>' for c, _, f in columns)
+        rows.append(f"<tr><td>{h(state_label(str(source), emergency))}</td>"
+                    f"<td>{h(state_label(str(target), emergency))}</td>{cells}</tr>")  # fmt: skip
+    return (f'<div class="scroll"><table class="moves"><thead><tr><th>From</th><th>To</th>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table></div>")  # fmt: skip
+
+
 def read_uncertainty(
     samples: pd.DataFrame, report: PurePath | None, by_year: pd.DataFrame | None = None
 ) -> Uncertainty | None:
@@ -116,4 +144,4 @@ def read_uncertainty(
     return Uncertainty(samples["net_savings_gbp_discounted"].to_numpy(dtype=float), report, cumulative)
 
 
-__all__ = ["Uncertainty", "figures_table", "read_uncertainty", "verdict_block", "waiting_table"]
+__all__ = ["Uncertainty", "figures_table", "moves_table", "read_uncertainty", "verdict_block", "waiting_table"]

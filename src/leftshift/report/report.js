@@ -18,74 +18,219 @@
     lines.push(line);
     return lines.join("<br>");
   }
-  const lineCount = text => (typeof text === "string" ? text.split("<br>").length : 0);
-  /* Fit a chart to the width it is drawn at: titles and long bar labels wrapped, room below the plot for a
-     legend that wraps onto several rows, narrower margins on a phone. The plot area keeps its height. */
-  function fit(spec, width) {
-    const layout = spec.layout, narrow = width < 600;
-    const margin = layout.margin = Object.assign({t: 80, b: 60, l: 80, r: 30}, layout.margin || {});
-    let grow = 0;
-    const title = layout.title || {};
-    if (title.text) {
-      const before = lineCount(title.text) + lineCount(title.subtitle && title.subtitle.text);
-      title.text = wrap(title.text, Math.floor(width / 10));
-      if (title.subtitle) title.subtitle.text = wrap(title.subtitle.text, Math.floor(width / 7.3));
-      const added = lineCount(title.text) + lineCount(title.subtitle && title.subtitle.text) - before;
-      const headed = (layout.annotations || []).some(a => a.yref === "paper" && a.y >= 1);  // subplot titles
-      const extra = added > 0 ? 22 * added + 8 + (headed ? 22 : 0) : 0;
-      margin.t += extra; grow += extra;
-      (layout.updatemenus || []).forEach(menu => menu.buttons.forEach(b => {
-        const args = b.args && b.args[1];
-        if (args && args["title.subtitle.text"]) args["title.subtitle.text"] = wrap(args["title.subtitle.text"], Math.floor(width / 7.3));
-      }));
-    }
-    if (narrow) {
-      margin.l = Math.min(margin.l, 56); margin.r = Math.min(margin.r, 12);
-      const horizontal = spec.data.some(t => t.orientation === "h");
-      spec.data.forEach(t => {  // the category labels of horizontal bars, in every trace that uses them
-        if (horizontal && Array.isArray(t.y) && typeof t.y[0] === "string") t.y = t.y.map(v => wrap(v, 18));
-      });
-      const axis = layout.yaxis;
-      if (axis && Array.isArray(axis.categoryarray)) axis.categoryarray = axis.categoryarray.map(v => wrap(String(v), 18));
-      const bars = horizontal ? spec.data.filter(t => Array.isArray(t.y) && typeof t.y[0] === "string") : [];
-      bars.forEach(t => { if (t.type === "bar") t.cliponaxis = true; });  // bar text stays off the labels
-      const subplots = layout.yaxis2 && !layout.yaxis2.overlaying;
-      if (bars.length && !subplots) {  // room for wrapped bar labels, the same for every category
-        const lines = new Map();
-        bars.forEach(t => t.y.forEach(v => lines.set(v, lineCount(v))));
-        const need = lines.size * (Math.max(...lines.values()) * 17 + 10);  // every category gets the same room
-        const plot = (layout.height || 450) + grow - margin.t - margin.b;
-        if (need > plot) {
-          grow += need - plot;
-          if (layout.legend && layout.legend.orientation === "h") layout.legend.y = -75 / need;
+  const lineCount = text => (typeof text === "string" && text ? text.split("<br>").length : 0);
+  const plain = text => String(text).replace(/<[^>]+>/g, "");
+  const NARROW = 600;  // CSS px: narrower is a phone
+  /* A subplot's title (plotly's annotation above each panel of make_subplots). */
+  const isPanelTitle = a => a.xref === "paper" && a.yref === "paper" && a.yanchor === "bottom" && a.showarrow === false;
+  /* Every panel of a figure: its x axis and the y axis it is anchored to (overlaid axes left out). */
+  function panels(layout) {
+    return Object.keys(layout).filter(k => /^xaxis\d*$/.test(k)).map(xk => {
+      const x = layout[xk];
+      return {x, y: layout["yaxis" + String(x.anchor || "y").slice(1)]};
+    }).filter(c => c.y && c.x.domain && c.y.domain && !c.x.overlaying && !c.y.overlaying);
+  }
+  /* On a phone, panels side by side are put one under another, and panels whose titles wrap onto more lines
+     get the room between them: each panel keeps its height in px. Returns the new height of the plot area. */
+  function stack(layout, plot) {
+    const all = panels(layout);
+    if (all.length < 2) return plot;
+    const titles = (layout.annotations || []).filter(isPanelTitle);
+    const columns = new Set(all.map(c => c.x.domain[0].toFixed(2))).size;
+    if (columns < 2 && !titles.some(a => lineCount(a.text) > 1)) return plot;
+    const order = all.slice().sort((a, b) => (b.y.domain[1] - a.y.domain[1]) || (a.x.domain[0] - b.x.domain[0]));
+    const titleOf = order.map(c => titles.find(a => Math.abs(a.y - c.y.domain[1]) < 0.01
+      && a.x >= c.x.domain[0] - 0.01 && a.x <= c.x.domain[1] + 0.01));
+    const heights = order.map(c => (c.y.domain[1] - c.y.domain[0]) * plot);
+    const gaps = order.map((c, i) => i === 0 ? 0 : 46 + (order[i - 1].x.title && order[i - 1].x.title.text ? 20 : 0)
+      + (titleOf[i] ? lineCount(titleOf[i].text) * 19 + 4 : 0));
+    const total = heights.reduce((a, b) => a + b, 0) + gaps.reduce((a, b) => a + b, 0);
+    let top = total;
+    order.forEach((c, i) => {
+      top -= gaps[i];
+      c.x.domain = [0, 1];
+      c.y.domain = [Math.max(0, (top - heights[i]) / total), top / total];
+      if (titleOf[i]) Object.assign(titleOf[i], {x: 0.5, y: top / total, xanchor: "center"});
+      top -= heights[i];
+    });
+    return total;
+  }
+  /* Room at the top for the title and subtitle (at the top of the figure), a row of its own for a menu, and the
+     titles of the top panels, so none of them overlap. Returns the top margin. */
+  function fitTop(layout, width) {
+    const title = layout.title = layout.title || {};
+    const subtitle = title.subtitle;
+    title.text = wrap(title.text, Math.floor(width / 10));
+    if (subtitle) subtitle.text = wrap(subtitle.text, Math.floor(width / 7.3));
+    const menus = layout.updatemenus || [];
+    let lines = lineCount(subtitle && subtitle.text);
+    menus.forEach(menu => menu.buttons.forEach(b => {
+      const args = b.args && b.args[1];
+      if (args && args["title.subtitle.text"]) {
+        args["title.subtitle.text"] = wrap(args["title.subtitle.text"], Math.floor(width / 7.3));
+        lines = Math.max(lines, lineCount(args["title.subtitle.text"]));
+      }
+    }));
+    const heads = (layout.annotations || []).filter(a => isPanelTitle(a) && a.y >= 0.999);
+    const panel = heads.length ? Math.max(...heads.map(a => lineCount(a.text) * 19)) + 6 : 0;
+    let top = 10 + lineCount(title.text) * 24 + lines * 17 + 8;
+    Object.assign(title, {y: 1, yref: "container", yanchor: "top", pad: Object.assign({}, title.pad, {t: 10})});
+    menus.forEach(menu => Object.assign(menu, {y: 1, yref: "paper", yanchor: "bottom", x: 1, xanchor: "right",
+                                               pad: {t: 0, r: 0, l: 0, b: panel + 6}}));
+    if (menus.length) top += 36;
+    return Math.max(top + panel, 24);
+  }
+  /* On a phone: axis titles wrapped to the plot's width, and every other tick of a money axis dropped when they
+     would crowd. Returns the room the bottom axis title needs beyond one line, in px. */
+  function fitAxes(layout, room) {
+    let below = 0;
+    Object.keys(layout).filter(k => /^[xy]axis\d*$/.test(k)).forEach(k => {
+      const axis = layout[k], across = k[0] === "x";
+      if (axis.title && typeof axis.title.text === "string") {
+        axis.title.text = wrap(axis.title.text, Math.floor((across ? room : 300) / 7.5));
+        if (across) below = Math.max(below, (lineCount(axis.title.text) - 1) * 18);
+      }
+      if (across && Array.isArray(axis.tickvals) && Array.isArray(axis.ticktext)) {
+        axis.tickangle = 0;  // level, so few enough that they never need turning
+        const longest = Math.max(...axis.ticktext.map(t => plain(t).length)), n = axis.tickvals.length;
+        const ends = Array.isArray(axis.range) ? axis.range : [axis.tickvals[0], axis.tickvals[n - 1]];
+        const apart = n > 1 ? Math.abs(axis.tickvals[1] - axis.tickvals[0]) * room / Math.abs(ends[1] - ends[0]) : room;
+        const step = Math.ceil((longest * 7 + 16) / apart);
+        if (step > 1) {
+          const zero = Math.max(0, axis.tickvals.indexOf(0));
+          const keep = axis.tickvals.map((_, i) => (i - zero) % step === 0);
+          axis.tickvals = axis.tickvals.filter((_, i) => keep[i]);
+          axis.ticktext = axis.ticktext.filter((_, i) => keep[i]);
         }
       }
-    }
-    if (!layout.legend || layout.legend.orientation !== "h" || layout.showlegend === false) return grow;
-    const names = spec.data.filter(t => t.showlegend !== false && t.name && t.type !== "sankey").map(t => t.name);
-    const unique = Array.from(new Set(names));
-    const room = Math.max(width - margin.l - margin.r, 150);
-    let rows = unique.length ? 1 : 0, used = 0;
-    unique.forEach(name => {
-      const need = String(name).replace(/<[^>]+>/g, "").length * 6.6 + 46;
-      if (used && used + need > room) { rows += 1; used = 0; }
-      used += need;
     });
-    const bottom = Math.max(margin.b, 80 + 20 * rows);
-    grow += bottom - margin.b;
-    margin.b = bottom;
-    return grow;
+    return below;
+  }
+  /* On a phone: the category labels of horizontal bars wrapped, the same room for every category, and the
+     amounts written beside short bars kept inside the plot (the axis widened to hold them). Returns the plot
+     height the bars need. */
+  function fitBars(spec, room, plot) {
+    const layout = spec.layout, categorical = t => Array.isArray(t.y) && typeof t.y[0] === "string";
+    const bars = spec.data.filter(t => t.orientation === "h" && categorical(t));
+    if (!bars.length) return {plot, inner: room};
+    spec.data.filter(categorical).forEach(t => { t.y = t.y.map(v => wrap(v, 18)); });  // every trace on them
+    bars.forEach(t => { if (t.type === "bar") t.cliponaxis = true; });
+    const axis = layout.yaxis;
+    if (axis && Array.isArray(axis.categoryarray)) axis.categoryarray = axis.categoryarray.map(v => wrap(String(v), 18));
+    const longest = Math.max(...bars.flatMap(t => t.y.flatMap(v => String(v).split("<br>").map(l => l.length))));
+    const inner = Math.max(room - longest * 6.6 - 12, 80);  // the plot's width beside the category labels
+    const x = layout.xaxis;
+    const texts = bars.filter(t => t.type === "bar" && Array.isArray(t.text)).flatMap(t => t.text.map(plain));
+    if (x && Array.isArray(x.range) && texts.length) {  // room for the longest amount on either side
+      const share = Math.min(0.3, (Math.max(...texts.map(v => v.length)) * 6.6 + 8) / inner);
+      const span = x.range[1] - x.range[0], extra = span * share / (1 - 2 * share);
+      x.range = [x.range[0] - extra, x.range[1] + extra];
+    }
+    if (layout.yaxis2 && !layout.yaxis2.overlaying) return {plot, inner};
+    const lines = new Map();
+    bars.forEach(t => t.y.forEach(v => lines.set(v, lineCount(v))));
+    return {plot: Math.max(plot, lines.size * (Math.max(...lines.values()) * 17 + 10)), inner};
+  }
+  /* On a phone: node labels wrapped to half the width (the left column's labels run right, the right column's
+     left), in a smaller font; labels that still collide are dropped after drawing (`tidySankey`). */
+  function fitSankey(spec, room) {
+    const chars = Math.max(10, Math.floor((room / 2 - 28) / 6.2));
+    spec.data.filter(t => t.type === "sankey").forEach(t => {
+      t.node.label = t.node.label.map(label => wrap(label, chars));
+      t.textfont = Object.assign({size: 11}, t.textfont || {});
+    });
+  }
+  /* The legend under the plot: on a phone one entry a row, long names wrapped. Returns the bottom margin. */
+  function fitLegend(spec, room, narrow, plot, below) {
+    const layout = spec.layout, legend = layout.legend, margin = layout.margin;
+    if (!legend || layout.showlegend === false || !(legend.y < 0)) return margin.b + below;
+    const shown = spec.data.filter(t => t.showlegend !== false && t.name && t.type !== "sankey");
+    let height = 0;
+    if (narrow) {
+      legend.orientation = "v";
+      const chars = Math.floor((room + margin.r - 50) / 6.6);
+      shown.forEach(t => { if (plain(t.name).length > chars) t.name = wrap(t.name, chars); });
+      const names = new Map(shown.map(t => [t.name, lineCount(t.name)]));
+      const groups = new Set(shown.map(t => t.legendgroup || "")).size;
+      height = [...names.values()].reduce((a, b) => a + b, 0) * 19 + (groups > 1 ? (groups - 1) * 10 : 0);
+    } else if (legend.orientation === "h") {
+      let rows = 0, used = 0;
+      Array.from(new Set(shown.map(t => t.name))).forEach(name => {
+        const need = plain(name).length * 6.6 + 46;
+        if (!rows || (used && used + need > room)) { rows += 1; used = 0; }
+        used += need;
+      });
+      height = 20 * rows;
+    }
+    legend.y = -(75 + below) / plot;
+    return Math.max(margin.b, 80 + below + height);
+  }
+  /* Fit a chart to the width it is drawn at: everything above the plot given room of its own, long titles and
+     labels wrapped; on a phone narrower margins, panels stacked, and a taller Sankey. The plot area keeps its
+     height unless the phone needs more. Sets the figure's height. */
+  function fit(spec, width) {
+    const layout = spec.layout, narrow = width < NARROW;
+    const margin = layout.margin = Object.assign({t: 80, b: 60, l: 80, r: 30}, layout.margin || {});
+    let plot = Math.max((layout.height || 450) - margin.t - margin.b, 120);
+    const sankey = spec.data.some(t => t.type === "sankey");
+    let below = 0;
+    if (narrow) {
+      margin.l = Math.min(margin.l, sankey ? 8 : 56);
+      margin.r = Math.min(margin.r, sankey ? 8 : 12);
+      const room = Math.max(width - margin.l - margin.r, 150);
+      (layout.annotations || []).filter(isPanelTitle).forEach(a => {  // beside the y axis's ticks and title
+        a.text = wrap(a.text, Math.floor((room - 40) / (0.6 * ((a.font && a.font.size) || 16))));
+      });
+      if (sankey) { fitSankey(spec, room); plot = Math.max(plot, 640); }
+      plot = stack(layout, plot);
+      const bars = fitBars(spec, room, plot);
+      plot = bars.plot;
+      below = fitAxes(layout, bars.inner);
+    }
+    margin.t = fitTop(layout, width);
+    margin.b = fitLegend(spec, Math.max(width - margin.l - margin.r, 150), narrow, plot, below);
+    layout.height = margin.t + plot + margin.b;
+  }
+  /* A Sankey's node labels that overlap a bigger node's label, or run off the chart, are dropped (hover over
+     the node, or read the table under the chart, for them). Runs after every drawing (a menu shows another
+     trace; a resize moves the nodes); dropping a label draws again, which then finds nothing to drop. */
+  function tidySankey(div) {
+    if (!(div._fullData || []).some(t => t.type === "sankey" && t.visible === true)) return Promise.resolve();
+    const box = div.getBoundingClientRect();
+    const nodes = new Map();
+    div.querySelectorAll(".sankey-node").forEach(g => {
+      const d = g.__data__, text = g.querySelector(".node-label");
+      if (!d || !d.node || !text || !text.textContent.trim()) return;
+      const curve = d.node.curveNumber;
+      if (!nodes.has(curve)) nodes.set(curve, []);
+      nodes.get(curve).push({index: d.node.pointNumber, value: d.node.value, r: text.getBoundingClientRect()});
+    });
+    const apart = (a, b) => a.right <= b.left + 1 || a.left >= b.right - 1 || a.bottom <= b.top + 1 || a.top >= b.bottom - 1;
+    const drawn = [];
+    nodes.forEach((found, curve) => {
+      const kept = [], dropped = [];
+      found.sort((a, b) => b.value - a.value).forEach(n => {
+        const inside = n.r.left >= box.left - 1 && n.r.right <= box.right + 1;
+        (inside && kept.every(k => apart(n.r, k.r)) ? kept : dropped).push(n);
+      });
+      if (!dropped.length) return;
+      const labels = div.data[curve].node.label.slice();
+      dropped.forEach(n => { labels[n.index] = ""; });
+      drawn.push(Plotly.restyle(div, {"node.label": [labels]}, [curve]));
+    });
+    return Promise.all(drawn);
   }
   function draw(div) {
     if (div.dataset.drawn) return Promise.resolve();
     div.dataset.drawn = "1";
     const spec = JSON.parse(specs.get(div.id).textContent);
-    const grow = fit(spec, div.clientWidth || window.innerWidth);
-    if (grow) {
-      spec.layout.height = (spec.layout.height || div.offsetHeight) + grow;
-      div.style.height = spec.layout.height + "px";
-    }
-    return Plotly.newPlot(div, spec.data, spec.layout, CONFIG);
+    fit(spec, div.clientWidth || window.innerWidth);
+    div.style.height = spec.layout.height + "px";
+    return Plotly.newPlot(div, spec.data, spec.layout, CONFIG).then(() => {
+      if (!spec.data.some(t => t.type === "sankey")) return null;
+      div.on("plotly_afterplot", () => tidySankey(div));
+      return tidySankey(div);
+    });
   }
   function onScreen(div) {
     const r = div.getBoundingClientRect();

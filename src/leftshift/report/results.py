@@ -13,7 +13,7 @@ from leftshift.analysis.breakdown import INTERACTIONS, Breakdown
 from leftshift.analysis.economics import Comparison
 from leftshift.analysis.measures import format_number
 from leftshift.analysis.verdict import verdict
-from leftshift.report.explain import Uncertainty, figures_table, verdict_block, waiting_table
+from leftshift.report.explain import Uncertainty, figures_table, moves_table, verdict_block, waiting_table
 from leftshift.report.headline import assumptions, comparison_headline, run_headline
 from leftshift.report.page import Page, h
 from leftshift.report.page import per_year as page_per_year
@@ -99,7 +99,8 @@ def run_report(result: Result, summary: dict[str, Any], related: Sequence[PurePa
     page.section("assumptions", "Key assumptions", assumptions([summary]))
     _activity_charts(page, [result])
     page.chart("sankey", "Moves between services", "Every move between states over the horizon, by where people "
-               "came from and went to. Hover over a band for the number.", plots.sankey(result))  # fmt: skip
+               "came from and went to. Hover over a band for the number.", plots.sankey(result),
+               table=moves_table(result))  # fmt: skip
     _service_charts(page, [result])
     _waiting(page, [result])
     _related(page, related)
@@ -199,10 +200,10 @@ def comparison_report(
     for r in scenarios:
         page.chart(f"sankey-{_key(r)}", f"Moves between services: {r.scenario.name}",
                    "Every move between states over the horizon, by where people came from and went to.",
-                   plots.sankey(r))  # fmt: skip
+                   plots.sankey(r), table=moves_table(r))  # fmt: skip
         page.chart(f"sankey-diff-{_key(r)}", f"Change in moves: {r.scenario.name} against the baseline",
                    "Which moves the scenario makes more (orange) or less (blue) common than the baseline.",
-                   plots.sankey_difference(baseline, r))  # fmt: skip
+                   plots.sankey_difference(baseline, r), table=moves_table(r, baseline))  # fmt: skip
     _service_charts(page, results)
     _related(page, related)
     add_appendix(page, [r.scenario for r in results])
