@@ -73,7 +73,7 @@
     }));
     const heads = (layout.annotations || []).filter(a => isPanelTitle(a) && a.y >= 0.999);
     const panel = heads.length ? Math.max(...heads.map(a => lineCount(a.text) * 19)) + 6 : 0;
-    let top = 10 + lineCount(title.text) * 24 + lines * 17 + 8;
+    let top = 10 + lineCount(title.text) * 24 + lines * 17 + 14;
     Object.assign(title, {y: 1, yref: "container", yanchor: "top", pad: Object.assign({}, title.pad, {t: 10})});
     menus.forEach(menu => Object.assign(menu, {y: 1, yref: "paper", yanchor: "bottom", x: 1, xanchor: "right",
                                                pad: {t: 0, r: 0, l: 0, b: panel + 6}}));
@@ -82,12 +82,13 @@
   }
   /* On a phone: axis titles wrapped to the plot's width, and every other tick of a money axis dropped when they
      would crowd. Returns the room the bottom axis title needs beyond one line, in px. */
-  function fitAxes(layout, room) {
+  function fitAxes(layout, room, plot) {
     let below = 0;
     Object.keys(layout).filter(k => /^[xy]axis\d*$/.test(k)).forEach(k => {
       const axis = layout[k], across = k[0] === "x";
       if (axis.title && typeof axis.title.text === "string") {
-        axis.title.text = wrap(axis.title.text, Math.floor((across ? room : 300) / 7.5));
+        const along = (across ? room - 60 : plot * ((axis.domain || [0, 1])[1] - (axis.domain || [0, 1])[0])) - 10;
+        axis.title.text = wrap(axis.title.text, Math.floor(along / 8));  // beside the y axis's ticks and title
         if (across) below = Math.max(below, (lineCount(axis.title.text) - 1) * 18);
       }
       if (across && Array.isArray(axis.tickvals) && Array.isArray(axis.ticktext)) {
@@ -114,22 +115,74 @@
     const bars = spec.data.filter(t => t.orientation === "h" && categorical(t));
     if (!bars.length) return {plot, inner: room};
     spec.data.filter(categorical).forEach(t => { t.y = t.y.map(v => wrap(v, 18)); });  // every trace on them
-    bars.forEach(t => { if (t.type === "bar") t.cliponaxis = true; });
+    bars.forEach(t => {  // level text at its size: inside a bar it fits, else beside it
+      if (t.type === "bar") Object.assign(t, {cliponaxis: true, textangle: 0, constraintext: "none"});
+    });
     const axis = layout.yaxis;
     if (axis && Array.isArray(axis.categoryarray)) axis.categoryarray = axis.categoryarray.map(v => wrap(String(v), 18));
     const longest = Math.max(...bars.flatMap(t => t.y.flatMap(v => String(v).split("<br>").map(l => l.length))));
     const inner = Math.max(room - longest * 6.6 - 12, 80);  // the plot's width beside the category labels
-    const x = layout.xaxis;
-    const texts = bars.filter(t => t.type === "bar" && Array.isArray(t.text)).flatMap(t => t.text.map(plain));
-    if (x && Array.isArray(x.range) && texts.length) {  // room for the longest amount on either side
+    const x = layout.xaxis, written = bars.filter(t => t.type === "bar" && Array.isArray(t.text));
+    const rows = written.flatMap(t => t.y), shared = new Set(rows).size < rows.length;
+    if (shared) {  // two bars a row (a tornado): no room beside them, so text only where it fits inside
+      written.forEach(t => { t.textposition = "inside"; delete t.constraintext; });
+      layout.uniformtext = {minsize: 11, mode: "hide"};
+    }
+    const texts = shared ? [] : written.flatMap(t => t.text.map(plain));
+    if (x && texts.length) {  // room for the longest amount on either side
+      const ends = Array.isArray(x.range) ? x.range : extent(bars);
       const share = Math.min(0.3, (Math.max(...texts.map(v => v.length)) * 6.6 + 8) / inner);
-      const span = x.range[1] - x.range[0], extra = span * share / (1 - 2 * share);
-      x.range = [x.range[0] - extra, x.range[1] + extra];
+      const span = ends[1] - ends[0], extra = span * share / (1 - 2 * share);
+      x.range = [ends[0] - extra, ends[1] + extra];
     }
     if (layout.yaxis2 && !layout.yaxis2.overlaying) return {plot, inner};
     const lines = new Map();
     bars.forEach(t => t.y.forEach(v => lines.set(v, lineCount(v))));
     return {plot: Math.max(plot, lines.size * (Math.max(...lines.values()) * 17 + 10)), inner};
+  }
+  const TYPED = {f8: Float64Array, f4: Float32Array, i4: Int32Array, u4: Uint32Array, i2: Int16Array,
+                 u2: Uint16Array, i1: Int8Array, u1: Uint8Array};
+  /* The numbers of a data array as a plain list: plotly.py writes numpy arrays as base64 ({dtype, bdata}). */
+  function numbers(values) {
+    if (Array.isArray(values)) return values;
+    if (!values || typeof values.bdata !== "string" || !TYPED[values.dtype]) return [];
+    const bytes = Uint8Array.from(atob(values.bdata), c => c.charCodeAt(0));
+    return Array.from(new TYPED[values.dtype](bytes.buffer));
+  }
+  /* The ends of horizontal bars (from their base to base + length), and 0. */
+  function extent(bars) {
+    const ends = bars.flatMap(t => {
+      const bases = typeof t.base === "number" ? null : numbers(t.base);
+      return numbers(t.x).flatMap((v, i) => {
+        const base = bases ? (bases[i] || 0) : t.base;
+        return [base, base + v];
+      });
+    }).filter(Number.isFinite);
+    return [Math.min(0, ...ends), Math.max(0, ...ends)];
+  }
+  /* On a phone: a colour bar goes under the plot, across it, so the plot keeps the width. Returns its height. */
+  function fitColorbars(spec, room, plot, below) {
+    const scales = spec.data.filter(t => ["heatmap", "contour", "histogram2d"].includes(t.type) && t.showscale !== false);
+    scales.forEach(t => {
+      const bar = t.colorbar = t.colorbar || {};
+      const title = bar.title = bar.title || {};
+      if (title.text) title.text = wrap(title.text, Math.floor(room / 8));
+      Object.assign(title, {side: "top"});
+      Object.assign(bar, {orientation: "h", x: 0, xanchor: "left", xref: "paper", len: 1, lenmode: "fraction",
+                          thickness: 12, yref: "paper", yanchor: "top", y: -(75 + below) / plot});
+    });
+    return scales.length ? 70 + 18 * Math.max(...scales.map(t => lineCount(t.colorbar.title.text))) : 0;
+  }
+  /* On a phone: axes of large numbers (budgets in pounds) tick as 5M, 200k, not 5,000,000. */
+  function fitLargeNumbers(spec) {
+    const layout = spec.layout;
+    ["x", "y"].forEach(side => Object.keys(layout).filter(k => k.startsWith(side + "axis")).forEach(k => {
+      const axis = layout[k], id = side + k.slice(5);
+      if (axis.tickformat !== ",") return;
+      const values = spec.data.filter(t => (t[side + "axis"] || side) === id)
+        .flatMap(t => numbers(t[side])).filter(Number.isFinite);
+      if (values.length && Math.max(...values.map(Math.abs)) >= 1e5) axis.tickformat = "~s";
+    }));
   }
   /* On a phone: node labels wrapped to half the width (the left column's labels run right, the right column's
      left), in a smaller font; labels that still collide are dropped after drawing (`tidySankey`). */
@@ -185,7 +238,9 @@
       plot = stack(layout, plot);
       const bars = fitBars(spec, room, plot);
       plot = bars.plot;
-      below = fitAxes(layout, bars.inner);
+      fitLargeNumbers(spec);
+      below = fitAxes(layout, bars.inner, plot);
+      below += fitColorbars(spec, bars.inner, plot, below);
     }
     margin.t = fitTop(layout, width);
     margin.b = fitLegend(spec, Math.max(width - margin.l - margin.r, 150), narrow, plot, below);
