@@ -7,11 +7,26 @@
   const divs = Array.from(document.querySelectorAll("div.figure"));
   const specs = new Map(Array.from(document.querySelectorAll("script.figure-spec")).map(s => [s.dataset.for, s]));
   const PRINT_WIDTH = 700, PRINT_PAGE = 1000;  // CSS px inside A4 with the page margins of report.css
+  /* A word longer than a line (a key path such as interventions[0].effects.community->acute) broken after its
+     dots, brackets and arrows, or anywhere when it must. */
+  function pieces(word, chars) {
+    if (word.length <= chars) return [word];
+    const parts = word.split(/(?<=[.\]>_/])/), out = [];
+    let piece = "";
+    for (const part of parts) {
+      if (piece && (piece + part).length > chars) { out.push(piece); piece = ""; }
+      piece += part;
+      while (piece.length > chars) { out.push(piece.slice(0, chars)); piece = piece.slice(chars); }
+    }
+    if (piece) out.push(piece);
+    return out;
+  }
   function wrap(text, chars) {
     if (typeof text !== "string" || text.length <= chars || text.includes("<br>")) return text;
+    chars = Math.max(chars, 8);
     const lines = [];
     let line = "";
-    for (const word of text.split(" ")) {
+    for (const word of text.split(" ").flatMap(w => pieces(w, chars))) {
       if (line && (line + " " + word).length > chars) { lines.push(line); line = word; }
       else line = line ? line + " " + word : word;
     }
@@ -80,16 +95,21 @@
     if (menus.length) top += 36;
     return Math.max(top + panel, 24);
   }
-  /* On a phone: axis titles wrapped to the plot's width, and every other tick of a money axis dropped when they
-     would crowd. Returns the room the bottom axis title needs beyond one line, in px. */
-  function fitAxes(layout, room, plot) {
+  /* On a phone: x axis titles wrapped to the plot's width, money ticks thinned so they never crowd, and room for
+     category labels turned upright. Returns the room below the plot this needs beyond the usual, in px. */
+  function fitAxes(spec, room) {
+    const layout = spec.layout;
     let below = 0;
     Object.keys(layout).filter(k => /^[xy]axis\d*$/.test(k)).forEach(k => {
       const axis = layout[k], across = k[0] === "x";
-      if (axis.title && typeof axis.title.text === "string") {
-        const along = (across ? room - 60 : plot * ((axis.domain || [0, 1])[1] - (axis.domain || [0, 1])[0])) - 10;
-        axis.title.text = wrap(axis.title.text, Math.floor(along / 8));  // beside the y axis's ticks and title
-        if (across) below = Math.max(below, (lineCount(axis.title.text) - 1) * 18);
+      if (across && axis.title && typeof axis.title.text === "string") {
+        axis.title.text = wrap(axis.title.text, Math.max(12, Math.floor((room - 70) / 8)));  // beside the y axis
+        below = Math.max(below, (lineCount(axis.title.text) - 1) * 18);
+      }
+      const names = across && axis.type === "category" ? spec.data.flatMap(t => Array.isArray(t.x) ? t.x : []) : [];
+      if (names.length) {  // category labels turned upright when they do not fit side by side
+        const longest = Math.max(...names.map(v => String(v).length)), count = new Set(names).size;
+        if (count * (longest * 7 + 8) > room) below = Math.max(below, longest * 7 - 4);
       }
       if (across && Array.isArray(axis.tickvals) && Array.isArray(axis.ticktext)) {
         axis.tickangle = 0;  // level, so few enough that they never need turning
@@ -148,6 +168,16 @@
     if (!values || typeof values.bdata !== "string" || !TYPED[values.dtype]) return [];
     const bytes = Uint8Array.from(atob(values.bdata), c => c.charCodeAt(0));
     return Array.from(new TYPED[values.dtype](bytes.buffer));
+  }
+  /* Upright (y) axis titles wrapped to the height of their panel, so they never reach above it. */
+  function wrapUpright(layout, plot) {
+    Object.keys(layout).filter(k => /^yaxis\d*$/.test(k)).forEach(k => {
+      const axis = layout[k], title = axis.title;
+      if (title && typeof title.text === "string") {
+        const along = plot * ((axis.domain || [0, 1])[1] - (axis.domain || [0, 1])[0]) - 30;
+        title.text = wrap(title.text, Math.floor(along / 8));
+      }
+    });
   }
   /* The ends of horizontal bars (from their base to base + length), and 0. */
   function extent(bars) {
@@ -213,7 +243,7 @@
         if (!rows || (used && used + need > room)) { rows += 1; used = 0; }
         used += need;
       });
-      height = 20 * rows;
+      height = 24 * rows + 6;
     }
     legend.y = -(75 + below) / plot;
     return Math.max(margin.b, 80 + below + height);
@@ -239,9 +269,10 @@
       const bars = fitBars(spec, room, plot);
       plot = bars.plot;
       fitLargeNumbers(spec);
-      below = fitAxes(layout, bars.inner, plot);
+      below = fitAxes(spec, bars.inner);
       below += fitColorbars(spec, bars.inner, plot, below);
     }
+    wrapUpright(layout, plot);
     margin.t = fitTop(layout, width);
     margin.b = fitLegend(spec, Math.max(width - margin.l - margin.r, 150), narrow, plot, below);
     layout.height = margin.t + plot + margin.b;
@@ -268,6 +299,7 @@
         const inside = n.r.left >= box.left - 1 && n.r.right <= box.right + 1;
         (inside && kept.every(k => apart(n.r, k.r)) ? kept : dropped).push(n);
       });
+      div.dataset.tidied = String(Number(div.dataset.tidied || 0) + 1);  // tests wait for this
       if (!dropped.length) return;
       const labels = div.data[curve].node.label.slice();
       dropped.forEach(n => { labels[n.index] = ""; });
@@ -283,7 +315,8 @@
     div.style.height = spec.layout.height + "px";
     return Plotly.newPlot(div, spec.data, spec.layout, CONFIG).then(() => {
       if (!spec.data.some(t => t.type === "sankey")) return null;
-      div.on("plotly_afterplot", () => tidySankey(div));
+      let later = 0;  // a redraw moves the nodes for half a second (plotly's sankey transition): tidy after it
+      div.on("plotly_afterplot", () => { clearTimeout(later); later = setTimeout(() => tidySankey(div), 600); });
       return tidySankey(div);
     });
   }
