@@ -52,6 +52,28 @@ CHARTS_JS = """async () => {
 }"""
 PHONE = 390
 """The width of a small phone, in CSS pixels: reports must fit it without sideways scrolling."""
+TEXTS_JS = """() => Array.from(document.querySelectorAll("div.figure")).map(gd => {
+  const box = gd.getBoundingClientRect();
+  const rect = (el, kind) => {
+    const r = el.getBoundingClientRect();
+    return {kind, text: (el.textContent || "").trim().slice(0, 70), left: r.left, right: r.right, top: r.top,
+            bottom: r.bottom, width: r.width, height: r.height};
+  };
+  const pick = (selector, kind) => Array.from(gd.querySelectorAll(selector))
+    .filter(el => kind === "colour bar title" || !el.closest(".cbtitle")).map(el => rect(el, kind));
+  const items = [
+    ...pick("text.gtitle", "title"), ...pick("text.gtitle-subtitle", "subtitle"), ...pick("g.annotation", "annotation"),
+    ...pick('text[class^="x"][class$="title"], text[class^="y"][class$="title"]', "axis title"),
+    ...pick("g.updatemenu-header-group", "menu"), ...pick("g.legend", "legend"),
+    ...pick(".cbtitle", "colour bar title"),
+    ...pick(".sankey-node text.node-label", "node label"),
+  ].filter(r => r.width > 0 && r.height > 0 && (r.text !== "" || r.kind === "menu"));
+  const section = gd.closest("section");
+  return {id: gd.id, heading: section.querySelector("h2").textContent.trim(), left: box.left, right: box.right,
+          top: box.top, bottom: box.bottom, items};
+})"""
+"""Every chart's texts as drawn: title, subtitle, annotations (panel titles), axis titles, menus, legend, colour
+bar title and Sankey node labels, each with its box on the screen."""
 
 
 def _unavailable(reason: str) -> None:
@@ -102,6 +124,11 @@ class Opened:
     page_width: int = 0
     """The page's scroll width: wider than `width` means the reader must scroll sideways."""
 
+    def assert_texts_apart(self) -> None:
+        """No two texts of a chart drawn over each other, none running off it, no chart title under a heading."""
+        clashes = text_clashes(self.page.evaluate(TEXTS_JS))
+        assert not clashes, "\n".join(clashes)
+
     def text(self, selector: str) -> str:
         return self.page.locator(selector).inner_text().strip()
 
@@ -118,6 +145,28 @@ class Opened:
             assert len(chart["description"]) > 20, f"{chart['id']} has no text description for screen readers"
             assert chart["width"] <= self.width, f"{chart['id']} is wider than the screen"
         assert self.page_width <= self.width, f"the page scrolls sideways at {self.width} px ({self.page_width} px)"
+
+
+def text_clashes(charts: list[dict[str, Any]], slack: float = 2.0) -> list[str]:
+    """What a reader could not read in `TEXTS_JS`'s charts: two texts drawn over each other (by more than `slack`
+    px either way), a text running off its chart, or a chart title repeating the section's heading."""
+    found = []
+    for chart in charts:
+        items = chart["items"]
+        for item in items:
+            off = (item["left"] < chart["left"] - 1 or item["right"] > chart["right"] + 1
+                   or item["top"] < chart["top"] - 1 or item["bottom"] > chart["bottom"] + 1)  # fmt: skip
+            if off:
+                found.append(f"{chart['id']}: {item['kind']} {item['text']!r} runs off the chart")
+            if item["kind"] == "title":
+                found.append(f"{chart['id']}: a chart title {item['text']!r} under the heading {chart['heading']!r}")
+        for i, a in enumerate(items):
+            for b in items[i + 1 :]:
+                apart = (a["right"] <= b["left"] + slack or b["right"] <= a["left"] + slack
+                         or a["bottom"] <= b["top"] + slack or b["bottom"] <= a["top"] + slack)  # fmt: skip
+                if not apart:
+                    found.append(f"{chart['id']}: {a['kind']} {a['text']!r} overlaps {b['kind']} {b['text']!r}")
+    return found
 
 
 @pytest.fixture

@@ -65,6 +65,7 @@ def test_comparison_report_renders_and_shows_the_comparison_figures(open_report,
         facts = json.loads(summary_file.read_text())
         cell = opened.page.locator('td[data-assumption="Discount rate"]').first.inner_text()
         assert cell == f"{facts['discount_rate']:.1%} a year"
+    opened.assert_texts_apart()
     ids = {chart["id"] for chart in opened.charts}
     assert {"chart-people", "chart-demand-change", "chart-cost-service", "chart-cost-payer", "chart-queues"} <= ids
     assert {"chart-savings-small-town", "chart-sankey-diff-small-town-strong-effect"} <= ids
@@ -158,6 +159,7 @@ def test_experiment_reports_render(open_report, tmp_path):
     for sub in ("sweep", "sensitivity", "samples"):
         opened = open_report(tmp_path / sub / "report.html")
         opened.assert_healthy()
+        opened.assert_texts_apart()
     share = float(np.mean(samples["roi"] > 1) * 100)
     assert opened.text('[data-metric="p_roi"] .value') == format_value(share, "percent")
 

@@ -15,7 +15,8 @@ import yaml
 from click.testing import CliRunner
 
 from builders import small_scenario_dict, two_programme_dicts
-from conftest import ARTIFACTS, PHONE
+from conftest import ARTIFACTS, PHONE, Opened
+from leftshift.analysis.breakdown import NET_COST, NET_SAVING
 from leftshift.analysis.economics import compare
 from leftshift.analysis.verdict import verdict
 from leftshift.cli import cli
@@ -99,6 +100,10 @@ def test_the_comparison_report_says_the_answer_first_and_why(open_report, explai
                                                                            "interactions"}  # fmt: skip
     codes = page.locator('#parameters a[href="#evidence-S22"]')
     assert codes.count() >= 1 and page.locator("#evidence-S22").count() == 1
+    opened.assert_texts_apart()  # and no chart title repeating its section's heading
+    shown = [name for name in (NET_SAVING, NET_COST) if page.locator(f'td[data-figure="{name}"]').count()]
+    assert shown == [NET_SAVING if rows[NET_SAVING] >= 0 else NET_COST]  # never a negative cost
+    assert "over replications" not in page.content()  # one stock-flow run: nothing is a mean over replications
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +126,7 @@ def test_the_optimise_report_says_the_answer_first(open_report, optimised):
     assert first.locator(".verdict").inner_text().strip() == said + "."
     assert [chart["id"] for chart in opened.charts] == ["chart-splits", "chart-marginal", "chart-frontier"]
     assert all("Targeted" in chart["description"] for chart in opened.charts[:2])
+    opened.assert_texts_apart()
 
 
 @pytest.mark.parametrize("report", ["comparison", "uncertainty", "run", "sweep", "sensitivity", "optimise"])
@@ -138,8 +144,37 @@ def test_every_report_fits_a_phone(open_report, request, report):
         leftshift("report", path.parent)
     opened = open_report(path, width=PHONE)
     opened.assert_healthy()  # no console errors, every chart drawn and described, no sideways scrolling
+    opened.assert_texts_apart()  # titles, panel titles, menus, legends and labels each readable, none cut off
+    if report == "comparison":
+        sankey_labels_are_readable(opened)
     if report == "sensitivity":
         assert "The Sobol sample is small" in opened.text("#sobol-warning")
+
+
+SANKEY_JS = """id => {
+  const gd = document.getElementById(id), trace = gd._fullData.find(t => t.type === "sankey" && t.visible === true);
+  const shown = Array.from(gd.querySelectorAll(".sankey-node .node-label")).map(t => t.textContent.trim())
+    .filter(Boolean);
+  return {shown, labels: trace.node.label, full: trace.node.customdata, moves: trace.link.value.length,
+          rows: gd.closest("section").querySelectorAll("details.numbers tbody tr").length};
+}"""
+
+
+def sankey_labels_are_readable(opened: Opened) -> None:
+    """The big nodes keep their labels, every node's label is in its hover text, every move is in the table under
+    the chart, and the menu's other view (no trips to hospital and back) is tidied too when it is drawn."""
+    page = opened.page
+    for key in ("chart-sankey-small-town", "chart-sankey-diff-small-town"):
+        found = page.evaluate(SANKEY_JS, key)
+        assert len(found["shown"]) >= 2, found
+        assert all(found["full"]) and len(found["full"]) == len(found["labels"])
+        assert found["rows"] >= 1 and (found["rows"] == found["moves"] or "diff" in key)  # the change: every move
+    tidied = page.evaluate("() => document.getElementById('chart-sankey-small-town').dataset.tidied")
+    page.evaluate("""() => { const gd = document.getElementById('chart-sankey-small-town');
+        const b = gd.layout.updatemenus[0].buttons[1]; return Plotly.update(gd, b.args[0], b.args[1]); }""")
+    page.wait_for_function(f"() => document.getElementById('chart-sankey-small-town').dataset.tidied !== '{tidied}'")
+    assert page.evaluate(SANKEY_JS, "chart-sankey-small-town")["shown"]
+    opened.assert_texts_apart()
 
 
 def test_printing_keeps_each_chart_on_one_a4_page(open_report, explained):

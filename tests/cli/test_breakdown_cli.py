@@ -47,3 +47,8 @@ def test_compare_writes_and_prints_the_breakdown(tmp_path):
     assert "Where the avoided cost comes from (discounted)" in done.output
     assert "By programme: Small town" in done.output and "Second" in done.output
     assert "Small town: Does not pay back within 3 years" in done.output or "Small town: Pays back in" in done.output
+    saving = figures.loc["net_savings_per_emergency_admission_avoided_gbp_discounted", "value"]
+    assert saving == pytest.approx(-figures.loc["net_cost_per_emergency_admission_avoided_gbp_discounted", "value"])
+    said, unsaid = ("Net saving", "Net cost") if saving >= 0 else ("Net cost", "Net saving")
+    assert f"{said} per emergency admission avoided" in done.output  # never a negative cost, nor saving
+    assert f"{unsaid} per emergency admission avoided" not in done.output

@@ -16,7 +16,7 @@ scenario and the baseline other than programmes, is the row `interactions`.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,9 +36,12 @@ FIGURES = (
     "avoided_downstream_cost_gbp_discounted", "extra_intervention_spend_gbp_discounted", "net_savings_gbp_discounted",
     "emergency_admissions_avoided", "spend_per_emergency_admission_avoided_gbp_discounted",
     "net_cost_per_emergency_admission_avoided_gbp_discounted", "extra_person_years_alive",
-    "extra_survival_cost_gbp_discounted",
+    "extra_survival_cost_gbp_discounted", "net_savings_per_emergency_admission_avoided_gbp_discounted",
 )  # fmt: skip
-"""The single figures of a breakdown (`Breakdown.figures`), each a measure of `analysis.measures`."""
+"""The single figures of a breakdown (`Breakdown.figures`), each a measure of `analysis.measures` (new ones go
+last: comparison.csv's rows keep their order)."""
+NET_COST, NET_SAVING = FIGURES[5], FIGURES[8]
+"""The net cost and the net saving per emergency admission avoided: the same figure with opposite signs."""
 SERVICE_COLUMNS = ["avoided_gbp_discounted", "cash_releasing_savings_gbp_discounted", "capacity_freed_gbp_discounted"]
 PROGRAMME_COLUMNS = ["extra_spend_gbp_discounted", "avoided_gbp_discounted", "net_savings_gbp_discounted"]
 
@@ -237,6 +240,7 @@ def breakdown(
         ),
         "extra_person_years_alive": extra_years,
         "extra_survival_cost_gbp_discounted": survival_cost,
+        NET_SAVING: _per_admission(mean["net_savings_gbp_discounted"], admissions),
     }
     return Breakdown(
         comparison.scenario, comparison.baseline, services(baseline, scenario),
@@ -286,12 +290,34 @@ def from_table(rows: pd.DataFrame) -> list[Breakdown]:
     return out
 
 
+def shown_figures(breakdowns: Sequence[Breakdown]) -> list[str]:
+    """`COMPARISON_FIGURES` as a reader is shown them side by side: the net saving per emergency admission
+    avoided where every scenario saves money, the net cost where none does (both when they differ), so no
+    figure is a negative cost. Files keep both."""
+    saves = [_net_saving(b) >= 0 for b in breakdowns if math.isfinite(_net_saving(b))]
+    drop = {NET_COST} if saves and all(saves) else {NET_SAVING} if not any(saves) else set()
+    order = [name for name in COMPARISON_FIGURES if name != NET_SAVING]
+    order.insert(order.index(NET_COST), NET_SAVING)  # read beside the spend per admission
+    return [name for name in order if name not in drop]
+
+
+def figure(result: Breakdown, name: str) -> float:
+    """A figure of `result` (NaN when missing); the net saving per admission from the net cost in a breakdown.csv
+    written before it was added."""
+    return _net_saving(result) if name == NET_SAVING else float(result.figures.get(name, math.nan))
+
+
+def _net_saving(result: Breakdown) -> float:
+    found = result.figures.get(NET_SAVING)
+    return float(found) if found is not None else -float(result.figures.get(NET_COST, math.nan))
+
+
 def comparison_rows(result: Breakdown) -> pd.DataFrame:
     """Rows comparison.csv adds for a comparison (metric, value, unit): avoided cost by service group (every
     group, 0 when it has no cost) and `COMPARISON_FIGURES`."""
     by_group = result.services.set_index("group")["avoided_gbp_discounted"]
     rows = [(f"avoided_downstream_cost_gbp_discounted_{g}", float(by_group.get(g, 0.0)), "GBP") for g in SERVICE_GROUPS]
-    rows += [(name, float(result.figures.get(name, math.nan)), unit(name)) for name in COMPARISON_FIGURES]
+    rows += [(name, figure(result, name), unit(name)) for name in COMPARISON_FIGURES]
     return pd.DataFrame(rows, columns=["metric", "value", "unit"])
 
 
@@ -304,5 +330,6 @@ def with_breakdown(rows: pd.DataFrame, result: Breakdown) -> pd.DataFrame:
     return pd.concat([rows, added.reindex(columns=rows.columns)], ignore_index=True)
 
 
-__all__ = ["COMPARISON_FIGURES", "FIGURES", "INTERACTIONS", "Breakdown", "breakdown", "comparison_rows",
-           "from_table", "programmes", "service_group", "services", "survival", "table", "with_breakdown"]  # fmt: skip
+__all__ = ["COMPARISON_FIGURES", "FIGURES", "INTERACTIONS", "NET_COST", "NET_SAVING", "Breakdown", "breakdown",
+           "comparison_rows", "figure", "from_table", "programmes", "service_group", "services", "shown_figures",
+           "survival", "table", "with_breakdown"]  # fmt: skip

@@ -155,6 +155,9 @@ BREAKDOWN_MEASURES = [
        "lower", "Extra intervention spend (discounted) divided by the emergency admissions avoided"),
     _m("net_cost_per_emergency_admission_avoided_gbp_discounted", "Net cost per emergency admission avoided", "GBP",
        "lower", "Minus the net savings (discounted) divided by the emergency admissions avoided; negative: it saves"),
+    _m("net_savings_per_emergency_admission_avoided_gbp_discounted", "Net saving per emergency admission avoided",
+       "GBP", "higher", "The net savings (discounted) divided by the emergency admissions avoided; negative: each "
+       "admission avoided costs money (see the net cost per emergency admission avoided)"),
     _m("extra_person_years_alive", "Extra person-years alive", "person-years", "higher",
        "The scenario's person-years alive minus the baseline's: people kept alive longer"),
     _m("extra_survival_cost_gbp_discounted", "Cost of care in extra years alive (discounted)", "GBP", "lower",

@@ -188,7 +188,7 @@ def print_comparison(
 def print_breakdown(console: Console, breakdowns: list[Any]) -> None:
     """Where the avoided cost comes from, by service (one column per scenario), the per-admission and survival
     figures, and by programme (a table per scenario): `analysis.breakdown`, as the report and breakdown.csv."""
-    from leftshift.analysis.breakdown import COMPARISON_FIGURES, INTERACTIONS
+    from leftshift.analysis.breakdown import INTERACTIONS, figure, shown_figures
     from leftshift.analysis.measures import SERVICE_GROUPS, measure
 
     table = Table(title="Where the avoided cost comes from (discounted)", title_justify="left")
@@ -203,9 +203,9 @@ def print_breakdown(console: Console, breakdowns: list[Any]) -> None:
             table.add_row(name, *cells)
     total = [number(b.figures["avoided_downstream_cost_gbp_discounted"], "GBP") for b in breakdowns]
     table.add_row("Avoided cost of care and hospital", *total)
-    for name in COMPARISON_FIGURES:
+    for name in shown_figures(breakdowns):
         m = measure(name)
-        table.add_row(m.label, *[number(b.figures.get(name, math.nan), m.unit) for b in breakdowns])
+        table.add_row(m.label, *[number(figure(b, name), m.unit) for b in breakdowns])
     console.print(table)
     for b in breakdowns:
         rows = b.programmes

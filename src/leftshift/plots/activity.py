@@ -230,13 +230,13 @@ def _sankey_trace(totals: pd.DataFrame, emergency: str, visible: bool = True) ->
     labels, colours, index = _nodes(totals["source"].tolist(), totals["target"].tolist(), emergency, values)
     return go.Sankey(
         valueformat=",.0f", valuesuffix=" people", visible=visible,
-        node={"label": labels, "color": colours, "pad": 14, "thickness": 16, "line": {"width": 0},
-              "hovertemplate": "%{label}: %{value:,.0f} moves<extra></extra>"},
+        node={"label": labels, "customdata": labels, "color": colours, "pad": 14, "thickness": 16,
+              "line": {"width": 0}, "hovertemplate": "%{customdata}: %{value:,.0f} moves<extra></extra>"},
         link={"source": [index[("from", s)] for s in totals["source"]],
               "target": [index[("to", t)] for t in totals["target"]],
               "value": totals["people"].to_numpy(dtype=float),
               "color": [palette.with_alpha(palette.state(s, emergency), 0.35) for s in totals["source"]],
-              "hovertemplate": "%{source.label} → %{target.label}: %{value:,.0f} people<extra></extra>"},
+              "hovertemplate": "%{source.customdata} → %{target.customdata}: %{value:,.0f} people<extra></extra>"},
     )  # fmt: skip
 
 
@@ -291,14 +291,14 @@ def sankey_difference(baseline: Result, scenario: Result, min_share: float = 0.0
              "change.")  # fmt: skip
     fig = go.Figure(go.Sankey(
         valueformat=",.0f",
-        node={"label": labels, "color": colours, "pad": 14, "thickness": 16, "line": {"width": 0},
-              "hovertemplate": "%{label}<extra></extra>"},
+        node={"label": labels, "customdata": labels, "color": colours, "pad": 14, "thickness": 16,
+              "line": {"width": 0}, "hovertemplate": "%{customdata}<extra></extra>"},
         link={"source": [index[("from", s)] for s in both["source"]],
               "target": [index[("to", t)] for t in both["target"]],
               "value": both["difference"].abs().to_numpy(dtype=float),
               "color": np.where(more, palette.with_alpha(palette.MORE, 0.6), palette.with_alpha(palette.FEWER, 0.6)),
               "customdata": both[["difference", "baseline", "scenario"]].to_numpy(dtype=float),
-              "hovertemplate": "%{source.label} → %{target.label}: %{customdata[0]:+,.0f} people"
+              "hovertemplate": "%{source.customdata} → %{target.customdata}: %{customdata[0]:+,.0f} people"
                                "<br>baseline %{customdata[1]:,.0f}, scenario %{customdata[2]:,.0f}<extra></extra>"},
     ))  # fmt: skip
     key = "Orange: more moves than the baseline. Blue: fewer. Width: the size of the change."

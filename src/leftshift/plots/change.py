@@ -35,10 +35,11 @@ def _steps(breakdown: Breakdown) -> list[tuple[str, float, str]]:
     return steps
 
 
-def waterfall(breakdown: Breakdown) -> go.Figure:
+def waterfall(breakdown: Breakdown, replicated: bool = False) -> go.Figure:
     """From the avoided cost of each service (blue: the scenario costs less; orange: more) to the avoided cost
     of care and hospital (its capacity-freed part shaded, not cash), less the extra spend on each programme, to
-    the net savings. Horizontal, read top to bottom."""
+    the net savings. Horizontal, read top to bottom; `replicated`: the figures are means over replications (the
+    subtitle says so only then)."""
     title = f"Where the net savings come from: {esc(breakdown.scenario)}"
     steps = _steps(breakdown)
     running, bars = 0.0, []
@@ -77,8 +78,9 @@ def waterfall(breakdown: Breakdown) -> go.Figure:
             hovertemplate="Capacity freed: %{customdata} (not cash)<extra></extra>",
         ))  # fmt: skip
     fig.add_vline(x=0, line={"color": "#222", "width": 1})
-    base_layout(fig, title, "Discounted, over the horizon; mean over replications. Read from the top: each "
-                "service's avoided cost, their total, the extra spend on each programme, the net savings.",
+    mean = "; mean over replications" if replicated else ""
+    base_layout(fig, title, f"Discounted, over the horizon{mean}. Read from the top: each service's avoided cost, "
+                "their total, the extra spend on each programme, the net savings.",
                 max(360, 34 * len(bars) + 220))  # fmt: skip
     fig.update_yaxes(categoryorder="array", categoryarray=order[::-1], automargin=True, title_text="")
     scaled = np.asarray(ends, dtype=float) / scale.divisor
@@ -130,7 +132,7 @@ def programme_shares(breakdown: Breakdown) -> go.Figure:
 
 def avoided_by_year(baseline: Result, scenario: Result) -> go.Figure:
     """Avoided cost each year by service (stacked: above zero the scenario costs less), less the extra spend on
-    each programme, and the net savings of the year (line); discounted, mean over replications."""
+    each programme, and the net savings of the year (line); discounted, the mean over replications if any."""
     title = f"Avoided cost and extra spend, year by year: {esc(scenario.scenario.name)}"
     s = scenario.scenario
 

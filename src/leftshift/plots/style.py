@@ -113,7 +113,8 @@ def parameter_unit(path: str) -> str:
 
 
 def with_unit(label: str, unit: str) -> str:
-    return f"{label} ({unit})" if unit else label
+    """'Budget (GBP a year)'; a label that already ends with its unit is left as it is."""
+    return f"{label} ({unit})" if unit and not label.endswith(f"({unit})") else label
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ happened to people while they waited."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -12,7 +11,7 @@ from pathlib import PurePath
 import numpy as np
 import pandas as pd
 
-from leftshift.analysis.breakdown import Breakdown
+from leftshift.analysis.breakdown import Breakdown, figure, shown_figures
 from leftshift.analysis.economics import Comparison
 from leftshift.analysis.measures import format_number, measure
 from leftshift.analysis.verdict import verdict
@@ -51,14 +50,12 @@ def _money(value: float) -> str:
 
 def figures_table(breakdowns: Sequence[Breakdown]) -> str:
     """What an emergency admission avoided costs, and what people kept alive longer cost, one column each."""
-    names = ["emergency_admissions_avoided", "spend_per_emergency_admission_avoided_gbp_discounted",
-             "net_cost_per_emergency_admission_avoided_gbp_discounted", "extra_person_years_alive",
-             "extra_survival_cost_gbp_discounted"]  # fmt: skip
+    names = ["emergency_admissions_avoided", *shown_figures(breakdowns)]
     head = "".join(f'<th class="num">{h(b.scenario)}</th>' for b in breakdowns)
     rows = []
     for name in names:
         m = measure(name)
-        shown = [format_number(b.figures.get(name, math.nan), m.unit) for b in breakdowns]
+        shown = [format_number(figure(b, name), m.unit) for b in breakdowns]
         cells = "".join(f'<td class="num" data-figure="{h(name)}">{h(v)}</td>' for v in shown)
         rows.append(f"<tr><th>{h(m.label)}</th>{cells}</tr>")
     notes = []
@@ -105,6 +102,34 @@ def waiting_table(results: Sequence[Result]) -> str:
             f"</thead><tbody>{''.join(rows)}</tbody></table></div>")  # fmt: skip
 
 
+def moves_table(result: Result, baseline: Result | None = None) -> str:
+    """The moves of a Sankey diagram as a table, largest first: every move over the horizon, or with a `baseline`
+    the baseline's, the scenario's and the change (moves that did not change left out). On a phone the small
+    nodes' labels give way to their neighbours'; here every number can be read."""
+    from leftshift.plots.frames import flow_totals
+    from leftshift.plots.style import state_label
+
+    emergency = result.scenario.emergency_state
+    moves = flow_totals(result).set_index(["source", "target"])["people"].rename("scenario")
+    if baseline is None:
+        frame = moves[moves >= 0.5].to_frame().assign(size=lambda f: f["scenario"])
+        columns = [("scenario", "Moves over the horizon", ",.0f")]
+    else:
+        base = flow_totals(baseline).set_index(["source", "target"])["people"].rename("baseline")
+        frame = pd.concat([base, moves], axis=1).fillna(0.0)
+        frame["change"] = frame["scenario"] - frame["baseline"]
+        frame = frame[frame["change"].abs() >= 0.5].assign(size=lambda f: f["change"].abs())
+        columns = [("baseline", "Baseline", ",.0f"), ("scenario", "Scenario", ",.0f"), ("change", "Change", "+,.0f")]
+    head = "".join(f'<th class="num">{h(name)}</th>' for _, name, _ in columns)
+    rows = []
+    for (source, target), row in frame.sort_values("size", ascending=False).iterrows():
+        cells = "".join(f'<td class="num">{format(float(row[c]), f)}</td>' for c, _, f in columns)
+        rows.append(f"<tr><td>{h(state_label(str(source), emergency))}</td>"
+                    f"<td>{h(state_label(str(target), emergency))}</td>{cells}</tr>")  # fmt: skip
+    return (f'<div class="scroll"><table class="moves"><thead><tr><th>From</th><th>To</th>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table></div>")  # fmt: skip
+
+
 def read_uncertainty(
     samples: pd.DataFrame, report: PurePath | None, by_year: pd.DataFrame | None = None
 ) -> Uncertainty | None:
@@ -119,4 +144,4 @@ def read_uncertainty(
     return Uncertainty(samples["net_savings_gbp_discounted"].to_numpy(dtype=float), report, cumulative)
 
 
-__all__ = ["Uncertainty", "figures_table", "read_uncertainty", "verdict_block", "waiting_table"]
+__all__ = ["Uncertainty", "figures_table", "moves_table", "read_uncertainty", "verdict_block", "waiting_table"]

@@ -62,17 +62,22 @@ class Page:
         kind = ' class="appendix"' if appendix else ""
         self.add(f'<section id="{h(key)}"{kind}><h2>{h(heading)}</h2>{body}</section>')
 
-    def chart(self, key: str, heading: str, note: str, figure: Any, description: str = "") -> None:
+    def chart(
+        self, key: str, heading: str, note: str, figure: Any, description: str = "", table: str = ""
+    ) -> None:  # fmt: skip
         """A chart section; a figure with no data is left out (a blank chart tells nobody anything).
 
-        The chart is an image to a screen reader, labelled by its heading and described by `description` (what
-        it shows, in words and numbers; the note when not given)."""
+        The heading is the chart's title: the figure's own title is taken off (it would say the same again just
+        under it), its subtitle kept. The chart is an image to a screen reader, labelled by its heading and
+        described by `description` (what it shows, in words and numbers; the note when not given). `table`:
+        the chart's numbers as an HTML table built by this package, shown folded under the chart."""
         import plotly.io as pio
 
         from leftshift.plots.style import has_data
 
         if not has_data(figure):
             return
+        figure.layout.title.text = None
         height = figure.layout.height or 480
         spec = pio.to_json(figure, validate=False)  # escapes <, > and / so the JSON cannot end the script element
         self.contents.append((key, heading))
@@ -81,7 +86,8 @@ class Page:
                  f'aria-label="{h(heading)}" aria-describedby="desc-{h(key)}" style="height:{int(height)}px"></div>'
                  f'<p class="sr-only" id="desc-{h(key)}">{h(description or note)}</p>'
                  f'<script type="application/json" class="figure-spec" data-for="chart-{h(key)}">{spec}</script>'
-                 "</section>")  # fmt: skip
+                 + (f'<details class="numbers"><summary>The numbers as a table</summary>{table}</details>'
+                    if table else "") + "</section>")  # fmt: skip
 
     def render(self) -> str:
         from plotly.offline import get_plotlyjs

@@ -13,7 +13,7 @@ from leftshift.analysis.breakdown import INTERACTIONS, Breakdown
 from leftshift.analysis.economics import Comparison
 from leftshift.analysis.measures import format_number
 from leftshift.analysis.verdict import verdict
-from leftshift.report.explain import Uncertainty, figures_table, verdict_block, waiting_table
+from leftshift.report.explain import Uncertainty, figures_table, moves_table, verdict_block, waiting_table
 from leftshift.report.headline import assumptions, comparison_headline, run_headline
 from leftshift.report.page import Page, h
 from leftshift.report.page import per_year as page_per_year
@@ -99,7 +99,8 @@ def run_report(result: Result, summary: dict[str, Any], related: Sequence[PurePa
     page.section("assumptions", "Key assumptions", assumptions([summary]))
     _activity_charts(page, [result])
     page.chart("sankey", "Moves between services", "Every move between states over the horizon, by where people "
-               "came from and went to. Hover over a band for the number.", plots.sankey(result))  # fmt: skip
+               "came from and went to. Hover over a band for the number.", plots.sankey(result),
+               table=moves_table(result))  # fmt: skip
     _service_charts(page, [result])
     _waiting(page, [result])
     _related(page, related)
@@ -110,10 +111,11 @@ def run_report(result: Result, summary: dict[str, Any], related: Sequence[PurePa
 def _waiting(page: Page, results: Sequence[Result]) -> None:
     table = waiting_table(results)
     if table:
+        mean = ", mean over replications" if any(r.replicated for r in results) else ""
         page.section("waiting", "Deaths and departures while waiting",
                      '<p class="note">People who died in a queue before a place came free, who left it another way '
                      "(e.g. admitted to hospital while waiting at home), and referrals turned away for lack of a "
-                     "place; over the horizon, mean over replications.</p>" + table)  # fmt: skip
+                     f"place; over the horizon{mean}.</p>" + table)  # fmt: skip
 
 
 def _why(page: Page, breakdowns: Sequence[Breakdown], results: Sequence[Result]) -> None:
@@ -126,7 +128,7 @@ def _why(page: Page, breakdowns: Sequence[Breakdown], results: Sequence[Result])
         page.chart(f"why-{_key(r)}", f"Where the savings come from: {b.scenario}",
                    "Avoided cost of care and hospital by service (blue: the scenario costs less than the baseline; "
                    "orange: more), less the extra spend on each programme, to the net savings. Discounted.",
-                   waterfall(b), f"Avoided cost by service: {services}. Total avoided "
+                   waterfall(b, r.replicated), f"Avoided cost by service: {services}. Total avoided "
                    f"{format_number(b.figures['avoided_downstream_cost_gbp_discounted'], 'GBP')}, extra spend "
                    f"{format_number(b.figures['extra_intervention_spend_gbp_discounted'], 'GBP')}, net savings "
                    f"{format_number(b.figures['net_savings_gbp_discounted'], 'GBP')}.")  # fmt: skip
@@ -144,8 +146,9 @@ def _why(page: Page, breakdowns: Sequence[Breakdown], results: Sequence[Result])
                    "programme (below zero), and the net savings of the year. Discounted.",
                    avoided_by_year(results[0], r))  # fmt: skip
     page.section("figures", "Cost per admission avoided, and the cost of living longer",
-                 '<p class="note">Extra spend and net cost per emergency admission avoided (discounted), and what '
-                 "people kept alive longer cost in care: more years alive are a good outcome with a cost.</p>"
+                 '<p class="note">Extra spend, and the net saving (or net cost), per emergency admission avoided '
+                 "(discounted), and what people kept alive longer cost in care: more years alive are a good outcome "
+                 "with a cost.</p>"
                  + figures_table(breakdowns))  # fmt: skip
 
 
@@ -187,19 +190,20 @@ def comparison_report(
                    "star marks the payback year, when the whole system has saved as much as it spent." + band,
                    plots.cumulative_net_savings(c, draws.cumulative if draws is not None else None),
                    verdict(c))  # fmt: skip
+    band = " The band holds 90% of the replications." if any(r.replicated for r in results) else ""
     page.chart("demand-change", "Change in demand against the baseline",
-               "Each scenario's demand minus the baseline's, year by year: below zero, less demand. With "
-               "replications, the band holds 90% of them.", demand_change(results))  # fmt: skip
+               "Each scenario's demand minus the baseline's, year by year: below zero, less demand." + band,
+               demand_change(results))  # fmt: skip
     page.section("assumptions", "Key assumptions", assumptions(summaries))
     _waiting(page, results)
     _activity_charts(page, results, demand=False)
     for r in scenarios:
         page.chart(f"sankey-{_key(r)}", f"Moves between services: {r.scenario.name}",
                    "Every move between states over the horizon, by where people came from and went to.",
-                   plots.sankey(r))  # fmt: skip
+                   plots.sankey(r), table=moves_table(r))  # fmt: skip
         page.chart(f"sankey-diff-{_key(r)}", f"Change in moves: {r.scenario.name} against the baseline",
                    "Which moves the scenario makes more (orange) or less (blue) common than the baseline.",
-                   plots.sankey_difference(baseline, r))  # fmt: skip
+                   plots.sankey_difference(baseline, r), table=moves_table(r, baseline))  # fmt: skip
     _service_charts(page, results)
     _related(page, related)
     add_appendix(page, [r.scenario for r in results])

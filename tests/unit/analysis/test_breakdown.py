@@ -15,10 +15,15 @@ import pytest
 from builders import small_scenario, small_scenario_dict
 from leftshift.analysis.breakdown import (
     INTERACTIONS,
+    NET_COST,
+    NET_SAVING,
+    Breakdown,
     breakdown,
     comparison_rows,
+    figure,
     from_table,
     service_group,
+    shown_figures,
     survival,
     table,
 )
@@ -160,6 +165,21 @@ def test_per_admission_figures(baseline, two_programmes):
     assert f["net_cost_per_emergency_admission_avoided_gbp_discounted"] == pytest.approx(
         -head["net_savings_gbp_discounted"] / head["emergency_admissions_avoided"]
     )
+    assert f[NET_SAVING] == -f[NET_COST]
+
+
+def test_a_reader_is_shown_a_net_saving_or_a_net_cost_never_a_negative_cost():
+    def made(net_saving: float | None) -> Breakdown:
+        figures = {NET_COST: -5.0} if net_saving is None else {NET_COST: -net_saving, NET_SAVING: net_saving}
+        return Breakdown("s", "b", pd.DataFrame(), pd.DataFrame(), figures)
+
+    saves, costs = made(11_758.0), made(-2_000.0)
+    assert NET_SAVING in shown_figures([saves]) and NET_COST not in shown_figures([saves])
+    assert NET_COST in shown_figures([costs]) and NET_SAVING not in shown_figures([costs])
+    both = shown_figures([saves, costs])
+    assert both.index(NET_SAVING) + 1 == both.index(NET_COST)
+    assert both[0] == "spend_per_emergency_admission_avoided_gbp_discounted"
+    assert figure(made(None), NET_SAVING) == 5.0  # a breakdown.csv written before the net saving was added
 
 
 def test_breakdown_csv_reads_back_and_comparison_rows_are_registered_measures(baseline, two_programmes):
@@ -173,7 +193,7 @@ def test_breakdown_csv_reads_back_and_comparison_rows_are_registered_measures(ba
     pd.testing.assert_frame_equal(back.programmes, b.programmes)
     assert back.figures == pytest.approx(b.figures)
     rows = comparison_rows(b)
-    assert len(rows) == len(SERVICE_GROUPS) + 4
+    assert len(rows) == len(SERVICE_GROUPS) + 5
     for row in rows.itertuples():
         assert measure(row.metric).unit == row.unit
         assert not math.isnan(row.value) or "per_emergency" in row.metric

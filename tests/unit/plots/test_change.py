@@ -59,6 +59,8 @@ def test_the_waterfall_steps_from_services_to_net_savings(pair):
     assert "Spend: Falls classes" in ends and "Spend: Neighbourhood network" in ends
     assert {t.name for t in fig.data} >= {"Saves: costs less than the baseline", "Total"}
     assert _no_plotly_minus(fig.layout.xaxis.ticktext)
+    assert "replications" not in fig.layout.title.subtitle.text  # one stock-flow run: nothing to average
+    assert "mean over replications" in plots.waterfall(b, replicated=True).layout.title.subtitle.text
 
 
 def test_programme_shares_show_each_programme_and_what_is_left(pair):

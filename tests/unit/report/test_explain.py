@@ -4,6 +4,7 @@ parameter table as an appendix with distributions and source codes linked to the
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import PurePath
 
@@ -45,11 +46,30 @@ def test_the_verdict_comes_first_with_the_way_to_the_uncertainty_report(page):
     assert 'href="uncertainty/report.html"' in page
 
 
+def test_a_heading_is_said_once_and_a_single_run_is_not_called_a_mean(page):
+    found = re.findall(r'<script type="application/json" class="figure-spec" data-for="[^"]+">(.*?)</script>', page)
+    titles = [json.loads(spec)["layout"].get("title", {}) for spec in found]
+    assert titles and all(not t.get("text") for t in titles)  # the section's heading is the chart's title
+    assert sum(bool(t.get("subtitle", {}).get("text")) for t in titles) > len(titles) / 2  # subtitles stay
+    assert "over replications" not in page and "90% of the replications" not in page
+
+
+def test_the_moves_of_each_sankey_are_a_table_too(page):
+    tables = re.findall(r'<details class="numbers"><summary>The numbers as a table</summary>(.*?)</details>', page)
+    assert len(tables) == 2  # every move, and the change against the baseline
+    assert "<th>From</th><th>To</th>" in tables[0] and "Moves over the horizon" in tables[0]
+    assert "Change" in tables[1] and tables[1].count("<tr>") > 2
+    assert re.search(r'<td class="num">[+-][\d,]+</td></tr>', tables[1])  # a change has its sign
+
+
 def test_the_why_charts_and_tables_are_there(page):
     charts = re.findall(r'data-chart="([^"]+)"', page)
     assert charts[:2] == ["why-small-town", "programmes-small-town"]
     assert "demand-change" in charts and "demand" not in charts  # the change, not two lines on top of each other
     assert 'data-figure="spend_per_emergency_admission_avoided_gbp_discounted"' in page
+    saves = 'data-figure="net_savings_per_emergency_admission_avoided_gbp_discounted"' in page
+    costs = 'data-figure="net_cost_per_emergency_admission_avoided_gbp_discounted"' in page
+    assert saves != costs  # one scenario: a net saving or a net cost per admission, never a negative cost
     assert "Deaths and departures while waiting" in page and "died while waiting" in page
 
 
