@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -22,7 +21,7 @@ import pandas as pd
 
 from leftshift.engines.des.plan import Plan, build_plan
 from leftshift.engines.des.record import RepOutput
-from leftshift.engines.des.sim import replication_job, simulate_replication
+from leftshift.engines.des.sim import quiet_worker, replication_job, simulate_replication
 from leftshift.engines.des.tables import after_warm_up, build_result, waits_frame
 from leftshift.engines.finite import check_tables
 from leftshift.errors import LeftshiftError, Problem
@@ -119,11 +118,6 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _quiet_worker() -> None:
-    """Workers ignore Ctrl-C: the parent stops them, so no half-dead pool is left behind."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _run_all(scenario: Scenario, reps: Sequence[int], jobs: int | None) -> Iterator[RepOutput]:
     """Replications as they finish, in this process (one job) or in `jobs` spawned processes."""
     jobs = min(jobs or default_jobs(), len(reps))
@@ -132,7 +126,7 @@ def _run_all(scenario: Scenario, reps: Sequence[int], jobs: int | None) -> Itera
         for r in reps:
             yield simulate_replication(plan, r)
         return
-    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet_worker)
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), initializer=quiet_worker)
     try:
         pending = {pool.submit(replication_job, scenario, r) for r in reps}
         while pending:
