@@ -23,7 +23,6 @@ from leftshift.engines.tables import (
     flow_keys,
     flow_values,
     grid_frame,
-    merge_origins,
     obj,
     with_segments,
 )  # fmt: skip
@@ -78,9 +77,9 @@ def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0
     timeseries = grid_frame(np.concatenate([[0.0], ends]), np.concatenate([[s.start_year], years]),
         {"state": comp[c], **band_keys(lay, b), "programme": layers[k]},
         {"people": people, "person_years": py}, with_segments(TIMESERIES_COLUMNS, lay), replications=reps,
+        origins=(lay, ["state"]),
     )  # fmt: skip
-    timeseries = merge_origins(timeseries, lay, ["state"], ["people", "person_years"])
-    flows = merge_origins(_flows(plan, outs, reps, ends, years), lay, [], ["people"])
+    flows = _flows(plan, outs, reps, ends, years)
 
     priced = [step_costs(plan, o) for o in outs]
     services = plan.prices.services
@@ -89,9 +88,8 @@ def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0
         {"service": np.repeat(obj(services), n_pay), "payer": np.tile(obj(PAYERS), len(services))},
         {"cost_gbp": np.stack([p[0].reshape(grid.n_steps, -1) for p in priced]),
          "cost_gbp_discounted": np.stack([p[1].reshape(grid.n_steps, -1) for p in priced])},
-        COSTS_COLUMNS, replications=reps,
+        COSTS_COLUMNS, replications=reps, origins=(lay, []),
     )  # fmt: skip
-    costs = merge_origins(costs, lay, [], ["cost_gbp", "cost_gbp_discounted"])
 
     n_cap = lay.n_capacity
     turned = turned_away(lay, stack("blocked"))
@@ -134,7 +132,7 @@ def _flows(
     values = flow_values(lay, *(np.stack([getattr(o, name) for o in outs])
                                 for name in ("flows", "blocked", "queue_admits", "entrants")))  # fmt: skip
     keys = flow_keys(lay, plan.scenario.demography.entry_state)
-    return grid_frame(ends, years, keys, {"people": values}, flow_columns(lay), replications=reps)
+    return grid_frame(ends, years, keys, {"people": values}, flow_columns(lay), replications=reps, origins=(lay, []))
 
 
 def waits_frame(plan: Plan, out: RepOutput) -> pd.DataFrame:
