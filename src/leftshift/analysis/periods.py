@@ -71,11 +71,19 @@ def coarsen_table(frame: pd.DataFrame, name: str, scenario: Scenario, resolution
     at_end = [c for c in values if c in AT_END.get(name, ())]
     rule = {c: "last" if c in at_end else "sum" for c in values}
     totals = rest[values].groupby(code, sort=False).agg(rule)  # (pandas' own sums and lasts, row by row)
-    firsts = np.unique(code, return_index=True)[1]  # each period's first row, in the order of the groups
+    firsts = np.flatnonzero(np.diff(np.maximum.accumulate(code), prepend=-1))  # each group's first row, in order
     periods = rest.take(firsts).reset_index(drop=True)
     periods = periods.assign(time=times[firsts], **{c: totals[c].to_numpy() for c in values})
-    out = pd.concat([frame.loc[initial], periods], ignore_index=True)
-    return out.sort_values([REPLICATION, "time"], kind="stable", ignore_index=True).astype(frame.dtypes.to_dict())
+    out = pd.concat([frame.loc[initial], periods], ignore_index=True) if initial.any() else periods
+    if not _in_order(out[REPLICATION].to_numpy(), out["time"].to_numpy()):  # (a stable sort of sorted rows: a copy)
+        out = out.sort_values([REPLICATION, "time"], kind="stable", ignore_index=True)
+    return out.astype(frame.dtypes.to_dict())
+
+
+def _in_order(replication: np.ndarray, time: np.ndarray) -> bool:
+    """Whether rows are sorted by replication, then time."""
+    later = (replication[1:] > replication[:-1]) | ((replication[1:] == replication[:-1]) & (time[1:] >= time[:-1]))
+    return bool(later.all())
 
 
 def _group_codes(columns: list[pd.Series | np.ndarray]) -> np.ndarray:

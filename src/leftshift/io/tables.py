@@ -18,6 +18,8 @@ import pandas as pd
 CSV_FLOAT = "%.12g"  # 12 significant digits: exact enough for any count or cost, a third smaller files
 EXCEL_ROWS = 1_048_576
 """Rows of an Excel sheet, the header row included (read when a table is written, so tests may lower it)."""
+CSV_ROWS = 65_536
+"""Rows of a table formatted at a time when it is written as CSV (a long table's text is never all in memory)."""
 NOISE = 1e-9
 """Numbers nearer 0 than this are written as 0: no count, cost or rate leftshift reports is meaningful so small."""
 
@@ -58,19 +60,23 @@ def write_tidy(directory: Path, stem: str, frame: pd.DataFrame, row_limit: int |
 def write_csv(target: Path | TextIO, frame: pd.DataFrame, header: bool = True) -> None:
     """A table as CSV with `CSV_FLOAT` and no float noise (`clean_floats`): what
     `clean_floats(frame).to_csv(target, index=False, header=header, float_format=CSV_FLOAT)` writes, byte for
-    byte, in a third less time: the floats are formatted here, as pandas formats them (`CSV_FLOAT % x`, NaN
-    empty), with one `%` a number instead of pandas' checks and calls around it."""
+    byte, in less time and memory: `CSV_ROWS` rows at a time, their floats formatted here as pandas formats them
+    (`CSV_FLOAT % x`, NaN empty), with one `%` a number instead of pandas' checks around it."""
+    if isinstance(target, Path):
+        with target.open("w", encoding="utf-8", newline="") as file:
+            write_csv(file, frame, header)
+        return
     floats = [c for c in frame.columns if frame[c].dtype.kind == "f"]
-    if floats:
+    for start in range(0, max(len(frame), 1), CSV_ROWS):
+        rows = frame.iloc[start : start + CSV_ROWS]
         text = {}
         for column in floats:
-            values = frame[column].to_numpy(dtype=float, copy=True)
+            values = rows[column].to_numpy(dtype=float, copy=True)
             values[np.abs(values) < NOISE] = 0.0
             strings = np.array(list(map(CSV_FLOAT.__mod__, values.tolist())), dtype=object)
             strings[np.isnan(values)] = ""
             text[column] = strings
-        frame = frame.assign(**text)
-    frame.to_csv(target, index=False, header=header)
+        rows.assign(**text).to_csv(target, index=False, header=header and start == 0)
 
 
 class TableAppender:
