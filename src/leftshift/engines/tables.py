@@ -40,15 +40,17 @@ def grid_frame(
     drop_zero: bool = True,
     replications: np.ndarray | None = None,
     origins: tuple[Layout, Iterable[str]] | None = None,
+    keep: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """A long table, `replication` first, from (replication x time x series) value grids, or from (time x
     series) grids of one run when `replications` is None (it is then replication 0). Series that are zero
-    at every time (and in every replication) are dropped, since they only make files larger. `origins`:
-    (layout, key columns naming a compartment): origin compartments merged into their state
-    (`merge_origins`)."""
+    at every time (and in every replication) are dropped, since they only make files larger (`keep`: the
+    series to keep instead). `origins`: (layout, key columns naming a compartment): origin compartments merged
+    into their state (`merge_origins`)."""
     grids = {k: v if replications is not None else v[None] for k, v in values.items()}
     first = next(iter(grids.values()))
-    keep = np.abs(first).max(axis=(0, 1)) > 0 if drop_zero else np.ones(first.shape[2], dtype=bool)
+    if keep is None:
+        keep = np.abs(first).max(axis=(0, 1)) > 0 if drop_zero else np.ones(first.shape[2], dtype=bool)
     keys = {name: col[keep] for name, col in keys.items()}
     grids = {name: grid[:, :, keep] for name, grid in grids.items()}
     if origins is not None and origins[0].origins:
