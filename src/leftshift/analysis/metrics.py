@@ -151,7 +151,7 @@ def _by_unique(
         codes, uniques = pd.factorize(frame[key])
         pair = pair * max(len(uniques), 1) + codes
         levels.append(np.asarray(uniques, dtype=object))
-    combos, rows_of = np.unique(pair, return_inverse=True)
+    rows_of, combos = pd.factorize(pair)  # (hashed: no sorted copies of a long table's codes)
     values, rest = {}, combos
     for key, level in zip(reversed(keys), reversed(levels), strict=True):
         size = max(len(level), 1)

@@ -62,17 +62,38 @@ def coarsen_table(frame: pd.DataFrame, name: str, scenario: Scenario, resolution
     steps, grid = _periods(scenario, resolution)
     values = [c for c in VALUES[name] if c in frame.columns]
     keys = [c for c in frame.columns if c not in values and c != "time"]
-    initial = pd.Series(False, index=frame.index)
+    initial = np.zeros(len(frame), dtype=bool)
     if name == "timeseries":  # the stocks at the start (or at the end of a warm-up) are not a period's end
-        initial = frame["time"] == frame.groupby(REPLICATION)["time"].transform("min")
-    rest = frame.loc[~initial]
-    periods = rest.assign(time=_period_end(rest["time"].to_numpy(dtype=float), steps, grid))
+        initial = (frame["time"] == frame.groupby(REPLICATION)["time"].transform("min")).to_numpy()
+    rest = frame.loc[~initial] if initial.any() else frame
+    times = _period_end(rest["time"].to_numpy(dtype=float), steps, grid)
+    code = _group_codes([rest[REPLICATION], times, *(rest[k] for k in keys if k != REPLICATION)])
     at_end = [c for c in values if c in AT_END.get(name, ())]
     rule = {c: "last" if c in at_end else "sum" for c in values}
-    grouped = periods.groupby([REPLICATION, "time", *[k for k in keys if k != REPLICATION]], sort=False,
-                              as_index=False, dropna=False).agg(rule)  # fmt: skip
-    out = pd.concat([frame.loc[initial], grouped[list(frame.columns)]], ignore_index=True)
-    return out.sort_values([REPLICATION, "time"], kind="stable", ignore_index=True).astype(frame.dtypes.to_dict())
+    totals = rest[values].groupby(code, sort=False).agg(rule)  # (pandas' own sums and lasts, row by row)
+    firsts = np.flatnonzero(np.diff(np.maximum.accumulate(code), prepend=-1))  # each group's first row, in order
+    periods = rest.take(firsts).reset_index(drop=True)
+    periods = periods.assign(time=times[firsts], **{c: totals[c].to_numpy() for c in values})
+    out = pd.concat([frame.loc[initial], periods], ignore_index=True) if initial.any() else periods
+    if not _in_order(out[REPLICATION].to_numpy(), out["time"].to_numpy()):  # (a stable sort of sorted rows: a copy)
+        out = out.sort_values([REPLICATION, "time"], kind="stable", ignore_index=True)
+    return out.astype(frame.dtypes.to_dict())
+
+
+def _in_order(replication: np.ndarray, time: np.ndarray) -> bool:
+    """Whether rows are sorted by replication, then time."""
+    later = (replication[1:] > replication[:-1]) | ((replication[1:] == replication[:-1]) & (time[1:] >= time[:-1]))
+    return bool(later.all())
+
+
+def _group_codes(columns: list[pd.Series | np.ndarray]) -> np.ndarray:
+    """A number per row, the same for rows equal in every column and counted from 0 in order of first appearance:
+    what `groupby(columns, sort=False, dropna=False)` groups by, without its copies of a long table's keys."""
+    code = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(column, use_na_sentinel=False)
+        code = pd.factorize(code * len(uniques) + codes)[0]
+    return code
 
 
 def at_resolution(result: Result, resolution: str) -> Result:

@@ -94,14 +94,16 @@ def _dask_client(dask: str | None, engine: str, jobs: int | None) -> Iterator[An
 
 
 def _engine_options(
-    engine: str, replications: int, jobs: int | None, warm_up_years: float, only_replication: int | None
-) -> dict[str, Any]:
+    engine: str, replications: int, jobs: int | None, warm_up_years: float, only_replication: int | None,
+    resolution: str,
+) -> dict[str, Any]:  # fmt: skip
     """The engine's options. Engines run every step: the summary, yearly.csv, the comparison and the report are
-    computed from the full record, and only the written tables are by --resolution."""
+    computed from the full record, and only the written tables are by --resolution. (The discrete-event engine's
+    flows come by --resolution: whole numbers of people, whose every sum is the same either way.)"""
     if engine != "des":
         return {}
     return {"replications": replications, "jobs": jobs, "warm_up_years": warm_up_years,
-            "only_replication": only_replication}  # fmt: skip
+            "only_replication": only_replication, "flows_by": resolution}  # fmt: skip
 
 
 def _print_notes(notes: list[str], quiet: bool) -> None:
@@ -141,7 +143,7 @@ def run(
     from leftshift.io.writing import slug, write_result
     from leftshift.report.workbook import WORKBOOK
 
-    options = _engine_options(engine, replications, jobs, warm_up_years, only_replication)
+    options = _engine_options(engine, replications, jobs, warm_up_years, only_replication, resolution)
     loaded = load(scenario, overrides)
     check_samples(sampling["samples"], engine, [loaded])
     check_dask(sampling["dask"], engine, sampling["samples"])
@@ -226,7 +228,7 @@ def compare(
     from leftshift.io.writing import new_folder, slug, write_result, write_table
     from leftshift.report.workbook import WORKBOOK
 
-    options = _engine_options(engine, replications, jobs, warm_up_years, only_replication)
+    options = _engine_options(engine, replications, jobs, warm_up_years, only_replication, resolution)
     base = load(baseline, overrides)
     others = [load(path, (*overrides, *scenario_overrides)) for path in scenarios]
     slugs = [slug(s.name) for s in (base, *others)]

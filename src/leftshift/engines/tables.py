@@ -39,20 +39,29 @@ def grid_frame(
     columns: list[str],
     drop_zero: bool = True,
     replications: np.ndarray | None = None,
+    origins: tuple[Layout, Iterable[str]] | None = None,
+    keep: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """A long table, `replication` first, from (replication x time x series) value grids, or from (time x
     series) grids of one run when `replications` is None (it is then replication 0). Series that are zero
-    at every time (and in every replication) are dropped, since they only make files larger."""
+    at every time (and in every replication) are dropped, since they only make files larger (`keep`: the
+    series to keep instead). `origins`: (layout, key columns naming a compartment): origin compartments merged
+    into their state (`merge_origins`)."""
     grids = {k: v if replications is not None else v[None] for k, v in values.items()}
     first = next(iter(grids.values()))
-    keep = np.abs(first).max(axis=(0, 1)) > 0 if drop_zero else np.ones(first.shape[2], dtype=bool)
-    n_r, n_t, n_s = first.shape[0], len(times), int(keep.sum())
+    if keep is None:
+        keep = np.abs(first).max(axis=(0, 1)) > 0 if drop_zero else np.ones(first.shape[2], dtype=bool)
+    keys = {name: col[keep] for name, col in keys.items()}
+    grids = {name: grid[:, :, keep] for name, grid in grids.items()}
+    if origins is not None and origins[0].origins:
+        keys, grids = merge_origins(keys, grids, origins[1])
+    n_r, n_t, n_s = first.shape[0], len(times), next(iter(grids.values())).shape[2]
     numbers = np.zeros(1, dtype=np.int64) if replications is None else np.asarray(replications)
     data = {REPLICATION: np.repeat(numbers, n_t * n_s)}
     data["time"] = np.tile(np.repeat(times, n_s), n_r)
     data["year"] = np.tile(np.repeat(years, n_s), n_r)
-    data.update({name: _tiled(col[keep], n_r * n_t) for name, col in keys.items()})
-    data.update({name: grid[:, :, keep].ravel() for name, grid in grids.items()})
+    data.update({name: _tiled(col, n_r * n_t) for name, col in keys.items()})
+    data.update({name: grid.ravel() for name, grid in grids.items()})
     # (built in the table's column order, without pandas' copies: a long discrete-event run's tables are large)
     return pd.DataFrame({name: data[name] for name in (REPLICATION, *columns)}, copy=False)
 
@@ -86,18 +95,26 @@ def band_keys(layout: Layout, slot: np.ndarray) -> dict[str, np.ndarray]:
     return keys
 
 
-def merge_origins(frame: pd.DataFrame, layout: Layout, names: Iterable[str], values: Iterable[str]) -> pd.DataFrame:
-    """Report origin compartments (`acute|from:residential`) under their state (`acute`): the rows of a
-    table keep their shape and keys. Rows that then share every key are summed, in order of first row.
-    A layout without origin compartments is returned as it is."""
-    if not layout.origins:
-        return frame
-    frame = frame.copy()
-    for name in names:
-        frame[name] = frame[name].map(state_of)
-    values = list(values)
-    keys = [c for c in frame.columns if c not in values]
-    return frame.groupby(keys, sort=False, as_index=False)[values].sum()[list(frame.columns)]
+def merge_origins(
+    keys: dict[str, np.ndarray], grids: dict[str, np.ndarray], names: Iterable[str]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Report origin compartments (`acute|from:residential`) under their state (`acute`): the key columns
+    `names` read as states, and series that then share every key summed (in the order of their first
+    series), as a table's rows would be summed by pandas (`groupby(sort=False).sum()`, which does it here, on
+    the series of every replication and time at once: the same sums to the last bit, without a long table)."""
+    names = set(names)
+    keys = {n: obj(state_of(v) for v in col) if n in names else col for n, col in keys.items()}
+    groups: dict[tuple, int] = {}
+    label = np.array([groups.setdefault(key, len(groups)) for key in zip(*keys.values(), strict=True)], dtype=np.intp)
+    if len(groups) == len(label):
+        return keys, grids
+    firsts = np.unique(label, return_index=True)[1]  # (groups are numbered in the order of their first series)
+    merged = {}
+    for name, grid in grids.items():
+        n_r, n_t, n_s = grid.shape
+        wide = pd.DataFrame(grid.reshape(n_r * n_t, n_s).T)  # a row per series
+        merged[name] = wide.groupby(label, sort=False).sum().to_numpy().T.reshape(n_r, n_t, len(groups))
+    return {n: col[firsts] for n, col in keys.items()}, merged
 
 
 def to_result(traj: Trajectory, member: int = 0) -> Result:
@@ -113,10 +130,9 @@ def to_result(traj: Trajectory, member: int = 0) -> Result:
         {"state": obj(layout.compartments)[c], **band_keys(layout, b), "programme": obj(layout.layers)[k]},
         {"people": traj.stocks[:, :, member],
          "person_years": np.vstack([np.zeros((1, layout.n_stocks)), traj.person_years[:, :, member]])},
-        with_segments(TIMESERIES_COLUMNS, layout),
+        with_segments(TIMESERIES_COLUMNS, layout), origins=(layout, ["state"]),
     )  # fmt: skip
-    timeseries = merge_origins(timeseries, layout, ["state"], ["people", "person_years"])
-    flows = merge_origins(_flows(traj, member, ends, years), layout, [], ["people"])
+    flows = _flows(traj, member, ends, years)
 
     n_pay = len(PAYERS)
     costs = grid_frame(
@@ -124,9 +140,8 @@ def to_result(traj: Trajectory, member: int = 0) -> Result:
         {"service": np.repeat(obj(traj.services), n_pay), "payer": np.tile(obj(PAYERS), len(traj.services))},
         {"cost_gbp": traj.costs[..., member].reshape(n_per, -1),
          "cost_gbp_discounted": traj.costs_discounted[..., member].reshape(n_per, -1)},
-        COSTS_COLUMNS,
+        COSTS_COLUMNS, origins=(layout, []),
     )  # fmt: skip
-    costs = merge_origins(costs, layout, [], ["cost_gbp", "cost_gbp_discounted"])
 
     n_cap = layout.n_capacity
     turned = turned_away(layout, traj.blocked[:, :, member])  # refused and not waiting
@@ -161,7 +176,7 @@ def _flows(traj: Trajectory, member: int, ends: np.ndarray, years: np.ndarray) -
     values = flow_values(layout, traj.flows[:, :, member], traj.blocked[:, :, member],
                          traj.queue_admits[:, :, member], traj.entrants[:, :, member])  # fmt: skip
     keys = flow_keys(layout, traj.scenarios[member].demography.entry_state)
-    return grid_frame(ends, years, keys, {"people": values}, flow_columns(layout))
+    return grid_frame(ends, years, keys, {"people": values}, flow_columns(layout), origins=(layout, []))
 
 
 def _queue_joins(layout: Layout) -> tuple[np.ndarray, np.ndarray]:

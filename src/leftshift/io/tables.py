@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,8 @@ import pandas as pd
 CSV_FLOAT = "%.12g"  # 12 significant digits: exact enough for any count or cost, a third smaller files
 EXCEL_ROWS = 1_048_576
 """Rows of an Excel sheet, the header row included (read when a table is written, so tests may lower it)."""
+CSV_ROWS = 65_536
+"""Rows of a table formatted at a time when it is written as CSV (a long table's text is never all in memory)."""
 NOISE = 1e-9
 """Numbers nearer 0 than this are written as 0: no count, cost or rate leftshift reports is meaningful so small."""
 
@@ -50,21 +53,47 @@ def write_tidy(directory: Path, stem: str, frame: pd.DataFrame, row_limit: int |
     if too_long(len(frame), row_limit):
         frame.to_parquet(Path(directory) / f"{stem}.parquet", index=False)
         return parquet_note(stem, len(frame))
-    clean_floats(frame).to_csv(Path(directory) / f"{stem}.csv", index=False, float_format=CSV_FLOAT)
+    write_csv(Path(directory) / f"{stem}.csv", frame)
     return None
 
 
+def write_csv(target: Path | TextIO, frame: pd.DataFrame, header: bool = True) -> None:
+    """A table as CSV with `CSV_FLOAT` and no float noise (`clean_floats`): what
+    `clean_floats(frame).to_csv(target, index=False, header=header, float_format=CSV_FLOAT)` writes, byte for
+    byte, in less time and memory: `CSV_ROWS` rows at a time, their floats formatted here as pandas formats them
+    (`CSV_FLOAT % x`, NaN empty), with one `%` a number instead of pandas' checks around it."""
+    if isinstance(target, Path):
+        with target.open("w", encoding="utf-8", newline="") as file:
+            write_csv(file, frame, header)
+        return
+    floats = [c for c in frame.columns if frame[c].dtype.kind == "f"]
+    for start in range(0, max(len(frame), 1), CSV_ROWS):
+        rows = frame.iloc[start : start + CSV_ROWS]
+        text = {}
+        for column in floats:
+            values = rows[column].to_numpy(dtype=float, copy=True)
+            values[np.abs(values) < NOISE] = 0.0
+            strings = np.array(list(map(CSV_FLOAT.__mod__, values.tolist())), dtype=object)
+            strings[np.isnan(values)] = ""
+            text[column] = strings
+        rows.assign(**text).to_csv(target, index=False, header=header and start == 0)
+
+
 class TableAppender:
-    """One table written a piece at a time (one replication's rows after another), none kept in memory: the
-    pieces go to a hidden Parquet file; `close()` turns it into `stem`.csv, byte for byte what `write_tidy` writes
-    for the whole table, or, when it is too long for Excel, renames it `stem`.parquet and returns a note."""
+    """One table written a piece at a time (one replication's rows after another), none kept in memory: each
+    piece goes to a hidden Parquet file (every digit) and, as CSV, to a hidden CSV file, as it comes; `close()`
+    names the CSV `stem`.csv (byte for byte what `write_tidy` writes for the whole table), or, when the table is
+    too long for Excel, the Parquet file `stem`.parquet, and returns a note. (The CSV is written as the pieces
+    come, while a run's replications are still being simulated, not all at the end.)"""
 
     def __init__(self, directory: Path, stem: str, row_limit: int | None = None) -> None:
         self.directory, self.stem, self.row_limit = Path(directory), stem, row_limit
         self.pending = self.directory / f".{stem}.pieces.parquet"
+        self.pending_csv = self.directory / f".{stem}.pieces.csv"
         self.rows, self.columns = 0, None
         self._writer = None
         self._schema = None
+        self._csv: TextIO | None = None
 
     def __call__(self, piece: pd.DataFrame) -> None:
         import pyarrow as pa
@@ -77,28 +106,36 @@ class TableAppender:
         if self._writer is None:
             self._schema = table.schema
             self._writer = pq.ParquetWriter(self.pending, self._schema)
+            self._csv = self.pending_csv.open("w", encoding="utf-8", newline="")
         self._writer.write_table(table)
+        if not too_long(self.rows + len(piece), self.row_limit):  # (past Excel's rows the CSV is not needed)
+            write_csv(self._csv, piece, header=self.rows == 0)
         self.rows += len(piece)
 
     def close(self) -> str | None:
         """Write the file (nothing if no piece came); a note if it is Parquet."""
-        import pyarrow.parquet as pq
-
         if self._writer is None:
             if self.columns is not None:
                 pd.DataFrame(columns=self.columns).to_csv(self.directory / f"{self.stem}.csv", index=False)
             return None
         self._writer.close()
+        self._csv.close()
         if too_long(self.rows, self.row_limit):
             os.replace(self.pending, self.directory / f"{self.stem}.parquet")
+            self.pending_csv.unlink()
             return parquet_note(self.stem, self.rows)
-        source = pq.ParquetFile(self.pending)
-        with (self.directory / f"{self.stem}.csv").open("w", encoding="utf-8", newline="") as file:
-            for group in range(source.num_row_groups):
-                piece = clean_floats(source.read_row_group(group).to_pandas())
-                piece.to_csv(file, index=False, header=group == 0, float_format=CSV_FLOAT)
+        os.replace(self.pending_csv, self.directory / f"{self.stem}.csv")
         self.pending.unlink()
         return None
 
 
-__all__ = ["CSV_FLOAT", "EXCEL_ROWS", "TableAppender", "clean_floats", "parquet_note", "too_long", "write_tidy"]
+__all__ = [
+    "CSV_FLOAT",
+    "EXCEL_ROWS",
+    "TableAppender",
+    "clean_floats",
+    "parquet_note",
+    "too_long",
+    "write_csv",
+    "write_tidy",
+]

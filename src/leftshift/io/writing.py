@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from leftshift.io.tables import CSV_FLOAT, clean_floats, write_tidy
+from leftshift.io.tables import CSV_FLOAT, clean_floats, write_csv, write_tidy
 from leftshift.result import REPLICATION, Result
 from leftshift.scenario.loading import resolved_yaml
 
@@ -104,7 +104,10 @@ def write_calibration(directory: Path, calibration: Calibration, provenance: dic
 def write_table(path: Path, table: pd.DataFrame, float_format: str | None = CSV_FLOAT) -> None:
     """One CSV (for Excel: 12 significant digits, no float noise); `float_format=None` writes every digit as it
     is (experiment tables)."""
-    (table if float_format is None else clean_floats(table)).to_csv(path, index=False, float_format=float_format)
+    if float_format == CSV_FLOAT:
+        write_csv(path, table)
+    else:
+        (table if float_format is None else clean_floats(table)).to_csv(path, index=False, float_format=float_format)
 
 
 def write_frame(directory: Path, stem: str, frame: pd.DataFrame, csv: bool = True) -> None:

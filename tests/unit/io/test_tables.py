@@ -85,3 +85,21 @@ def test_a_run_with_a_table_too_long_for_excel_reads_back_the_same(tmp_path, mon
     for stem, table in result.tables().items():
         pd.testing.assert_frame_equal(back.tables()[stem], table, check_dtype=False, check_exact=False, rtol=1e-11,
                                       obj=stem)  # fmt: skip
+
+
+def test_write_csv_writes_what_pandas_writes_byte_for_byte(tmp_path, monkeypatch):
+    """`write_csv` formats floats itself, a few rows at a time: the file is pandas' `to_csv` of the cleaned
+    table to the byte (noise, -0.0, NaN, infinities, every magnitude, text that needs quoting, integers)."""
+    monkeypatch.setattr(tables, "CSV_ROWS", 4)
+    rng = np.random.default_rng(3)
+    n = 11
+    values = rng.standard_normal(n) * 10.0 ** rng.integers(-12, 15, n)
+    values[[1, 2, 3, 4, 5]] = [-0.0, float("nan"), float("inf"), -4e-10, 1 / 3]
+    frame = pd.DataFrame({"replication": np.arange(n), "name": [f'a,"b" {i}' for i in range(n)],
+                          "value": values, "other": pd.array(values[::-1], dtype="float32").astype(float)})  # fmt: skip
+    expected = clean_floats(frame).to_csv(index=False, float_format=tables.CSV_FLOAT)
+    tables.write_csv(tmp_path / "t.csv", frame)
+    assert (tmp_path / "t.csv").read_text(encoding="utf-8") == expected
+    assert '"a,""b"" 0"' in expected and ",inf," in expected and '\n2,"a' in expected
+    tables.write_csv(tmp_path / "empty.csv", frame.iloc[:0])
+    assert (tmp_path / "empty.csv").read_text() == "replication,name,value,other\n"

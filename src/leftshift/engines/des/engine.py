@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -20,9 +19,10 @@ from typing import Any
 
 import pandas as pd
 
+from leftshift.engines import check_resolution
 from leftshift.engines.des.plan import Plan, build_plan
 from leftshift.engines.des.record import RepOutput
-from leftshift.engines.des.sim import replication_job, simulate_replication
+from leftshift.engines.des.sim import quiet_worker, replication_job, simulate_replication
 from leftshift.engines.des.tables import after_warm_up, build_result, waits_frame
 from leftshift.engines.finite import check_tables
 from leftshift.errors import LeftshiftError, Problem
@@ -52,6 +52,7 @@ def run_des(
     progress: Callable[[int], None] | None = None,
     client: Any = None,
     waits_sink: Callable[[pd.DataFrame], None] | None = None,
+    flows_by: str = "step",
 ) -> Result:
     """Run `replications` independent replications (or only replication `only_replication`, which
     reproduces that replication's rows of a full run exactly) on `jobs` processes (default: all
@@ -62,11 +63,17 @@ def run_des(
     `waits_sink`: called with each replication's `waits` rows (after the warm-up), in replication
     order, as soon as they are ready; they are then dropped, and the Result has no `waits` table. A
     long run of a large city records millions of attempts: this keeps them out of memory (the command
-    line writes them to waits.csv as they come)."""
+    line writes them to waits.csv as they come).
+
+    `flows_by` (step, month or year): the flows table summed by month or year, as
+    `leftshift.analysis.periods.at_resolution` would sum it, to the last bit (its numbers are whole people), and
+    every sum of it is the same as of the table by step: the command line asks for its --resolution, so that a
+    long run never holds a table of every step's moves (four fifths of a Result by step)."""
     if replications < 1:
         raise LeftshiftError([Problem(f"replications must be at least 1 (got {replications})", "replications")])
     if only_replication is not None and only_replication < 0:
         raise LeftshiftError([Problem(f"a replication number is 0 or more (got {only_replication})", "replication")])
+    check_resolution(flows_by)
     if jobs is not None and jobs < 1:
         raise LeftshiftError([Problem(f"jobs must be at least 1 (got {jobs})", "jobs")])
     plan = build_plan(scenario)
@@ -74,7 +81,7 @@ def run_des(
     reps = [only_replication] if only_replication is not None else list(range(replications))
     finished = _on_dask(client, scenario, reps) if client is not None else _run_all(scenario, reps, jobs)
     outs = _in_order(finished, reps, progress or (lambda n: None), lambda out: _kept(plan, out, warm, waits_sink))
-    result = build_result(plan, outs, warm)
+    result = build_result(plan, outs, warm, flows_by)
     check_tables(result)  # inf or NaN (a cost of 1e306 a week) is an error, not a table of zeros
     return result
 
@@ -119,11 +126,6 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _quiet_worker() -> None:
-    """Workers ignore Ctrl-C: the parent stops them, so no half-dead pool is left behind."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _run_all(scenario: Scenario, reps: Sequence[int], jobs: int | None) -> Iterator[RepOutput]:
     """Replications as they finish, in this process (one job) or in `jobs` spawned processes."""
     jobs = min(jobs or default_jobs(), len(reps))
@@ -132,7 +134,7 @@ def _run_all(scenario: Scenario, reps: Sequence[int], jobs: int | None) -> Itera
         for r in reps:
             yield simulate_replication(plan, r)
         return
-    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet_worker)
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), initializer=quiet_worker)
     try:
         pending = {pool.submit(replication_job, scenario, r) for r in reps}
         while pending:

@@ -13,6 +13,7 @@ states are `simpy.Resource`s whose users are the people in them; programme place
 from __future__ import annotations
 
 import math
+import signal
 from array import array
 from bisect import bisect_right
 from collections import deque
@@ -387,6 +388,12 @@ class _Replication(StepChanges):
             advance(end)
             recorder.record(k, end)
         return recorder.finish()
+
+
+def quiet_worker() -> None:
+    """A worker process's initializer: workers ignore Ctrl-C, the parent stops them (so no half-dead pool is left
+    behind). Here, not in engine.py, so that a worker imports no pandas (~60 MB a process)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def replication_job(scenario: Scenario, replication: int) -> RepOutput:

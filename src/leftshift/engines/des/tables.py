@@ -13,9 +13,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from leftshift.engines import RESOLUTIONS
 from leftshift.engines.des.plan import OUTCOMES, Plan
 from leftshift.engines.des.record import RepOutput
-from leftshift.engines.model import turned_away
+from leftshift.engines.model import TimeGrid, turned_away
 from leftshift.engines.pricing import price_steps
 from leftshift.engines.tables import (
     band_keys,
@@ -23,7 +24,6 @@ from leftshift.engines.tables import (
     flow_keys,
     flow_values,
     grid_frame,
-    merge_origins,
     obj,
     with_segments,
 )  # fmt: skip
@@ -61,8 +61,9 @@ def step_costs(plan: Plan, out: RepOutput) -> tuple[np.ndarray, np.ndarray]:
     return price_steps(plan.prices, plan.grid, by_comp, moves, out.over_capacity_person_years[:, :n_cap])
 
 
-def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0.0) -> Result:
-    """One Result for all replications (sorted by replication number), statistics after the warm-up."""
+def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0.0, flows_by: str = "step") -> Result:
+    """One Result for all replications (sorted by replication number), statistics after the warm-up; its flows
+    by `flows_by` (step, month or year: `_flows`), every other table by step."""
     s, lay, grid = plan.scenario, plan.layout, plan.grid
     reps = np.array([o.replication for o in outs])
     ends = grid.period_end
@@ -78,9 +79,9 @@ def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0
     timeseries = grid_frame(np.concatenate([[0.0], ends]), np.concatenate([[s.start_year], years]),
         {"state": comp[c], **band_keys(lay, b), "programme": layers[k]},
         {"people": people, "person_years": py}, with_segments(TIMESERIES_COLUMNS, lay), replications=reps,
+        origins=(lay, ["state"]),
     )  # fmt: skip
-    timeseries = merge_origins(timeseries, lay, ["state"], ["people", "person_years"])
-    flows = merge_origins(_flows(plan, outs, reps, ends, years), lay, [], ["people"])
+    flows = _flows(plan, outs, reps, warm_up_years, flows_by)
 
     priced = [step_costs(plan, o) for o in outs]
     services = plan.prices.services
@@ -89,9 +90,8 @@ def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0
         {"service": np.repeat(obj(services), n_pay), "payer": np.tile(obj(PAYERS), len(services))},
         {"cost_gbp": np.stack([p[0].reshape(grid.n_steps, -1) for p in priced]),
          "cost_gbp_discounted": np.stack([p[1].reshape(grid.n_steps, -1) for p in priced])},
-        COSTS_COLUMNS, replications=reps,
+        COSTS_COLUMNS, replications=reps, origins=(lay, []),
     )  # fmt: skip
-    costs = merge_origins(costs, lay, [], ["cost_gbp", "cost_gbp_discounted"])
 
     n_cap = lay.n_capacity
     turned = turned_away(lay, stack("blocked"))
@@ -126,15 +126,26 @@ def build_result(plan: Plan, outs: Sequence[RepOutput], warm_up_years: float = 0
     return Result(scenario=s, engine="des", **tables, extra=extra)
 
 
-def _flows(
-    plan: Plan, outs: Sequence[RepOutput], reps: np.ndarray, ends: np.ndarray, years: np.ndarray
-) -> pd.DataFrame:
-    """Moves along every edge, queue joins and admissions, and entrants (the same series as stock-flow)."""
-    lay = plan.layout
+def _flows(plan: Plan, outs: Sequence[RepOutput], reps: np.ndarray, warm_up: float, by: str) -> pd.DataFrame:
+    """Moves along every edge, queue joins and admissions, and entrants (the same series as stock-flow), by step,
+    or summed by month or year (`by`): counts of people are whole numbers, whose sums are exact in any order, so
+    these are to the last bit the sums `analysis.periods.coarsen_table` makes of the table by step (the steps of
+    the warm-up left out first; a series kept if it moved anyone in any step), without that long table."""
+    lay, s, grid = plan.layout, plan.scenario, plan.grid
     values = flow_values(lay, *(np.stack([getattr(o, name) for o in outs])
                                 for name in ("flows", "blocked", "queue_admits", "entrants")))  # fmt: skip
-    keys = flow_keys(lay, plan.scenario.demography.entry_state)
-    return grid_frame(ends, years, keys, {"people": values}, flow_columns(lay), replications=reps)
+    keep = np.abs(values).max(axis=(0, 1)) > 0
+    ends, years = grid.period_end, grid.period_years(s.start_year)
+    if by != "step":
+        steps = np.flatnonzero(ends > warm_up + EPS) if warm_up > 0 else np.arange(grid.n_steps)
+        periods = TimeGrid.for_scenario(s, RESOLUTIONS[by])
+        period, year = periods.period_of_step[steps], years[steps]
+        starts = np.flatnonzero(np.diff(period, prepend=-1) | np.diff(year, prepend=-1))  # rows: (period, year)
+        values = np.add.reduceat(values[:, steps], starts, axis=1)
+        ends, years = periods.period_end[period[starts]], year[starts]
+    keys = flow_keys(lay, s.demography.entry_state)
+    return grid_frame(ends, years, keys, {"people": values}, flow_columns(lay), replications=reps,
+                      origins=(lay, []), keep=keep)  # fmt: skip
 
 
 def waits_frame(plan: Plan, out: RepOutput) -> pd.DataFrame:
