@@ -9,12 +9,13 @@ checked for exactly its two documented lines instead.
 
 How they run: each document gets its own fresh copy of the repository's `scenarios/` and `docs/` in
 a temporary directory (a reader follows one page from the top, so outputs of one page never meet
-another's), and its commands run there one after another through `bash -c`, exactly as written
-(quotes, globs and `>` redirects included), because later commands read earlier outputs (e.g.
-`leftshift report results/...`). The only change to the copy is a short horizon: `horizon_years` is
-rewritten to 2 in the scenario files. No command is rewritten and none gets a `--force` it does not
-show. The whole file takes 90-105 s on two shared cores: the README's discrete-event run and each
-command's start-up (imports, report.html) dominate, not the horizon.
+another's), and its commands run there one after another, because later commands read earlier
+outputs (e.g. `leftshift report results/...`): a plain `leftshift ...` through click in this process
+(with the arguments the shell would pass), anything with shell syntax (quotes aside: globs, `>`
+redirects) or `--open` through `bash -c`, exactly as written. The only change to the copy is a short
+horizon: `horizon_years` is rewritten to 2 in the scenario files. No command is rewritten and none gets
+a `--force` it does not show. The documents' Sobol runs and the README's discrete-event run dominate
+the time (about 2.5 minutes of CPU in all), not the horizon.
 
 `--open` must not start a browser: a fake `xdg-open` (what `click.launch` calls on Linux) comes
 first on PATH and records the file it was asked to open, and BROWSER=true covers the fallback to
