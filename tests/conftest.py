@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import functools
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -22,12 +26,76 @@ def scenario() -> Scenario:
     return small_scenario()
 
 
-# Tests that take tens of seconds (the documents' commands, the loader fuzz, the 20-year Leeds report) run first:
-# the suite runs on every core (pytest-xdist, work stealing), and a long test started last would leave the other
-# cores idle while it finishes.
+# How the suite shares two cores (pytest-xdist, `--dist worksteal`):
+# - Tests that take tens of seconds (the documents' commands, the 20-year Leeds report) run first: a long test
+#   started last would leave the other cores idle while it finishes.
+# - The numba kernel's first compile (~40 s) is paid once per run, not once per worker: the first worker to call it
+#   compiles under a file lock and writes numba's on-disk cache; the others wait for the lock and load the cache.
+#   They meet the kernel late: worksteal hands each worker a contiguous slice of this order to begin with, and each
+#   later slice starts with tests that never call the kernel in-process (below), so no core waits for the compile.
+#   (Tests that start processes of their own, e.g. Dask's, stay out of that group: they would compile again.)
 LONG_FIRST = ("tests/docs/test_documented_commands.py::test_documented_commands_run_in_order",
-              "tests/property/test_loader_fuzz.py", "tests/browser/test_report_browser.py::test_leeds")  # fmt: skip
+              "tests/browser/test_report_browser.py::test_leeds")  # fmt: skip
+WITHOUT_KERNEL = ("tests/property/test_loader_fuzz.py", "tests/unit/engines/des/", "tests/unit/scenario/",
+                  "tests/functional/test_des_queueing.py", "tests/functional/test_des_minimal.py",
+                  "tests/unit/plots/test_plots.py", "tests/unit/experiments/test_search.py")  # fmt: skip
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))  # a stable sort: otherwise in order
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    early = [item for item in items if item.nodeid.startswith(WITHOUT_KERNEL)]
+    rest = [item for item in items if not item.nodeid.startswith(WITHOUT_KERNEL)]
+    rest.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))  # a stable sort: otherwise in order
+    if workers < 2:
+        items[:] = rest + early
+        return
+    # worksteal's first hand-out: the first idle worker gets 1/w of the tests, the next 1/(w-1) of the rest, ...
+    sizes, left = [], len(items)
+    for remaining in range(workers, 0, -1):
+        sizes.append(left // remaining)
+        left -= sizes[-1]
+    shares = [early[k :: workers - 1] for k in range(workers - 1)]
+    order: list[pytest.Item] = []
+    for k, size in enumerate(sizes):
+        head = shares[k - 1] if k else []
+        take = max(0, size - len(head))
+        order += head + rest[:take]
+        del rest[:take]
+    items[:] = order + rest
+
+
+LOCK = "LEFTSHIFT_TESTS_KERNEL_LOCK"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):  # a worker: the controller made the lock (workers inherit its environment)
+        if os.environ.get(LOCK):
+            _compile_the_kernel_once(Path(os.environ[LOCK]))
+    elif config.getoption("dist", "no") != "no":  # the controller of a run on several workers
+        handle, os.environ[LOCK] = tempfile.mkstemp(prefix="leftshift-kernel-", suffix=".lock")
+        os.close(handle)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput") and os.environ.get(LOCK):
+        Path(os.environ.pop(LOCK)).unlink(missing_ok=True)
+
+
+def _compile_the_kernel_once(lock_path: Path) -> None:
+    """Workers take turns on the kernel's first call: the first compiles (and caches), the rest load the cache."""
+    from leftshift.engines.stockflow import kernel
+
+    compiled = kernel.integrate
+
+    @functools.wraps(compiled.py_func)
+    def integrate(*args: object) -> None:
+        if compiled.signatures:
+            return compiled(*args)
+        with open(lock_path, "r+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                return compiled(*args)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    kernel.integrate = integrate
