@@ -26,16 +26,20 @@ def scenario() -> Scenario:
     return small_scenario()
 
 
-# How the suite shares two cores (pytest-xdist, `--dist worksteal`):
-# - Tests that take tens of seconds (the documents' commands, the 20-year Leeds report) run first: a long test
-#   started last would leave the other cores idle while it finishes.
+# How the suite shares the cores (pytest-xdist, `--dist worksteal`): worksteal first hands each worker a contiguous
+# slice of the collection, then lets idle workers steal the untouched half of a busy worker's queue. So:
+# - The tests that take tens of seconds start first, dealt out longest first across the slices: one started last
+#   would leave the other cores idle while it finishes, and all of them in one slice would make that worker the
+#   last to finish.
 # - The numba kernel's first compile (~40 s) is paid once per run, not once per worker: the first worker to call it
 #   compiles under a file lock and writes numba's on-disk cache; the others wait for the lock and load the cache.
-#   They meet the kernel late: worksteal hands each worker a contiguous slice of this order to begin with, and each
-#   later slice starts with tests that never call the kernel in-process (below), so no core waits for the compile.
-#   (Tests that start processes of their own, e.g. Dask's, stay out of that group: they would compile again.)
-LONG_FIRST = ("tests/docs/test_documented_commands.py::test_documented_commands_run_in_order",
-              "tests/browser/test_report_browser.py::test_leeds")  # fmt: skip
+#   They meet the kernel late: every slice but the first begins with tests that never call the kernel in-process
+#   (WITHOUT_KERNEL), so no core waits for the compile. (Tests that start processes of their own, e.g. Dask's, stay
+#   out of that group: a process of their own would compile again.)
+_DOCUMENT = "tests/docs/test_documented_commands.py::test_documented_commands_run_in_order"
+LONGEST_FIRST = (f"{_DOCUMENT}[README.md]", f"{_DOCUMENT}[scenarios.md]", f"{_DOCUMENT}[experiments.md]",
+                 "tests/browser/test_report_browser.py::test_leeds_comparison_report_is_small_and_quick",
+                 f"{_DOCUMENT}[optimise.md]", f"{_DOCUMENT}[reports.md]")  # fmt: skip
 WITHOUT_KERNEL = ("tests/property/test_loader_fuzz.py", "tests/unit/engines/des/", "tests/unit/scenario/",
                   "tests/functional/test_des_queueing.py", "tests/functional/test_des_minimal.py",
                   "tests/unit/plots/test_plots.py", "tests/unit/experiments/test_search.py")  # fmt: skip
@@ -43,21 +47,21 @@ WITHOUT_KERNEL = ("tests/property/test_loader_fuzz.py", "tests/unit/engines/des/
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    early = [item for item in items if item.nodeid.startswith(WITHOUT_KERNEL)]
-    rest = [item for item in items if not item.nodeid.startswith(WITHOUT_KERNEL)]
-    rest.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))  # a stable sort: otherwise in order
+    rank = {nodeid: i for i, nodeid in enumerate(LONGEST_FIRST)}
+    long = sorted((item for item in items if item.nodeid in rank), key=lambda item: rank[item.nodeid])
+    early = [item for item in items if item.nodeid.startswith(WITHOUT_KERNEL) and item.nodeid not in rank]
+    rest = [item for item in items if not item.nodeid.startswith(WITHOUT_KERNEL) and item.nodeid not in rank]
     if workers < 2:
-        items[:] = rest + early
+        items[:] = long + rest + early
         return
-    # worksteal's first hand-out: the first idle worker gets 1/w of the tests, the next 1/(w-1) of the rest, ...
+    # worksteal's first hand-out: the first worker gets 1/w of the tests, the next 1/(w-1) of the others, ...
     sizes, left = [], len(items)
     for remaining in range(workers, 0, -1):
         sizes.append(left // remaining)
         left -= sizes[-1]
-    shares = [early[k :: workers - 1] for k in range(workers - 1)]
     order: list[pytest.Item] = []
     for k, size in enumerate(sizes):
-        head = shares[k - 1] if k else []
+        head = (early[k - 1 :: workers - 1] if k else []) + long[k::workers]
         take = max(0, size - len(head))
         order += head + rest[:take]
         del rest[:take]
