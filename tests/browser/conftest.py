@@ -282,7 +282,7 @@ def open_report(browser: Any, tabs: list[Tab], request: pytest.FixtureRequest) -
             "request": lambda r: None if r.url.startswith(LOCAL) else opened.network.append(r.url),
             "dialog": dialog,
         }
-        page.route("**/*", route)
+        tab.context.route("**/*", route)
         for event, listener in listeners.items():
             page.on(event, listener)
         cdp = tab.context.new_cdp_session(page)
@@ -299,7 +299,7 @@ def open_report(browser: Any, tabs: list[Tab], request: pytest.FixtureRequest) -
                 return
             for event, listener in listeners.items():
                 page.remove_listener(event, listener)
-            page.unroute("**/*", route)
+            tab.context.unroute("**/*", route)
             cdp.detach()
             page.emulate_media(media="null")
             page.goto("about:blank")
