@@ -3,11 +3,13 @@
 Playwright never downloads a browser here. The tests skip, saying why, only when no chromium binary is
 found; with CI=true they fail instead, so CI cannot pass without running them. Each report is opened from
 disk with the network off; console errors, network attempts and alert dialogs are recorded, and a
-screenshot is saved to test-artifacts/ (or $LEFTSHIFT_TEST_ARTIFACTS) for a person to look at.
+screenshot of the first screen is saved to test-artifacts/ (or $LEFTSHIFT_TEST_ARTIFACTS) for a person to look
+at; of the full page too when the test fails, or for every report with LEFTSHIFT_SCREENSHOTS=full.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
@@ -17,6 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from click.testing import CliRunner
+
+from builders import small_scenario_dict
+from leftshift.cli import cli
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("LEFTSHIFT_TEST_ARTIFACTS", REPO / "test-artifacts"))
@@ -25,6 +32,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 LOCAL = ("file:", "data:", "blob:", "about:")
+FULL_PAGE = os.environ.get("LEFTSHIFT_SCREENSHOTS", "") == "full"
 
 CHARTS_JS = """async () => {
   await window.leftshiftReady;
@@ -106,6 +114,42 @@ def browser(chromium_path: str) -> Iterator[Any]:
         launched.close()
 
 
+def leftshift(*args: object) -> None:
+    done = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+
+
+def write_yaml(path: Path, data: dict) -> Path:
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def explained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two programmes against a baseline, with draws of an uncertain cost (so there is an uncertainty report)."""
+    root = tmp_path_factory.mktemp("explained")
+    data = small_scenario_dict()
+    first = data["interventions"][0]
+    first["cost_per_participant_year"] = {"value": {"dist": "triangular", "low": 100, "mode": 150, "high": 220},
+                                          "source": "evidence.md S22"}  # fmt: skip
+    data["interventions"].append(first | {"name": "Falls classes", "budget": 60_000, "payer": "nhs",
+                                          "cost_per_participant_year": 400})  # fmt: skip
+    base = small_scenario_dict(name="Small town - baseline", interventions=[])
+    leftshift("compare", write_yaml(root / "base.yaml", base), write_yaml(root / "shift.yaml", data),
+              "--samples", 16, "--out", root / "out", "--quiet")  # fmt: skip
+    return root / "out"
+
+
+@pytest.fixture(scope="session")
+def explained_run(explained: Path) -> Path:
+    """The programmes' run folder of `explained`, with a report made afterwards from its saved tables alone (a
+    comparison writes none for each run): opened at 1280 px by one test and at 390 px by another."""
+    folder = explained / "small-town"
+    assert not (folder / "report.html").exists()
+    leftshift("report", folder)
+    return folder
+
+
 @dataclass
 class Opened:
     """A report as the browser saw it."""
@@ -169,16 +213,57 @@ def text_clashes(charts: list[dict[str, Any]], slack: float = 2.0) -> list[str]:
     return found
 
 
+@dataclass
+class Tab:
+    """A page, in a browser context of its own (as a window of its own, never throttled as a background tab), kept
+    open between tests, and the reports it has shown: the same report opened again in the same page (the
+    comparison report by three tests) is not compiled again, which saves a second or more a report."""
+
+    context: Any
+    page: Any
+    seen: set[str] = field(default_factory=set)
+
+
+@pytest.fixture(scope="session")
+def tabs(browser: Any) -> Iterator[list[Tab]]:
+    kept: list[Tab] = []
+    yield kept
+    for tab in kept:
+        tab.context.close()
+
+
+FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Note a failed test, so that `open_report` saves full-page screenshots of what it showed."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.stash[FAILED] = report.failed
+
+
 @pytest.fixture
-def open_report(browser: Any, request: pytest.FixtureRequest) -> Iterator[Callable[..., Opened]]:
+def open_report(browser: Any, tabs: list[Tab], request: pytest.FixtureRequest) -> Iterator[Callable[..., Opened]]:
     """Open a report from disk, offline, at a screen `width` (1280 px unless given), wait until every chart is
-    drawn, and save a screenshot."""
-    contexts = []
+    drawn, and save a screenshot of the first screen; of the full page too when the test fails (or always with
+    LEFTSHIFT_SCREENSHOTS=full: a full-page screenshot of a long report takes seconds)."""
+    used: list[tuple[Tab, Callable[[], None]]] = []
 
     def opener(path: Path, width: int = 1280) -> Opened:
-        context = browser.new_context(viewport={"width": width, "height": 900}, offline=True)
-        contexts.append(context)
-        opened = Opened(page=None, width=width)
+        url = path.resolve().as_uri()
+        free = [t for t in tabs if all(t is not busy for busy, _ in used)]
+        tab = next((t for t in free if url in t.seen), free[0] if free else None)
+        if tab is None:
+            context = browser.new_context(viewport={"width": width, "height": 900}, offline=True)
+            tab = Tab(context, context.new_page())
+            tabs.append(tab)
+        page = tab.page
+        page.set_viewport_size({"width": width, "height": 900})
+        opened = Opened(page=page, width=width)
+        name = request.node.name.replace("[", "-").replace("]", "") + (f"-{len(used) + 1}" if used else "")
+        name += f"-{width}px" if width != 1280 else ""
 
         def route(r: Any) -> None:
             if r.request.url.startswith(LOCAL):
@@ -187,38 +272,58 @@ def open_report(browser: Any, request: pytest.FixtureRequest) -> Iterator[Callab
                 opened.network.append(r.request.url)
                 r.abort()
 
-        context.route("**/*", route)
-        page = context.new_page()
-        opened.page = page
-        page.on("console", lambda m: opened.console_errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: opened.console_errors.append(str(e)))
-        page.on("request", lambda r: None if r.url.startswith(LOCAL) else opened.network.append(r.url))
-
         def dialog(d: Any) -> None:
             opened.dialogs.append(d.message)
             d.dismiss()
 
-        page.on("dialog", dialog)
-        cdp = context.new_cdp_session(page)
+        listeners = {
+            "console": lambda m: opened.console_errors.append(m.text) if m.type == "error" else None,
+            "pageerror": lambda e: opened.console_errors.append(str(e)),
+            "request": lambda r: None if r.url.startswith(LOCAL) else opened.network.append(r.url),
+            "dialog": dialog,
+        }
+        tab.context.route("**/*", route)
+        for event, listener in listeners.items():
+            page.on(event, listener)
+        cdp = tab.context.new_cdp_session(page)
+
+        def close() -> None:
+            """Leave the page as a new one would be (no listeners, no routes, screen media, a blank document), or
+            after a failure save the full page as the test left it and close it."""
+            if request.node.stash.get(FAILED, True):
+                ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                with contextlib.suppress(Exception):  # a crashed page has nothing to show; the failure is reported
+                    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+                tabs.remove(tab)
+                tab.context.close()
+                return
+            for event, listener in listeners.items():
+                page.remove_listener(event, listener)
+            tab.context.unroute("**/*", route)
+            cdp.detach()
+            page.emulate_media(media="null")
+            page.goto("about:blank")
+
+        used.append((tab, close))
         cdp.send("Performance.enable")
         before = _thread_time(cdp)
         start = time.perf_counter()
-        page.goto(path.resolve().as_uri(), wait_until="load", timeout=60_000)
+        page.goto(url, wait_until="load", timeout=60_000)
+        tab.seen.add(url)
         opened.load_seconds = time.perf_counter() - start
         found = page.evaluate(CHARTS_JS)
         opened.ready_seconds = time.perf_counter() - start
         opened.cpu_seconds = _thread_time(cdp) - before
         opened.sections, opened.charts, opened.page_width = found["sections"], found["charts"], found["page_width"]
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        name = request.node.name.replace("[", "-").replace("]", "") + (f"-{len(contexts)}" if len(contexts) > 1 else "")
-        name += f"-{width}px" if width != 1280 else ""
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        if FULL_PAGE:
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         page.screenshot(path=str(ARTIFACTS / f"{name}-first-screen.png"))
         return opened
 
     yield opener
-    for context in contexts:
-        context.close()
+    for _, close in used:
+        close()
 
 
 def _thread_time(cdp: Any) -> float:

@@ -11,45 +11,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
-from click.testing import CliRunner
 
-from builders import small_scenario_dict, two_programme_dicts
-from conftest import ARTIFACTS, PHONE, Opened
+from builders import two_programme_dicts
+from conftest import ARTIFACTS, PHONE, Opened, leftshift, write_yaml
 from leftshift.analysis.breakdown import NET_COST, NET_SAVING
 from leftshift.analysis.economics import compare
 from leftshift.analysis.verdict import verdict
-from leftshift.cli import cli
 from leftshift.io.reading import read_comparison
 
 A4_PRINTABLE_PX = (297 - 2 * 14) / 25.4 * 96
 """The height inside A4 with report.css's page margins, in CSS pixels."""
-
-
-def leftshift(*args: object) -> None:
-    done = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
-    assert done.exit_code == 0, done.output
-
-
-def write_yaml(path: Path, data: dict) -> Path:
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    return path
-
-
-@pytest.fixture(scope="module")
-def explained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two programmes against a baseline, with draws of an uncertain cost (so there is an uncertainty report)."""
-    root = tmp_path_factory.mktemp("explained")
-    data = small_scenario_dict()
-    first = data["interventions"][0]
-    first["cost_per_participant_year"] = {"value": {"dist": "triangular", "low": 100, "mode": 150, "high": 220},
-                                          "source": "evidence.md S22"}  # fmt: skip
-    data["interventions"].append(first | {"name": "Falls classes", "budget": 60_000, "payer": "nhs",
-                                          "cost_per_participant_year": 400})  # fmt: skip
-    base = small_scenario_dict(name="Small town - baseline", interventions=[])
-    leftshift("compare", write_yaml(root / "base.yaml", base), write_yaml(root / "shift.yaml", data),
-              "--samples", 16, "--out", root / "out", "--quiet")  # fmt: skip
-    return root / "out"
 
 
 @pytest.fixture(scope="module")
@@ -134,14 +105,12 @@ def test_every_report_fits_a_phone(open_report, request, report):
     fixture, where = {
         "comparison": ("explained", "report.html"),
         "uncertainty": ("explained", "uncertainty/report.html"),
-        "run": ("explained", "small-town/report.html"),
+        "run": ("explained_run", "report.html"),
         "sweep": ("experiments", "sweep/report.html"),
         "sensitivity": ("experiments", "sensitivity/report.html"),
         "optimise": ("optimised", "report.html"),
     }[report]
     path = request.getfixturevalue(fixture) / where  # only the folder this report needs is made
-    if report == "run":
-        leftshift("report", path.parent)
     opened = open_report(path, width=PHONE)
     opened.assert_healthy()  # no console errors, every chart drawn and described, no sideways scrolling
     opened.assert_texts_apart()  # titles, panel titles, menus, legends and labels each readable, none cut off
@@ -177,12 +146,20 @@ def sankey_labels_are_readable(opened: Opened) -> None:
     opened.assert_texts_apart()
 
 
+PRINT_JS = """async () => {
+  window.leftshiftPrint();
+  const charts = Array.from(document.querySelectorAll("div.figure"));
+  await Promise.all(charts.flatMap(gd => gd._promises || []));  // plotly's pending drawing, if any
+  await new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+}"""
+"""Lay the report out for print, and wait until every chart has been drawn again at the printed size and painted."""
+
+
 def test_printing_keeps_each_chart_on_one_a4_page(open_report, explained):
     opened = open_report(explained / "report.html")
     page = opened.page
     page.emulate_media(media="print")
-    page.evaluate("() => window.leftshiftPrint()")
-    page.wait_for_timeout(500)
+    page.evaluate(PRINT_JS)
     sizes = page.evaluate("""() => Array.from(document.querySelectorAll('section.chart')).map(s => ({
         id: s.id, height: s.getBoundingClientRect().height, breaks: getComputedStyle(s).breakInside,
         width: s.querySelector('div.figure .main-svg').getBoundingClientRect().width}))""")
