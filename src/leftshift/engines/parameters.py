@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from leftshift.engines.memo import ByObject
 from leftshift.engines.model import (
     AGEING,
     COMPLETION,
@@ -92,16 +93,17 @@ def _edge_roles(lay: Layout, emergency_state: str) -> _EdgeRoles:
     )  # fmt: skip
 
 
-def _edge_rates(s: Scenario, lay: Layout, roles: _EdgeRoles) -> np.ndarray:
+def _edge_rates(s: Scenario, lay: Layout, roles: _EdgeRoles, memo: ByObject) -> np.ndarray:
     """Per-person rate of every edge for one scenario: transitions (times effects and the waiting
     risk), ageing, referrals, programme completion and fading."""
     nl, n_trans = len(lay.layers), len(lay.transitions)
-    by_band = np.array([s.band_array(t.rate) for t in s.transitions]).reshape(len(s.transitions), len(s.age_bands))
-    base = by_slot(s, by_band.T).T * hazard_multipliers(s)  # (rows, slots): x 1.0 without segments
+    by_band = np.array([memo.get("band rates", t, lambda t=t: s.band_array(t.rate)) for t in s.transitions])
+    by_band = by_band.reshape(len(s.transitions), len(s.age_bands))
+    multipliers = memo.get("hazard multipliers", s.segments, lambda: hazard_multipliers(s))  # keys: the batch's
+    base = by_slot(s, by_band.T).T * multipliers  # (rows, slots): x 1.0 without segments
     mult = np.ones((n_trans, nl))
     for p, iv in enumerate(s.interventions):
-        for key, rr in iv.effects.items():
-            ti = lay.transitions.index(split_key(key))  # type: ignore[arg-type]
+        for ti, rr in memo.get("effects", iv.effects, lambda iv=iv: _effect_rows(iv.effects, lay)):
             mult[ti, 1 + 2 * p] = mult[ti, 2 + 2 * p] = rr
     wait_mult = np.ones(len(lay.compartments))
     for qc, g in roles.queue_target.items():
@@ -113,13 +115,14 @@ def _edge_rates(s: Scenario, lay: Layout, roles: _EdgeRoles) -> np.ndarray:
         src_b, src_k = lay.unravel(lay.src)[1:]
         dead = roles.waiting_death
         ti = lay.transitions.index((s.emergency_state, DEAD))
-        in_segment = hazard_multipliers(s)[[t.key for t in s.transitions].index(f"{s.emergency_state}->{DEAD}")]
+        in_segment = multipliers[[t.key for t in s.transitions].index(f"{s.emergency_state}->{DEAD}")]
         death = by_slot(s, s.band_array(s.delayed_discharge.death_rate)) * in_segment
         r[dead] = death[src_b[dead]] * mult[ti, src_k[dead]]
     if s.delayed_discharge is not None and s.delayed_discharge.deconditioning is not None:
         share = s.delayed_discharge.deconditioning.extra_share_per_week  # per week, as an exact hazard
         r[lay.kind == DECONDITION] = -math.log1p(-share) * WEEKS_PER_YEAR
-    r[roles.ageing] = by_slot(s, ageing_rates(s))[roles.ageing_b]
+    ageing = memo.get("ageing", (s.demography, s.segments), lambda: by_slot(s, ageing_rates(s)))
+    r[roles.ageing] = ageing[roles.ageing_b]
     moves = lay.kind == SEGMENT
     if moves.any():
         _, src_b, src_k = lay.unravel(lay.src[moves])
@@ -130,6 +133,11 @@ def _edge_rates(s: Scenario, lay: Layout, roles: _EdgeRoles) -> np.ndarray:
         if iv.effect_years_after > 0:
             r[roles.fade[p]] = 1 / iv.effect_years_after
     return r
+
+
+def _effect_rows(effects: dict[str, float], lay: Layout) -> list[tuple[int, float]]:
+    """(transition row, relative rate) of a programme's effects."""
+    return [(lay.transitions.index(split_key(key)), rr) for key, rr in effects.items()]  # type: ignore[arg-type]
 
 
 def _edge_trends(s: Scenario, lay: Layout, roles: _EdgeRoles) -> np.ndarray:
@@ -160,27 +168,20 @@ def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameter
         "loss_years": np.zeros((n_prog, n_members)),
         "initial_places": np.zeros((n_prog, n_members)),
     }
+    memo = ByObject()  # parts that members share (the same objects) are read once
     for n, s in enumerate(scenarios):
-        rate[:, n] = _edge_rates(s, layout, roles)
+        rate[:, n] = _edge_rates(s, layout, roles, memo)
         trend[:, n] = _edge_trends(s, layout, roles)
         for p, iv in enumerate(s.interventions):
             arrays["cost_per_place"][p, n] = iv.cost_per_participant_year
             arrays["build_years"][p, n] = iv.ramp_up.build_years
             arrays["loss_years"][p, n] = iv.ramp_up.loss_years
             arrays["initial_places"][p, n] = iv.ramp_up.initial_places
-        for state, by_band in s.initial.items():
-            initial[[layout.index(c_index[state], b, 0) for b in range(nb)], n] = per_slot(s, s.band_array(by_band))
-        for key, by_band in s.initial_waiting.items():  # people already in a queue at the start
-            q = c_index[queue_name(*split_key(key))]  # type: ignore[misc]
-            initial[[layout.index(q, b, 0) for b in range(nb)], n] = per_slot(s, s.band_array(by_band))
-        for key, by_band in s.initial_with_origin.items():  # in hospital at the start, holding a care home place
-            origin, state = split_key(key)  # type: ignore[misc]
-            c = c_index[origin_name(state, origin)]
-            initial[[layout.index(c, b, 0) for b in range(nb)], n] = per_slot(s, s.band_array(by_band))
-        demo = s.demography
-        arrays["entrants"][:, n] = per_slot(s, s.band_array(demo.entrants_per_year), entry=True)
-        arrays["entrants_growth"][:, n] = by_slot(s, np.array([demo.growth_of(b) for b in s.age_bands]))
-        arrays["migration"][:, n] = per_slot(s, s.band_array(demo.net_migration_per_year), entry=True)
+        initial[:, n] = memo.get("initial", (s.initial, s.initial_waiting, s.initial_with_origin, s.segments),
+                                 lambda s=s: _initial_stocks(s, layout, c_index))  # fmt: skip
+        demography = memo.get("demography", (s.demography, s.segments), lambda s=s: _demography_arrays(s))
+        for name, column in demography.items():
+            arrays[name][:, n] = column
         for i, name in enumerate(cap_names):
             arrays["capacity"][i, n] = s.places_in(name, s.start_year)
     out_rate = np.zeros((layout.n_stocks, n_members))
@@ -188,6 +189,32 @@ def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameter
     entry = c_index.get(scenarios[0].demography.entry_state, 0)  # with no entrants, any stock will do
     entry_stocks = np.array([layout.index(entry, b, 0) for b in range(nb)])
     return Parameters(rate=rate, out_rate=out_rate, initial=initial, entry_stocks=entry_stocks, trend=trend, **arrays)
+
+
+def _initial_stocks(s: Scenario, layout: Layout, c_index: dict[str, int]) -> np.ndarray:
+    """People in each stock at the start: in each state, already in a queue, or remembering their origin."""
+    nb = len(layout.bands)
+    initial = np.zeros(layout.n_stocks)
+    for state, by_band in s.initial.items():
+        initial[[layout.index(c_index[state], b, 0) for b in range(nb)]] = per_slot(s, s.band_array(by_band))
+    for key, by_band in s.initial_waiting.items():  # people already in a queue at the start
+        q = c_index[queue_name(*split_key(key))]  # type: ignore[misc]
+        initial[[layout.index(q, b, 0) for b in range(nb)]] = per_slot(s, s.band_array(by_band))
+    for key, by_band in s.initial_with_origin.items():  # in hospital at the start, holding a care home place
+        origin, state = split_key(key)  # type: ignore[misc]
+        c = c_index[origin_name(state, origin)]
+        initial[[layout.index(c, b, 0) for b in range(nb)]] = per_slot(s, s.band_array(by_band))
+    return initial
+
+
+def _demography_arrays(s: Scenario) -> dict[str, np.ndarray]:
+    """Entrants a year, their growth and net migration, by slot."""
+    demo = s.demography
+    return {
+        "entrants": per_slot(s, s.band_array(demo.entrants_per_year), entry=True),
+        "entrants_growth": by_slot(s, np.array([demo.growth_of(b) for b in s.age_bands])),
+        "migration": per_slot(s, s.band_array(demo.net_migration_per_year), entry=True),
+    }
 
 
 def programme_places(params: Parameters, budget: np.ndarray, grid: TimeGrid) -> tuple[np.ndarray, np.ndarray]:
@@ -240,16 +267,17 @@ def capacity_places(
     given = np.zeros((len(names), n_years, n_members))
     bought = np.zeros_like(given)
     ramp = np.zeros((3, len(names), n_members))  # build years, loss years, initial places
+    memo = ByObject()  # a state's capacity, when members share it, is read once
     for n, s in enumerate(scenarios):
         for i, name in enumerate(names):
             cap = s.capacity[name]
+            by_year = memo.get("places", cap, lambda s=s, name=name: _places_by_year(s, name, n_years))
             if cap.bought:
-                bought[i, :, n] = [s.place_budget_gbp(name, s.start_year + y) / cap.cost_per_place_year
-                                   for y in range(n_years)]  # fmt: skip
+                bought[i, :, n] = by_year
                 start = bought[i, 0, n] if cap.initial_places is None else cap.initial_places
                 ramp[:, i, n] = cap.build_years, cap.loss_years, start
             else:
-                given[i, :, n] = [s.places_in(name, s.start_year + y) for y in range(n_years)]
+                given[i, :, n] = by_year
     places = given[:, year, :].transpose(1, 0, 2)
     linear = [first.capacity[name].between_years == "linear" for name in names]
     if any(linear):
@@ -260,6 +288,14 @@ def capacity_places(
         followed = _follow(funded, ramp[2], ramp[0], ramp[1], year, grid)
         places[:, is_bought] = followed[:, is_bought]
     return places, funded
+
+
+def _places_by_year(s: Scenario, name: str, n_years: int) -> list[float]:
+    """A capacity-limited state's places given in each simulated year, or those its budget funds."""
+    cap = s.capacity[name]
+    if cap.bought:
+        return [s.place_budget_gbp(name, s.start_year + y) / cap.cost_per_place_year for y in range(n_years)]
+    return [s.places_in(name, s.start_year + y) for y in range(n_years)]
 
 
 def _between_years(given: np.ndarray, grid: TimeGrid, at_step_end: bool = False) -> np.ndarray:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
@@ -95,6 +95,25 @@ def simulate(
     if not batch:
         raise LeftshiftError("no scenarios to run")
     _check_batch(batch)
+    index = {id(s): n for n, s in reversed(list(enumerate(batch)))}
+    if len(index) < len(batch):  # a design may repeat a point (the same object): run it once, copy its results
+        distinct = [batch[n] for n in sorted(index.values())]
+        position = {id(s): n for n, s in enumerate(distinct)}
+        traj = _run(tuple(distinct), record, progress, threads, check=False)
+        if progress is not None:
+            progress(len(batch) - len(distinct))
+        return _repeated(traj, batch, np.array([position[id(s)] for s in batch]))
+    return _run(batch, record, progress, threads)
+
+
+def _run(
+    batch: tuple[Scenario, ...],
+    record: str,
+    progress: Callable[[int], None] | None,
+    threads: int | None,
+    check: bool = True,
+) -> Trajectory:
+    """`simulate` of a batch of distinct members; with `check`, refuse non-finite results."""
     first = batch[0]
     layout = build_layout(first)
     params = build_parameters(batch, layout)
@@ -102,8 +121,19 @@ def simulate(
     capacity = capacity_places(batch, layout, grid, at_step_end=True)[0]  # the end-of-step pass fills to these
     internal = steps.plan(params, layout, grid, capacity)
     traj = _integrate(batch, layout, params, build_prices(batch, layout), grid, capacity, internal, progress, threads)
-    check_trajectory(traj)  # inf or NaN (an input of 1e308, growth that overflows) is an error, not zeros
+    if check:
+        check_trajectory(traj)  # inf or NaN (an input of 1e308, growth that overflows) is an error, not zeros
     return traj
+
+
+def _repeated(traj: Trajectory, batch: tuple[Scenario, ...], member: np.ndarray) -> Trajectory:
+    """The trajectory of `batch`, whose member n is member `member[n]` of `traj`: a member's numbers never
+    depend on the batch it runs in (`_integrate`), so a repeated point's results are its first run's."""
+    arrays = {f.name: getattr(traj, f.name)[..., member] for f in fields(traj)
+              if isinstance(getattr(traj, f.name), np.ndarray)}  # fmt: skip
+    out = replace(traj, scenarios=batch, **arrays)
+    check_trajectory(out)
+    return out
 
 
 def run(
