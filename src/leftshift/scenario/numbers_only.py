@@ -59,77 +59,91 @@ CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True)
-class _Part:
-    """A field validated again at each point: whole (`item` None), or one list item or mapping value; `columns`
-    are the row's numbers that fall in it. Parts validated from the same numbers are the same object, so that
-    points share what they have in common (engines may skip work on an object they have seen)."""
+class _Item:
+    """One list item or mapping value of a field, and the row's numbers (`columns`) that fall in it."""
 
-    name: str
-    key: str
-    item: Any
+    key: Any
     columns: np.ndarray
     cache: dict[bytes, Any] = field(default_factory=dict, compare=False)
 
-    def validated(self, data: dict[str, Any], row: np.ndarray) -> Any:
-        numbers = row[self.columns].tobytes()  # bit for bit: -0.0 is not 0.0
-        found = self.cache.get(numbers)
-        if found is None:
-            if self.item is None:
-                found = _field_adapter(self.name).validate_python(data[self.key])
-            else:
-                found = _item_adapter(self.name).validate_python(data[self.key][self.item])  # type: ignore[union-attr]
-            if len(self.cache) >= CACHE_SIZE:
-                self.cache.clear()
-            self.cache[numbers] = found
-        return found
+    def validated(self, name: str, container: Any, row: np.ndarray) -> Any:
+        adapter = _item_adapter(name)
+        assert adapter is not None  # an item part exists only for a field that has one
+        numbers = row[self.columns].tobytes()
+        return _remembered(self.cache, numbers, lambda: adapter.validate_python(container[self.key]))
+
+
+@dataclass(frozen=True)
+class _Field:
+    """A field validated again at each point: whole (`items` None), or item by item; `columns` are the row's
+    numbers that fall in it. Parts validated from the same numbers are the same object, so that points share
+    what they have in common (engines skip work on an object they have seen: `engines.memo`)."""
+
+    name: str
+    key: str
+    columns: np.ndarray
+    items: tuple[_Item, ...] | None
+    cache: dict[bytes, Any] = field(default_factory=dict, compare=False)
+
+    def validated(self, first: Scenario, data: dict[str, Any], row: np.ndarray) -> Any:
+        return _remembered(self.cache, row[self.columns].tobytes(), lambda: self._validate(first, data, row))
+
+    def _validate(self, first: Scenario, data: dict[str, Any], row: np.ndarray) -> Any:
+        if self.items is None:
+            return _field_adapter(self.name).validate_python(data[self.key])
+        container = getattr(first, self.name)
+        value = list(container) if isinstance(container, list) else dict(container)
+        for item in self.items:
+            value[item.key] = item.validated(self.name, data[self.key], row)
+        return value
+
+
+def _remembered(cache: dict[bytes, Any], numbers: bytes, validate: Any) -> Any:
+    """What was validated from these numbers (bit for bit: -0.0 is not 0.0), validating it the first time."""
+    found = cache.get(numbers)
+    if found is None:
+        found = validate()
+        if len(cache) >= CACHE_SIZE:
+            cache.clear()
+        cache[numbers] = found
+    return found
 
 
 class PartValidator:
     """Validates data that differs from `first`'s (the data it was validated from) at `locs` only."""
 
-    def __init__(self, first: Scenario, parts: Sequence[_Part]) -> None:
+    def __init__(self, first: Scenario, fields: Sequence[_Field]) -> None:
         self.first = first
-        self.parts = tuple(parts)
+        self.fields = tuple(fields)
 
     @classmethod
     def of(cls, first: Scenario, data: dict[str, Any], locs: Sequence[Loc]) -> PartValidator | None:
         """The validator for these changed paths of `data` (from which `first` was validated), or None when
-        a whole validation is needed. Row j of `validate` is the number at `locs[j]`."""
-        whole: dict[str, list[int]] = {}
-        items: dict[tuple[str, Any], list[int]] = {}
+        a whole validation is needed. Number j of a row of `validate` is the one at `locs[j]`."""
+        columns: dict[str, list[int]] = {}
+        items: dict[str, dict[Any, list[int]]] = {}
+        whole: set[str] = set()
         for j, loc in enumerate(locs):
             name = _FIELD_OF_KEY.get(loc[0]) if isinstance(loc[0], str) else None
             if name is None or name in _WHOLE_ONLY or loc[0] not in data:
                 return None
             container, value = data[loc[0]], getattr(first, name)
             key = loc[1] if len(loc) > 1 else None
+            columns.setdefault(name, []).append(j)
             if (key is not None and _item_adapter(name) is not None and type(value) is type(container)
                     and _has(container, key) and _has(value, key)):  # fmt: skip
-                items.setdefault((name, key), []).append(j)
+                items.setdefault(name, {}).setdefault(key, []).append(j)
             else:
-                whole.setdefault(name, []).append(j)
-        for (name, _), columns in items.items():
-            if name in whole:  # an item of a field validated whole anyway
-                whole[name] += columns
-        parts = [_Part(name, _key_of(name), None, np.array(sorted(cols))) for name, cols in whole.items()]
-        parts += [_Part(name, _key_of(name), key, np.array(cols)) for (name, key), cols in items.items()
-                  if name not in whole]  # fmt: skip
-        return cls(first, parts)
+                whole.add(name)
+        return cls(first, [_Field(name, _key_of(name), np.array(cols), None if name in whole else
+                                  tuple(_Item(key, np.array(c)) for key, c in items[name].items()))
+                           for name, cols in columns.items()])  # fmt: skip
 
     def validate(self, data: dict[str, Any], row: np.ndarray) -> Scenario | None:
         """The scenario of `data`, whose numbers at the paths are `row`; None when it is invalid (the caller
         explains why by a whole validation)."""
-        update: dict[str, Any] = {}
         try:
-            for part in self.parts:
-                value = part.validated(data, row)
-                if part.item is None:
-                    update[part.name] = value
-                    continue
-                if part.name not in update:
-                    container = getattr(self.first, part.name)
-                    update[part.name] = list(container) if isinstance(container, list) else dict(container)
-                update[part.name][part.item] = value
+            update = {f.name: f.validated(self.first, data, row) for f in self.fields}
         except ValidationError:
             return None
         scenario = self.first.model_copy(update=update)
