@@ -71,6 +71,7 @@ class _EdgeRoles:
     src_c: np.ndarray
     queue_target: dict[int, str]
     waiting_death: np.ndarray  # queue hazards to dead of people waiting in the emergency state
+    segment_moves: np.ndarray  # moves between segments
 
 
 def _edge_roles(lay: Layout, emergency_state: str) -> _EdgeRoles:
@@ -90,26 +91,21 @@ def _edge_roles(lay: Layout, emergency_state: str) -> _EdgeRoles:
         src_c=src_c, queue_target={c_index[queue_name(f, g)]: g for f, g in lay.queues},
         waiting_death=(lay.kind == QUEUE_HAZARD) & (dst_c == c_index[DEAD]) & np.isin(
             src_c, [c_index[queue_name(f, g)] for f, g in lay.queues if f == emergency_state]),
+        segment_moves=lay.kind == SEGMENT,
     )  # fmt: skip
 
 
 def _edge_rates(s: Scenario, lay: Layout, roles: _EdgeRoles, memo: ByObject) -> np.ndarray:
     """Per-person rate of every edge for one scenario: transitions (times effects and the waiting
     risk), ageing, referrals, programme completion and fading."""
-    nl, n_trans = len(lay.layers), len(lay.transitions)
-    by_band = np.array([memo.get("band rates", t, lambda t=t: s.band_array(t.rate)) for t in s.transitions])
-    by_band = by_band.reshape(len(s.transitions), len(s.age_bands))
-    multipliers = memo.get("hazard multipliers", s.segments, lambda: hazard_multipliers(s))  # keys: the batch's
-    base = by_slot(s, by_band.T).T * multipliers  # (rows, slots): x 1.0 without segments
-    mult = np.ones((n_trans, nl))
-    for p, iv in enumerate(s.interventions):
-        for ti, rr in memo.get("effects", iv.effects, lambda iv=iv: _effect_rows(iv.effects, lay)):
-            mult[ti, 1 + 2 * p] = mult[ti, 2 + 2 * p] = rr
+    programmes = tuple(iv.effects for iv in s.interventions)
+    moved, mult, multipliers = memo.get("moves", (s.transition_items, s.segments, *programmes),
+                                        lambda: _move_rates(s, lay, roles, memo))  # fmt: skip
     wait_mult = np.ones(len(lay.compartments))
     for qc, g in roles.queue_target.items():
         wait_mult[qc] = s.capacity[g].waiting_acute_risk_multiplier
     r = np.zeros(len(lay.src))
-    r[roles.is_move] = base[roles.move_row, roles.move_b] * mult[roles.move_t, roles.move_k]
+    r[roles.is_move] = moved
     r[roles.to_emergency] *= wait_mult[roles.src_c[roles.to_emergency]]
     if s.delayed_discharge is not None and s.delayed_discharge.death_rate is not None:  # medically fit
         src_b, src_k = lay.unravel(lay.src)[1:]
@@ -123,8 +119,8 @@ def _edge_rates(s: Scenario, lay: Layout, roles: _EdgeRoles, memo: ByObject) -> 
         r[lay.kind == DECONDITION] = -math.log1p(-share) * WEEKS_PER_YEAR
     ageing = memo.get("ageing", (s.demography, s.segments), lambda: by_slot(s, ageing_rates(s)))
     r[roles.ageing] = ageing[roles.ageing_b]
-    moves = lay.kind == SEGMENT
-    if moves.any():
+    if roles.segment_moves.any():
+        moves = roles.segment_moves
         _, src_b, src_k = lay.unravel(lay.src[moves])
         r[moves] = move_rates(s, src_b, lay.unravel(lay.dst[moves])[1], src_k)
     for p, iv in enumerate(s.interventions):
@@ -133,6 +129,20 @@ def _edge_rates(s: Scenario, lay: Layout, roles: _EdgeRoles, memo: ByObject) -> 
         if iv.effect_years_after > 0:
             r[roles.fade[p]] = 1 / iv.effect_years_after
     return r
+
+
+def _move_rates(s: Scenario, lay: Layout, roles: _EdgeRoles, memo: ByObject) -> tuple[np.ndarray, ...]:
+    """The rate of every transition edge (by band and segment, times the programme's effect on its layer), the
+    effects (transitions, layers) and the segments' hazard multipliers (rows, slots)."""
+    by_band = np.array([memo.get("band rates", t, lambda t=t: s.band_array(t.rate)) for t in s.transitions])
+    by_band = by_band.reshape(len(s.transitions), len(s.age_bands))
+    multipliers = memo.get("hazard multipliers", s.segments, lambda: hazard_multipliers(s))  # keys: the batch's
+    base = by_slot(s, by_band.T).T * multipliers  # (rows, slots): x 1.0 without segments
+    mult = np.ones((len(lay.transitions), len(lay.layers)))
+    for p, iv in enumerate(s.interventions):
+        for ti, rr in memo.get("effects", iv.effects, lambda iv=iv: _effect_rows(iv.effects, lay)):
+            mult[ti, 1 + 2 * p] = mult[ti, 2 + 2 * p] = rr
+    return base[roles.move_row, roles.move_b] * mult[roles.move_t, roles.move_k], mult, multipliers
 
 
 def _effect_rows(effects: dict[str, float], lay: Layout) -> list[tuple[int, float]]:
@@ -171,7 +181,7 @@ def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameter
     memo = ByObject()  # parts that members share (the same objects) are read once
     for n, s in enumerate(scenarios):
         rate[:, n] = _edge_rates(s, layout, roles, memo)
-        trend[:, n] = _edge_trends(s, layout, roles)
+        trend[:, n] = memo.get("trends", s.transition_items, lambda s=s: _edge_trends(s, layout, roles))
         for p, iv in enumerate(s.interventions):
             arrays["cost_per_place"][p, n] = iv.cost_per_participant_year
             arrays["build_years"][p, n] = iv.ramp_up.build_years

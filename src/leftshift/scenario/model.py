@@ -412,9 +412,9 @@ class Scenario(_Frozen):
 
     @cached_property
     def transitions(self) -> list[Transition]:
-        """Every move, with split items expanded into one transition per destination (with any `origin`).
-        Cached: the engines and checks read it thousands of times per design of an experiment (do not mutate)."""
-        return [t for item in self.transition_items for t in getattr(item, "moves", (item,))]
+        """Every move, split items expanded (cached: engines and checks read it thousands of times; do not mutate)."""
+        return [t for item in self.transition_items for t in (item.moves if isinstance(item, SplitTransition)
+                                                                else (item,))]  # fmt: skip
 
     @property
     def all_states(self) -> list[str]:

@@ -21,7 +21,8 @@ from leftshift.scenario.model import Scenario
 PATHS = ("transitions[0].rate.65+", "capacity.home_care.waiting_acute_risk_multiplier", "capacity.residential.places",
          "interventions[0].budget", "interventions[0].effects.community->acute", "demography.entrants_per_year.18-64",
          "segments.isolated.hazard_multipliers.community->acute", "initial.community.65+",
-         "costs.per_person_week.acute.nhs", "transitions[6].rate", "demography.ageing.18-64")  # fmt: skip
+         "costs.per_person_week.acute.nhs", "transitions[6].rate", "demography.ageing.18-64",
+         "transitions[3].trend_per_year")  # fmt: skip
 
 
 def points() -> tuple[list[Scenario], list[Scenario]]:
@@ -30,10 +31,10 @@ def points() -> tuple[list[Scenario], list[Scenario]]:
     data["transitions"][6] = {"from": "residential", "rate": 0.5, "split": {"dead": 0.6, "acute": 0.4}}
     template = Template.of(scenario_from_dict(data), Design(PATHS, np.zeros((1, len(PATHS)))))
     rng = np.random.default_rng(5)
-    central = np.array([0.25, 1.3, 380, 150_000, 0.9, 800, 1.4, 10_000, 2800, 0.5, 0.021])
+    central = np.array([0.25, 1.3, 380, 150_000, 0.9, 800, 1.4, 10_000, 2800, 0.5, 0.021, 0.01])
     rows = central * rng.uniform(0.5, 1.5, size=(9, len(PATHS)))
-    rows[4:8] = rows[3]  # points 4-7 share every part of point 3 but one: places, effects, demography, people
-    for n, columns in enumerate(([2], [4], [5, 10], [7]), start=4):
+    rows[4:9] = rows[3]  # points 4-8 share every part of point 3 but one: places, effects, demography, people, moves
+    for n, columns in enumerate(([2], [4], [5, 10], [7], [0, 11]), start=4):
         rows[n, columns] *= 1.1
     shared = template.scenarios(rows)
     fresh = [Scenario.model_validate(s.model_dump(by_alias=True)) for s in shared]
