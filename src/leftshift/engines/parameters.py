@@ -72,6 +72,8 @@ class _EdgeRoles:
     queue_target: dict[int, str]
     waiting_death: np.ndarray  # queue hazards to dead of people waiting in the emergency state
     segment_moves: np.ndarray  # moves between segments
+    src_b: np.ndarray  # band (slot) of each edge's source stock
+    src_k: np.ndarray  # layer of each edge's source stock
 
 
 def _edge_roles(lay: Layout, emergency_state: str) -> _EdgeRoles:
@@ -91,7 +93,7 @@ def _edge_roles(lay: Layout, emergency_state: str) -> _EdgeRoles:
         src_c=src_c, queue_target={c_index[queue_name(f, g)]: g for f, g in lay.queues},
         waiting_death=(lay.kind == QUEUE_HAZARD) & (dst_c == c_index[DEAD]) & np.isin(
             src_c, [c_index[queue_name(f, g)] for f, g in lay.queues if f == emergency_state]),
-        segment_moves=lay.kind == SEGMENT,
+        segment_moves=lay.kind == SEGMENT, src_b=src_b, src_k=src_k,
     )  # fmt: skip
 
 
@@ -108,7 +110,7 @@ def _edge_rates(s: Scenario, lay: Layout, roles: _EdgeRoles, memo: ByObject) -> 
     r[roles.is_move] = moved
     r[roles.to_emergency] *= wait_mult[roles.src_c[roles.to_emergency]]
     if s.delayed_discharge is not None and s.delayed_discharge.death_rate is not None:  # medically fit
-        src_b, src_k = lay.unravel(lay.src)[1:]
+        src_b, src_k = roles.src_b, roles.src_k
         dead = roles.waiting_death
         ti = lay.transitions.index((s.emergency_state, DEAD))
         in_segment = multipliers[[t.key for t in s.transitions].index(f"{s.emergency_state}->{DEAD}")]

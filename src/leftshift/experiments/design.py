@@ -203,7 +203,7 @@ class Template:
             u = rows[:, col]
             if unit:
                 central = np.isnan(u)
-                out[:, j] = np.where(central, dist.central(), quantile(dist, np.where(central, 0.5, u)))
+                out[:, j] = np.where(central, dist.central(), _quantiles(dist, np.where(central, 0.5, u)))
             else:
                 out[:, j] = u
         return out
@@ -291,6 +291,15 @@ def _fast_points(
         last = loc[-1]
         leaves.append((node, last if isinstance(last, int) else next(k for k in node if str(k) == last)))
     return validator, leaves
+
+
+def _quantiles(dist: Any, u: np.ndarray) -> np.ndarray:
+    """`quantile(dist, u)`, worked out once per distinct probability when they repeat (in a Sobol design, each
+    parameter takes one of two values in most rows): a quantile is a function of its probability alone."""
+    distinct, where = np.unique(u, return_inverse=True)
+    if 2 * len(distinct) > len(u):
+        return quantile(dist, u)
+    return quantile(dist, distinct)[where.reshape(u.shape)]
 
 
 def _present(base: dict[str, Any], path: str) -> bool:

@@ -13,6 +13,7 @@ import pytest
 from builders import segmented_scenario_dict
 from leftshift.errors import LeftshiftError, ScenarioError
 from leftshift.experiments.design import Design, Template, set_path
+from leftshift.scenario.distributions import parse_distribution
 from leftshift.scenario.keypaths import parse_path
 from leftshift.scenario.loading import scenario_from_dict
 from leftshift.scenario.model import NUMBERS_ONLY, Scenario
@@ -129,3 +130,26 @@ def test_a_path_inside_another_paths_value_is_set_row_by_row_as_before():
     t = Template.of(scenario_from_dict(data), Design(paths, np.zeros((1, 2))))
     with pytest.raises(LeftshiftError, match="is a single value"):
         t.scenarios(np.array([[390.0, 400.0], [395.0, 410.0]]))
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"dist": "triangular", "low": 0.5, "mode": 0.8, "high": 1.2},
+        {"dist": "pert", "low": 0.5, "mode": 0.8, "high": 1.2},
+        {"dist": "normal", "mean": 1.0, "sd": 0.2},
+        {"dist": "lognormal", "mean": 1.0, "sd": 0.3},
+        {"dist": "beta", "alpha": 2.0, "beta": 5.0},
+        {"dist": "gamma", "shape": 2.0, "scale": 1.0},
+        {"dist": "uniform", "low": 0.0, "high": 3.0},
+    ],
+)
+def test_values_of_repeated_probabilities_are_bit_for_bit_those_worked_out_one_by_one(spec):
+    dist = parse_distribution(spec)
+    rng = np.random.default_rng(3)
+    drawn = np.append(rng.random(30), np.nan)  # NaN: the central value
+    for n in (2, 33, 500):
+        rows = drawn[rng.integers(0, len(drawn), n)][:, None]  # few distinct probabilities, as in a Sobol design
+        t = Template({}, ("x",), (0,), (dist,))
+        one_by_one = np.array([t.values(row[None, :], unit=True)[0, 0] for row in rows])
+        assert t.values(rows, unit=True)[:, 0].tobytes() == one_by_one.tobytes()
