@@ -70,7 +70,11 @@ class Trajectory:
 def _check_batch(scenarios: Sequence[Scenario]) -> None:
     first = scenarios[0]
     key = (structure_key(first), first.horizon_years, first.time_step_weeks, first.start_year)
+    checked = {id(first)}  # a point repeated in the batch (the same object) is checked once
     for i, s in enumerate(scenarios[1:], start=1):
+        if id(s) in checked:
+            continue
+        checked.add(id(s))
         if (structure_key(s), s.horizon_years, s.time_step_weeks, s.start_year) != key:
             raise LeftshiftError(
                 f"parameter set {i} has a different structure (states, bands, transitions, capacity rules, "
