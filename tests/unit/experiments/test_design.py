@@ -107,6 +107,8 @@ def test_rows_met_again_give_the_same_scenario_and_parts_validated_from_the_same
         ("horizon_years", 180.0),  # a check across fields: the run would end after 2200
         ("segments.isolated.initial_share.65+", 0.9),  # a check across fields: shares summing to 1.6
         ("interventions[0].cost_per_participant_year", 0.0),
+        ("horizon_years", 0.0),  # a top-level field's own bound
+        ("start_year", 2026.5),  # a whole number
     ],
 )
 def test_a_bad_number_in_a_later_row_is_explained_as_in_a_first_row(path, bad):
