@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +30,7 @@ from leftshift.engines.model import (
     simulated_years,
 )  # fmt: skip
 from leftshift.engines.segments import by_slot, hazard_multipliers, move_rates, per_slot
-from leftshift.scenario.model import DEAD, WEEKS_PER_YEAR, Scenario, band_width_years, split_key
+from leftshift.scenario.model import DEAD, WEEKS_PER_YEAR, Intervention, Scenario, band_width_years, split_key
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ class Parameters:
 
 @dataclass(frozen=True)
 class _EdgeRoles:
-    """Which edges take which parameter: the same for every member of a batch, so worked out once."""
+    """Which edges take which parameter (as edge indices): the same for every member of a batch, so worked out
+    once."""
 
     is_move: np.ndarray
     move_t: np.ndarray
@@ -72,6 +74,7 @@ class _EdgeRoles:
     queue_target: dict[int, str]
     waiting_death: np.ndarray  # queue hazards to dead of people waiting in the emergency state
     segment_moves: np.ndarray  # moves between segments
+    deconditioning: np.ndarray
     src_b: np.ndarray  # band (slot) of each edge's source stock
     src_k: np.ndarray  # layer of each edge's source stock
 
@@ -81,61 +84,63 @@ def _edge_roles(lay: Layout, emergency_state: str) -> _EdgeRoles:
     src_c, src_b, src_k = lay.unravel(lay.src)
     dst_c, _, dst_k = lay.unravel(lay.dst)
     is_move = (lay.kind == TRANSITION) | (lay.kind == QUEUE_HAZARD)
-    referral = [(lay.kind == REFERRAL) & (dst_k == 1 + 2 * p) for p in range(len(lay.programmes))]
+    programmes = range(len(lay.programmes))
+    referral = [np.flatnonzero((lay.kind == REFERRAL) & (dst_k == 1 + 2 * p)) for p in programmes]
     return _EdgeRoles(
-        is_move=is_move, move_t=lay.transition_of[is_move], move_row=lay.rate_row[is_move],
+        is_move=np.flatnonzero(is_move), move_t=lay.transition_of[is_move], move_row=lay.rate_row[is_move],
         move_b=src_b[is_move], move_k=src_k[is_move],
-        to_emergency=(lay.kind == QUEUE_HAZARD) & (dst_c == c_index.get(emergency_state, -1)),
-        ageing=lay.kind == AGEING, ageing_b=src_b[lay.kind == AGEING], referral=referral,
-        referral_state=[[lay.compartments[c] for c in src_c[mask]] for mask in referral],
-        completion=[(lay.kind == COMPLETION) & (src_k == 1 + 2 * p) for p in range(len(lay.programmes))],
-        fade=[(lay.kind == FADE) & (src_k == 2 + 2 * p) for p in range(len(lay.programmes))],
+        to_emergency=np.flatnonzero((lay.kind == QUEUE_HAZARD) & (dst_c == c_index.get(emergency_state, -1))),
+        ageing=np.flatnonzero(lay.kind == AGEING), ageing_b=src_b[lay.kind == AGEING], referral=referral,
+        referral_state=[[lay.compartments[c] for c in src_c[edges]] for edges in referral],
+        completion=[np.flatnonzero((lay.kind == COMPLETION) & (src_k == 1 + 2 * p)) for p in programmes],
+        fade=[np.flatnonzero((lay.kind == FADE) & (src_k == 2 + 2 * p)) for p in programmes],
         src_c=src_c, queue_target={c_index[queue_name(f, g)]: g for f, g in lay.queues},
-        waiting_death=(lay.kind == QUEUE_HAZARD) & (dst_c == c_index[DEAD]) & np.isin(
-            src_c, [c_index[queue_name(f, g)] for f, g in lay.queues if f == emergency_state]),
-        segment_moves=lay.kind == SEGMENT, src_b=src_b, src_k=src_k,
+        waiting_death=np.flatnonzero((lay.kind == QUEUE_HAZARD) & (dst_c == c_index[DEAD]) & np.isin(
+            src_c, [c_index[queue_name(f, g)] for f, g in lay.queues if f == emergency_state])),
+        segment_moves=np.flatnonzero(lay.kind == SEGMENT), deconditioning=np.flatnonzero(lay.kind == DECONDITION),
+        src_b=src_b, src_k=src_k,
     )  # fmt: skip
 
 
 def _edge_rates(s: Scenario, lay: Layout, roles: _EdgeRoles, memo: ByObject) -> np.ndarray:
     """Per-person rate of every edge for one scenario: transitions (times effects and the waiting
     risk), ageing, referrals, programme completion and fading."""
-    programmes = tuple(iv.effects for iv in s.interventions)
-    moved, mult, multipliers = memo.get("moves", (s.transition_items, s.segments, *programmes),
-                                        lambda: _move_rates(s, lay, roles, memo))  # fmt: skip
+    shared = (s.transition_items, s.segments, s.delayed_discharge, *(iv.effects for iv in s.interventions))
+    moved, dead, deconditioning = memo.get("moves", shared, lambda: _move_rates(s, lay, roles, memo))
     wait_mult = np.ones(len(lay.compartments))
     for qc, g in roles.queue_target.items():
         wait_mult[qc] = s.capacity[g].waiting_acute_risk_multiplier
     r = np.zeros(len(lay.src))
     r[roles.is_move] = moved
     r[roles.to_emergency] *= wait_mult[roles.src_c[roles.to_emergency]]
-    if s.delayed_discharge is not None and s.delayed_discharge.death_rate is not None:  # medically fit
-        src_b, src_k = roles.src_b, roles.src_k
-        dead = roles.waiting_death
-        ti = lay.transitions.index((s.emergency_state, DEAD))
-        in_segment = multipliers[[t.key for t in s.transitions].index(f"{s.emergency_state}->{DEAD}")]
-        death = by_slot(s, s.band_array(s.delayed_discharge.death_rate)) * in_segment
-        r[dead] = death[src_b[dead]] * mult[ti, src_k[dead]]
-    if s.delayed_discharge is not None and s.delayed_discharge.deconditioning is not None:
-        share = s.delayed_discharge.deconditioning.extra_share_per_week  # per week, as an exact hazard
-        r[lay.kind == DECONDITION] = -math.log1p(-share) * WEEKS_PER_YEAR
+    if dead is not None:  # medically fit people waiting in hospital
+        r[roles.waiting_death] = dead
+    if deconditioning is not None:
+        r[roles.deconditioning] = deconditioning
     ageing = memo.get("ageing", (s.demography, s.segments), lambda: by_slot(s, ageing_rates(s)))
     r[roles.ageing] = ageing[roles.ageing_b]
-    if roles.segment_moves.any():
+    if len(roles.segment_moves):
         moves = roles.segment_moves
         _, src_b, src_k = lay.unravel(lay.src[moves])
         r[moves] = move_rates(s, src_b, lay.unravel(lay.dst[moves])[1], src_k)
     for p, iv in enumerate(s.interventions):
-        r[roles.referral[p]] = [iv.referrals[state] for state in roles.referral_state[p]]
-        r[roles.completion[p]] = 1 / iv.programme_years
-        if iv.effect_years_after > 0:
-            r[roles.fade[p]] = 1 / iv.effect_years_after
+        referrals, completion, fade = memo.get(f"programme {p}", iv, lambda iv=iv, p=p: _programme_rates(iv, roles, p))
+        r[roles.referral[p]] = referrals
+        r[roles.completion[p]] = completion
+        if fade is not None:
+            r[roles.fade[p]] = fade
     return r
 
 
-def _move_rates(s: Scenario, lay: Layout, roles: _EdgeRoles, memo: ByObject) -> tuple[np.ndarray, ...]:
-    """The rate of every transition edge (by band and segment, times the programme's effect on its layer), the
-    effects (transitions, layers) and the segments' hazard multipliers (rows, slots)."""
+def _programme_rates(iv: Intervention, roles: _EdgeRoles, p: int) -> tuple[Any, float, float | None]:
+    """A programme's referral rates (from each state of its referral edges), completion and fading rates."""
+    fade = 1 / iv.effect_years_after if iv.effect_years_after > 0 else None
+    return [iv.referrals[state] for state in roles.referral_state[p]], 1 / iv.programme_years, fade
+
+
+def _move_rates(s: Scenario, lay: Layout, roles: _EdgeRoles, memo: ByObject) -> tuple[Any, ...]:
+    """The rate of every transition edge (by band and segment, times the programme's effect on its layer), of
+    the deaths of people delayed in hospital (None without) and of deconditioning (None without)."""
     by_band = np.array([memo.get("band rates", t, lambda t=t: s.band_array(t.rate)) for t in s.transitions])
     by_band = by_band.reshape(len(s.transitions), len(s.age_bands))
     multipliers = memo.get("hazard multipliers", s.segments, lambda: hazard_multipliers(s))  # keys: the batch's
@@ -144,7 +149,18 @@ def _move_rates(s: Scenario, lay: Layout, roles: _EdgeRoles, memo: ByObject) -> 
     for p, iv in enumerate(s.interventions):
         for ti, rr in memo.get("effects", iv.effects, lambda iv=iv: _effect_rows(iv.effects, lay)):
             mult[ti, 1 + 2 * p] = mult[ti, 2 + 2 * p] = rr
-    return base[roles.move_row, roles.move_b] * mult[roles.move_t, roles.move_k], mult, multipliers
+    moved = base[roles.move_row, roles.move_b] * mult[roles.move_t, roles.move_k]
+    dead = deconditioning = None
+    if s.delayed_discharge is not None and s.delayed_discharge.death_rate is not None:  # medically fit
+        edges = roles.waiting_death
+        ti = lay.transitions.index((s.emergency_state, DEAD))
+        in_segment = multipliers[[t.key for t in s.transitions].index(f"{s.emergency_state}->{DEAD}")]
+        death = by_slot(s, s.band_array(s.delayed_discharge.death_rate)) * in_segment
+        dead = death[roles.src_b[edges]] * mult[ti, roles.src_k[edges]]
+    if s.delayed_discharge is not None and s.delayed_discharge.deconditioning is not None:
+        share = s.delayed_discharge.deconditioning.extra_share_per_week  # per week, as an exact hazard
+        deconditioning = -math.log1p(-share) * WEEKS_PER_YEAR
+    return moved, dead, deconditioning
 
 
 def _effect_rows(effects: dict[str, float], lay: Layout) -> list[tuple[int, float]]:

@@ -22,19 +22,22 @@ PATHS = ("transitions[0].rate.65+", "capacity.home_care.waiting_acute_risk_multi
          "interventions[0].budget", "interventions[0].effects.community->acute", "demography.entrants_per_year.18-64",
          "segments.isolated.hazard_multipliers.community->acute", "initial.community.65+",
          "costs.per_person_week.acute.nhs", "transitions[6].rate", "demography.ageing.18-64",
-         "transitions[3].trend_per_year")  # fmt: skip
+         "transitions[3].trend_per_year", "interventions[0].referrals.community", "interventions[0].programme_years",
+         "delayed_discharge.death_rate.65+", "delayed_discharge.deconditioning.extra_share_per_week")  # fmt: skip
 
 
 def points() -> tuple[list[Scenario], list[Scenario]]:
     """Points that share their unchanged parts, and the same points validated afresh (sharing nothing)."""
     data = segmented_scenario_dict()
     data["transitions"][6] = {"from": "residential", "rate": 0.5, "split": {"dead": 0.6, "acute": 0.4}}
+    data["delayed_discharge"] = {"death_rate": {"65+": 0.3},
+                                 "deconditioning": {"to": "residential", "extra_share_per_week": 0.005}}  # fmt: skip
     template = Template.of(scenario_from_dict(data), Design(PATHS, np.zeros((1, len(PATHS)))))
     rng = np.random.default_rng(5)
-    central = np.array([0.25, 1.3, 380, 150_000, 0.9, 800, 1.4, 10_000, 2800, 0.5, 0.021, 0.01])
-    rows = central * rng.uniform(0.5, 1.5, size=(9, len(PATHS)))
-    rows[4:9] = rows[3]  # points 4-8 share every part of point 3 but one: places, effects, demography, people, moves
-    for n, columns in enumerate(([2], [4], [5, 10], [7], [0, 11]), start=4):
+    central = np.array([0.25, 1.3, 380, 150_000, 0.9, 800, 1.4, 10_000, 2800, 0.5, 0.021, 0.01, 0.1, 1.5, 0.3, 0.005])
+    rows = central * rng.uniform(0.5, 1.5, size=(10, len(PATHS)))
+    rows[4:10] = rows[3]  # points 4-9 share every part of point 3 but one: places, effects, demography, people,
+    for n, columns in enumerate(([2], [4], [5, 10], [7], [0, 11], [14, 15]), start=4):  # transitions, delays
         rows[n, columns] *= 1.1
     shared = template.scenarios(rows)
     fresh = [Scenario.model_validate(s.model_dump(by_alias=True)) for s in shared]

@@ -214,11 +214,13 @@ def _columns(arrays: T, cols: np.ndarray, shared: tuple[str, ...] = ()) -> T:
 def _member_chunks(plan: np.ndarray, size: int = CHUNK_MEMBERS) -> list[np.ndarray]:
     """The batch's members in slices small enough that one slice's working set stays in the CPU cache,
     each slice sharing one plan of internal steps (a column of `plan`)."""
-    _, group = np.unique(plan.T, axis=0, return_inverse=True)
+    columns = np.ascontiguousarray(plan.T)
+    groups: dict[bytes, list[int]] = {}
+    for m, column in enumerate(columns):
+        groups.setdefault(column.tobytes(), []).append(m)
     chunks = []
-    for g in np.unique(group):
-        members = np.flatnonzero(group.ravel() == g)
-        chunks += [members[i : i + size] for i in range(0, len(members), size)]
+    for members in sorted(groups.values(), key=lambda group: columns[group[0]].tolist()):  # plans in order
+        chunks += [np.array(members[i : i + size]) for i in range(0, len(members), size)]
     return chunks
 
 
