@@ -24,6 +24,7 @@ import numpy as np
 
 from leftshift.engines import RESOLUTIONS, check_resolution
 from leftshift.engines.finite import check_trajectory
+from leftshift.engines.memo import ByObject
 from leftshift.engines.model import Layout, Resource, TimeGrid, build_layout, structure_key
 from leftshift.engines.parameters import Parameters, build_parameters, capacity_places, programme_places
 from leftshift.engines.pricing import Prices, all_spend, build_prices
@@ -68,14 +69,14 @@ class Trajectory:
 
 
 def _check_batch(scenarios: Sequence[Scenario]) -> None:
-    first = scenarios[0]
-    key = (structure_key(first), first.horizon_years, first.time_step_weeks, first.start_year)
+    first, memo = scenarios[0], ByObject()  # items that members share are read once
+    key = (structure_key(first, memo), first.horizon_years, first.time_step_weeks, first.start_year)
     checked = {id(first)}  # a point repeated in the batch (the same object) is checked once
     for i, s in enumerate(scenarios[1:], start=1):
         if id(s) in checked:
             continue
         checked.add(id(s))
-        if (structure_key(s), s.horizon_years, s.time_step_weeks, s.start_year) != key:
+        if (structure_key(s, memo), s.horizon_years, s.time_step_weeks, s.start_year) != key:
             raise LeftshiftError(
                 f"parameter set {i} has a different structure (states, bands, transitions, capacity rules, "
                 "interventions, horizon or step) from set 0; a batch may vary numbers only"
