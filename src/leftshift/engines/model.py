@@ -14,9 +14,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from leftshift.engines.memo import ByObject
 from leftshift.engines.segments import band_of_slot, eligible_slots, move_edges, segment_of_slot, slot_names
 from leftshift.errors import LeftshiftError
-from leftshift.scenario.model import DEAD, WEEKS_PER_YEAR, Scenario
+from leftshift.scenario.model import DEAD, WEEKS_PER_YEAR, Scenario, SplitTransition
 
 NONE = "none"
 
@@ -142,16 +143,22 @@ class Layout:
         return np.array([self.transitions.index(pair) for pair in pairs], dtype=np.int64)
 
 
-def structure_key(s: Scenario) -> tuple:
-    """Scenarios with equal keys share a layout and can run in one vectorised batch."""
+def structure_key(s: Scenario, memo: ByObject | None = None) -> tuple:
+    """Scenarios with equal keys share a layout and can run in one vectorised batch. With `memo` (for a batch),
+    the parts of items its members share are read once."""
+    memo = memo or ByObject()
+    moves = [move for item in s.transition_items for move in memo.get("moves", item, lambda item=item: tuple(
+        (t.key, t.origin) for t in (item.moves if isinstance(item, SplitTransition) else (item,))))]  # fmt: skip
     return (
         tuple(s.states), tuple(s.age_bands), s.emergency_state,
-        tuple(t.key for t in s.transitions), tuple(t.origin for t in s.transitions), tuple(s.remember_origin),
+        tuple(key for key, _ in moves), tuple(origin for _, origin in moves), tuple(s.remember_origin),
         tuple(s.initial_waiting), s.delayed_discharge is not None,
         s.delayed_discharge and s.delayed_discharge.deconditioning and s.delayed_discharge.deconditioning.to,
-        tuple((k, c.when_full, *(("budget",) if c.bought else ())) for k, c in sorted(s.capacity.items())),
-        tuple((iv.name, tuple(iv.eligible.states), tuple(iv.eligible.age_bands or ()), tuple(iv.referrals),
-               tuple(iv.effects), iv.effect_years_after > 0) for iv in s.interventions),
+        tuple((k, *memo.get("capacity", c, lambda c=c: (c.when_full, *(("budget",) if c.bought else ()))))
+              for k, c in sorted(s.capacity.items())),
+        tuple(memo.get("programme", iv, lambda iv=iv: (
+            iv.name, tuple(iv.eligible.states), tuple(iv.eligible.age_bands or ()), tuple(iv.referrals),
+            tuple(iv.effects), iv.effect_years_after > 0)) for iv in s.interventions),
         s.demography.ageing is False, s.demography.entry_state,
         *((tuple(s.segments), tuple(s.segment_moves),
            tuple((tuple(iv.eligible.segments or ()), tuple(iv.moves_segments)) for iv in s.interventions))

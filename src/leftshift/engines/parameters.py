@@ -9,9 +9,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from leftshift.engines.memo import ByObject
 from leftshift.engines.model import (
     AGEING,
     COMPLETION,
@@ -28,7 +30,7 @@ from leftshift.engines.model import (
     simulated_years,
 )  # fmt: skip
 from leftshift.engines.segments import by_slot, hazard_multipliers, move_rates, per_slot
-from leftshift.scenario.model import DEAD, WEEKS_PER_YEAR, Scenario, band_width_years, split_key
+from leftshift.scenario.model import DEAD, WEEKS_PER_YEAR, Intervention, Scenario, band_width_years, split_key
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,8 @@ class Parameters:
 
 @dataclass(frozen=True)
 class _EdgeRoles:
-    """Which edges take which parameter: the same for every member of a batch, so worked out once."""
+    """Which edges take which parameter (as edge indices): the same for every member of a batch, so worked out
+    once."""
 
     is_move: np.ndarray
     move_t: np.ndarray
@@ -70,6 +73,10 @@ class _EdgeRoles:
     src_c: np.ndarray
     queue_target: dict[int, str]
     waiting_death: np.ndarray  # queue hazards to dead of people waiting in the emergency state
+    segment_moves: np.ndarray  # moves between segments
+    deconditioning: np.ndarray
+    src_b: np.ndarray  # band (slot) of each edge's source stock
+    src_k: np.ndarray  # layer of each edge's source stock
 
 
 def _edge_roles(lay: Layout, emergency_state: str) -> _EdgeRoles:
@@ -77,59 +84,88 @@ def _edge_roles(lay: Layout, emergency_state: str) -> _EdgeRoles:
     src_c, src_b, src_k = lay.unravel(lay.src)
     dst_c, _, dst_k = lay.unravel(lay.dst)
     is_move = (lay.kind == TRANSITION) | (lay.kind == QUEUE_HAZARD)
-    referral = [(lay.kind == REFERRAL) & (dst_k == 1 + 2 * p) for p in range(len(lay.programmes))]
+    programmes = range(len(lay.programmes))
+    referral = [np.flatnonzero((lay.kind == REFERRAL) & (dst_k == 1 + 2 * p)) for p in programmes]
     return _EdgeRoles(
-        is_move=is_move, move_t=lay.transition_of[is_move], move_row=lay.rate_row[is_move],
+        is_move=np.flatnonzero(is_move), move_t=lay.transition_of[is_move], move_row=lay.rate_row[is_move],
         move_b=src_b[is_move], move_k=src_k[is_move],
-        to_emergency=(lay.kind == QUEUE_HAZARD) & (dst_c == c_index.get(emergency_state, -1)),
-        ageing=lay.kind == AGEING, ageing_b=src_b[lay.kind == AGEING], referral=referral,
-        referral_state=[[lay.compartments[c] for c in src_c[mask]] for mask in referral],
-        completion=[(lay.kind == COMPLETION) & (src_k == 1 + 2 * p) for p in range(len(lay.programmes))],
-        fade=[(lay.kind == FADE) & (src_k == 2 + 2 * p) for p in range(len(lay.programmes))],
+        to_emergency=np.flatnonzero((lay.kind == QUEUE_HAZARD) & (dst_c == c_index.get(emergency_state, -1))),
+        ageing=np.flatnonzero(lay.kind == AGEING), ageing_b=src_b[lay.kind == AGEING], referral=referral,
+        referral_state=[[lay.compartments[c] for c in src_c[edges]] for edges in referral],
+        completion=[np.flatnonzero((lay.kind == COMPLETION) & (src_k == 1 + 2 * p)) for p in programmes],
+        fade=[np.flatnonzero((lay.kind == FADE) & (src_k == 2 + 2 * p)) for p in programmes],
         src_c=src_c, queue_target={c_index[queue_name(f, g)]: g for f, g in lay.queues},
-        waiting_death=(lay.kind == QUEUE_HAZARD) & (dst_c == c_index[DEAD]) & np.isin(
-            src_c, [c_index[queue_name(f, g)] for f, g in lay.queues if f == emergency_state]),
+        waiting_death=np.flatnonzero((lay.kind == QUEUE_HAZARD) & (dst_c == c_index[DEAD]) & np.isin(
+            src_c, [c_index[queue_name(f, g)] for f, g in lay.queues if f == emergency_state])),
+        segment_moves=np.flatnonzero(lay.kind == SEGMENT), deconditioning=np.flatnonzero(lay.kind == DECONDITION),
+        src_b=src_b, src_k=src_k,
     )  # fmt: skip
 
 
-def _edge_rates(s: Scenario, lay: Layout, roles: _EdgeRoles) -> np.ndarray:
+def _edge_rates(s: Scenario, lay: Layout, roles: _EdgeRoles, memo: ByObject) -> np.ndarray:
     """Per-person rate of every edge for one scenario: transitions (times effects and the waiting
     risk), ageing, referrals, programme completion and fading."""
-    nl, n_trans = len(lay.layers), len(lay.transitions)
-    by_band = np.array([s.band_array(t.rate) for t in s.transitions]).reshape(len(s.transitions), len(s.age_bands))
-    base = by_slot(s, by_band.T).T * hazard_multipliers(s)  # (rows, slots): x 1.0 without segments
-    mult = np.ones((n_trans, nl))
-    for p, iv in enumerate(s.interventions):
-        for key, rr in iv.effects.items():
-            ti = lay.transitions.index(split_key(key))  # type: ignore[arg-type]
-            mult[ti, 1 + 2 * p] = mult[ti, 2 + 2 * p] = rr
+    shared = (s.transition_items, s.segments, s.delayed_discharge, *(iv.effects for iv in s.interventions))
+    moved, dead, deconditioning = memo.get("moves", shared, lambda: _move_rates(s, lay, roles, memo))
     wait_mult = np.ones(len(lay.compartments))
     for qc, g in roles.queue_target.items():
         wait_mult[qc] = s.capacity[g].waiting_acute_risk_multiplier
     r = np.zeros(len(lay.src))
-    r[roles.is_move] = base[roles.move_row, roles.move_b] * mult[roles.move_t, roles.move_k]
+    r[roles.is_move] = moved
     r[roles.to_emergency] *= wait_mult[roles.src_c[roles.to_emergency]]
-    if s.delayed_discharge is not None and s.delayed_discharge.death_rate is not None:  # medically fit
-        src_b, src_k = lay.unravel(lay.src)[1:]
-        dead = roles.waiting_death
-        ti = lay.transitions.index((s.emergency_state, DEAD))
-        in_segment = hazard_multipliers(s)[[t.key for t in s.transitions].index(f"{s.emergency_state}->{DEAD}")]
-        death = by_slot(s, s.band_array(s.delayed_discharge.death_rate)) * in_segment
-        r[dead] = death[src_b[dead]] * mult[ti, src_k[dead]]
-    if s.delayed_discharge is not None and s.delayed_discharge.deconditioning is not None:
-        share = s.delayed_discharge.deconditioning.extra_share_per_week  # per week, as an exact hazard
-        r[lay.kind == DECONDITION] = -math.log1p(-share) * WEEKS_PER_YEAR
-    r[roles.ageing] = by_slot(s, ageing_rates(s))[roles.ageing_b]
-    moves = lay.kind == SEGMENT
-    if moves.any():
+    if dead is not None:  # medically fit people waiting in hospital
+        r[roles.waiting_death] = dead
+    if deconditioning is not None:
+        r[roles.deconditioning] = deconditioning
+    ageing = memo.get("ageing", (s.demography, s.segments), lambda: by_slot(s, ageing_rates(s)))
+    r[roles.ageing] = ageing[roles.ageing_b]
+    if len(roles.segment_moves):
+        moves = roles.segment_moves
         _, src_b, src_k = lay.unravel(lay.src[moves])
         r[moves] = move_rates(s, src_b, lay.unravel(lay.dst[moves])[1], src_k)
     for p, iv in enumerate(s.interventions):
-        r[roles.referral[p]] = [iv.referrals[state] for state in roles.referral_state[p]]
-        r[roles.completion[p]] = 1 / iv.programme_years
-        if iv.effect_years_after > 0:
-            r[roles.fade[p]] = 1 / iv.effect_years_after
+        referrals, completion, fade = memo.get(f"programme {p}", iv, lambda iv=iv, p=p: _programme_rates(iv, roles, p))
+        r[roles.referral[p]] = referrals
+        r[roles.completion[p]] = completion
+        if fade is not None:
+            r[roles.fade[p]] = fade
     return r
+
+
+def _programme_rates(iv: Intervention, roles: _EdgeRoles, p: int) -> tuple[Any, float, float | None]:
+    """A programme's referral rates (from each state of its referral edges), completion and fading rates."""
+    fade = 1 / iv.effect_years_after if iv.effect_years_after > 0 else None
+    return [iv.referrals[state] for state in roles.referral_state[p]], 1 / iv.programme_years, fade
+
+
+def _move_rates(s: Scenario, lay: Layout, roles: _EdgeRoles, memo: ByObject) -> tuple[Any, ...]:
+    """The rate of every transition edge (by band and segment, times the programme's effect on its layer), of
+    the deaths of people delayed in hospital (None without) and of deconditioning (None without)."""
+    by_band = np.array([memo.get("band rates", t, lambda t=t: s.band_array(t.rate)) for t in s.transitions])
+    by_band = by_band.reshape(len(s.transitions), len(s.age_bands))
+    multipliers = memo.get("hazard multipliers", s.segments, lambda: hazard_multipliers(s))  # keys: the batch's
+    base = by_slot(s, by_band.T).T * multipliers  # (rows, slots): x 1.0 without segments
+    mult = np.ones((len(lay.transitions), len(lay.layers)))
+    for p, iv in enumerate(s.interventions):
+        for ti, rr in memo.get("effects", iv.effects, lambda iv=iv: _effect_rows(iv.effects, lay)):
+            mult[ti, 1 + 2 * p] = mult[ti, 2 + 2 * p] = rr
+    moved = base[roles.move_row, roles.move_b] * mult[roles.move_t, roles.move_k]
+    dead = deconditioning = None
+    if s.delayed_discharge is not None and s.delayed_discharge.death_rate is not None:  # medically fit
+        edges = roles.waiting_death
+        ti = lay.transitions.index((s.emergency_state, DEAD))
+        in_segment = multipliers[[t.key for t in s.transitions].index(f"{s.emergency_state}->{DEAD}")]
+        death = by_slot(s, s.band_array(s.delayed_discharge.death_rate)) * in_segment
+        dead = death[roles.src_b[edges]] * mult[ti, roles.src_k[edges]]
+    if s.delayed_discharge is not None and s.delayed_discharge.deconditioning is not None:
+        share = s.delayed_discharge.deconditioning.extra_share_per_week  # per week, as an exact hazard
+        deconditioning = -math.log1p(-share) * WEEKS_PER_YEAR
+    return moved, dead, deconditioning
+
+
+def _effect_rows(effects: dict[str, float], lay: Layout) -> list[tuple[int, float]]:
+    """(transition row, relative rate) of a programme's effects."""
+    return [(lay.transitions.index(split_key(key)), rr) for key, rr in effects.items()]  # type: ignore[arg-type]
 
 
 def _edge_trends(s: Scenario, lay: Layout, roles: _EdgeRoles) -> np.ndarray:
@@ -160,27 +196,20 @@ def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameter
         "loss_years": np.zeros((n_prog, n_members)),
         "initial_places": np.zeros((n_prog, n_members)),
     }
+    memo = ByObject()  # parts that members share (the same objects) are read once
     for n, s in enumerate(scenarios):
-        rate[:, n] = _edge_rates(s, layout, roles)
-        trend[:, n] = _edge_trends(s, layout, roles)
+        rate[:, n] = _edge_rates(s, layout, roles, memo)
+        trend[:, n] = memo.get("trends", s.transition_items, lambda s=s: _edge_trends(s, layout, roles))
         for p, iv in enumerate(s.interventions):
             arrays["cost_per_place"][p, n] = iv.cost_per_participant_year
             arrays["build_years"][p, n] = iv.ramp_up.build_years
             arrays["loss_years"][p, n] = iv.ramp_up.loss_years
             arrays["initial_places"][p, n] = iv.ramp_up.initial_places
-        for state, by_band in s.initial.items():
-            initial[[layout.index(c_index[state], b, 0) for b in range(nb)], n] = per_slot(s, s.band_array(by_band))
-        for key, by_band in s.initial_waiting.items():  # people already in a queue at the start
-            q = c_index[queue_name(*split_key(key))]  # type: ignore[misc]
-            initial[[layout.index(q, b, 0) for b in range(nb)], n] = per_slot(s, s.band_array(by_band))
-        for key, by_band in s.initial_with_origin.items():  # in hospital at the start, holding a care home place
-            origin, state = split_key(key)  # type: ignore[misc]
-            c = c_index[origin_name(state, origin)]
-            initial[[layout.index(c, b, 0) for b in range(nb)], n] = per_slot(s, s.band_array(by_band))
-        demo = s.demography
-        arrays["entrants"][:, n] = per_slot(s, s.band_array(demo.entrants_per_year), entry=True)
-        arrays["entrants_growth"][:, n] = by_slot(s, np.array([demo.growth_of(b) for b in s.age_bands]))
-        arrays["migration"][:, n] = per_slot(s, s.band_array(demo.net_migration_per_year), entry=True)
+        initial[:, n] = memo.get("initial", (s.initial, s.initial_waiting, s.initial_with_origin, s.segments),
+                                 lambda s=s: _initial_stocks(s, layout, c_index))  # fmt: skip
+        demography = memo.get("demography", (s.demography, s.segments), lambda s=s: _demography_arrays(s))
+        for name, column in demography.items():
+            arrays[name][:, n] = column
         for i, name in enumerate(cap_names):
             arrays["capacity"][i, n] = s.places_in(name, s.start_year)
     out_rate = np.zeros((layout.n_stocks, n_members))
@@ -188,6 +217,32 @@ def build_parameters(scenarios: Sequence[Scenario], layout: Layout) -> Parameter
     entry = c_index.get(scenarios[0].demography.entry_state, 0)  # with no entrants, any stock will do
     entry_stocks = np.array([layout.index(entry, b, 0) for b in range(nb)])
     return Parameters(rate=rate, out_rate=out_rate, initial=initial, entry_stocks=entry_stocks, trend=trend, **arrays)
+
+
+def _initial_stocks(s: Scenario, layout: Layout, c_index: dict[str, int]) -> np.ndarray:
+    """People in each stock at the start: in each state, already in a queue, or remembering their origin."""
+    nb = len(layout.bands)
+    initial = np.zeros(layout.n_stocks)
+    for state, by_band in s.initial.items():
+        initial[[layout.index(c_index[state], b, 0) for b in range(nb)]] = per_slot(s, s.band_array(by_band))
+    for key, by_band in s.initial_waiting.items():  # people already in a queue at the start
+        q = c_index[queue_name(*split_key(key))]  # type: ignore[misc]
+        initial[[layout.index(q, b, 0) for b in range(nb)]] = per_slot(s, s.band_array(by_band))
+    for key, by_band in s.initial_with_origin.items():  # in hospital at the start, holding a care home place
+        origin, state = split_key(key)  # type: ignore[misc]
+        c = c_index[origin_name(state, origin)]
+        initial[[layout.index(c, b, 0) for b in range(nb)]] = per_slot(s, s.band_array(by_band))
+    return initial
+
+
+def _demography_arrays(s: Scenario) -> dict[str, np.ndarray]:
+    """Entrants a year, their growth and net migration, by slot."""
+    demo = s.demography
+    return {
+        "entrants": per_slot(s, s.band_array(demo.entrants_per_year), entry=True),
+        "entrants_growth": by_slot(s, np.array([demo.growth_of(b) for b in s.age_bands])),
+        "migration": per_slot(s, s.band_array(demo.net_migration_per_year), entry=True),
+    }
 
 
 def programme_places(params: Parameters, budget: np.ndarray, grid: TimeGrid) -> tuple[np.ndarray, np.ndarray]:
@@ -240,16 +295,17 @@ def capacity_places(
     given = np.zeros((len(names), n_years, n_members))
     bought = np.zeros_like(given)
     ramp = np.zeros((3, len(names), n_members))  # build years, loss years, initial places
+    memo = ByObject()  # a state's capacity, when members share it, is read once
     for n, s in enumerate(scenarios):
         for i, name in enumerate(names):
             cap = s.capacity[name]
+            by_year = memo.get("places", cap, lambda s=s, name=name: _places_by_year(s, name, n_years))
             if cap.bought:
-                bought[i, :, n] = [s.place_budget_gbp(name, s.start_year + y) / cap.cost_per_place_year
-                                   for y in range(n_years)]  # fmt: skip
+                bought[i, :, n] = by_year
                 start = bought[i, 0, n] if cap.initial_places is None else cap.initial_places
                 ramp[:, i, n] = cap.build_years, cap.loss_years, start
             else:
-                given[i, :, n] = [s.places_in(name, s.start_year + y) for y in range(n_years)]
+                given[i, :, n] = by_year
     places = given[:, year, :].transpose(1, 0, 2)
     linear = [first.capacity[name].between_years == "linear" for name in names]
     if any(linear):
@@ -260,6 +316,14 @@ def capacity_places(
         followed = _follow(funded, ramp[2], ramp[0], ramp[1], year, grid)
         places[:, is_bought] = followed[:, is_bought]
     return places, funded
+
+
+def _places_by_year(s: Scenario, name: str, n_years: int) -> list[float]:
+    """A capacity-limited state's places given in each simulated year, or those its budget funds."""
+    cap = s.capacity[name]
+    if cap.bought:
+        return [s.place_budget_gbp(name, s.start_year + y) / cap.cost_per_place_year for y in range(n_years)]
+    return [s.places_in(name, s.start_year + y) for y in range(n_years)]
 
 
 def _between_years(given: np.ndarray, grid: TimeGrid, at_step_end: bool = False) -> np.ndarray:

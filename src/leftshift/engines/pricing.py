@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from leftshift.engines.memo import ByObject
 from leftshift.engines.model import Layout, TimeGrid, build_layout, service_names, simulated_years
 from leftshift.scenario.model import PAYERS, WEEKS_PER_YEAR, Scenario, split_key
 
@@ -53,7 +54,6 @@ def build_prices(scenarios: Sequence[Scenario], layout: Layout) -> Prices:
     """The prices of a batch of scenarios that share `layout`, member by member."""
     n_members, n_trans, n_prog = len(scenarios), len(layout.transitions), len(layout.programmes)
     comp = layout.compartments
-    c_index = {c: i for i, c in enumerate(comp)}
     payer_index = {p: i for i, p in enumerate(PAYERS)}
     cap_names = [r.name for r in layout.resources[: layout.n_capacity]]
     n_years = simulated_years(scenarios[0])
@@ -65,28 +65,19 @@ def build_prices(scenarios: Sequence[Scenario], layout: Layout) -> Prices:
     bought = tuple(name for name in cap_names if scenarios[0].capacity[name].bought)
     place_budget = np.zeros((len(bought), n_years, n_members))
     place_payer = np.zeros((len(bought), n_members), dtype=np.int64)
+    memo = ByObject()  # parts that members share (the same objects) are read once
     for n, s in enumerate(scenarios):
         for k, name in enumerate(bought):
-            place_budget[k, :, n] = [s.place_budget_gbp(name, s.start_year + y) for y in range(n_years)]
+            place_budget[k, :, n] = memo.get("places", s.capacity[name], lambda s=s, name=name: [
+                s.place_budget_gbp(name, s.start_year + y) for y in range(n_years)])  # fmt: skip
             place_payer[k, n] = payer_index[s.place_payer(name)]
         for p, iv in enumerate(s.interventions):
-            budget[p, :, n] = [s.budget_gbp(iv, s.start_year + y) for y in range(n_years)]
+            budget[p, :, n] = memo.get("budget", iv.budget, lambda s=s, iv=iv: [
+                s.budget_gbp(iv, s.start_year + y) for y in range(n_years)])  # fmt: skip
             payer[p, n] = payer_index[iv.payer]
         for i, name in enumerate(cap_names):
             premium[i, n] = s.capacity[name].overflow_premium
-        for state, by_payer in s.costs.per_person_week.items():
-            for who, gbp in by_payer.items():
-                weekly[c_index[state], payer_index[who], n] = gbp
-        for state, origin in layout.origins:  # people who remember their origin cost what their state costs
-            weekly[c_index[f"{state}|from:{origin}"], :, n] = weekly[c_index[state], :, n]
-        for f, g in layout.queues:  # people waiting are where they came from, at its price
-            weekly[c_index[f"waiting:{f}->{g}"], :, n] = weekly[c_index[f], :, n]
-        for key, by_payer in s.costs.per_transition.items():
-            pair = split_key(key)
-            if pair in layout.transitions:
-                ti = layout.transitions.index(pair)  # type: ignore[arg-type]
-                for who, gbp in by_payer.items():
-                    per_move[ti, payer_index[who], n] = gbp
+        weekly[:, :, n], per_move[:, :, n] = memo.get("unit costs", s.costs, lambda s=s: _unit_costs(s, layout))
     return Prices(
         services=(*service_names(layout), *(f"places:{name}" for name in bought)), weekly_cost=weekly,
         transition_cost=per_move, overflow_premium=premium,
@@ -97,6 +88,28 @@ def build_prices(scenarios: Sequence[Scenario], layout: Layout) -> Prices:
         annual=np.array([s.discounting == "annual" for s in scenarios], dtype=np.bool_),
         place_budget=place_budget, place_payer=place_payer, bought=bought,
     )  # fmt: skip
+
+
+def _unit_costs(s: Scenario, layout: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """GBP per person-week in each compartment (C, payer) and per move along each transition (T, payer)."""
+    c_index = {c: i for i, c in enumerate(layout.compartments)}
+    payer_index = {p: i for i, p in enumerate(PAYERS)}
+    weekly = np.zeros((len(layout.compartments), len(PAYERS)))
+    per_move = np.zeros((len(layout.transitions), len(PAYERS)))
+    for state, by_payer in s.costs.per_person_week.items():
+        for who, gbp in by_payer.items():
+            weekly[c_index[state], payer_index[who]] = gbp
+    for state, origin in layout.origins:  # people who remember their origin cost what their state costs
+        weekly[c_index[f"{state}|from:{origin}"], :] = weekly[c_index[state], :]
+    for f, g in layout.queues:  # people waiting are where they came from, at its price
+        weekly[c_index[f"waiting:{f}->{g}"], :] = weekly[c_index[f], :]
+    for key, by_payer in s.costs.per_transition.items():
+        pair = split_key(key)
+        if pair in layout.transitions:
+            ti = layout.transitions.index(pair)  # type: ignore[arg-type]
+            for who, gbp in by_payer.items():
+                per_move[ti, payer_index[who]] = gbp
+    return weekly, per_move
 
 
 def all_spend(prices: Prices, grid: TimeGrid) -> tuple[np.ndarray, np.ndarray]:

@@ -24,6 +24,7 @@ from leftshift.scenario.distributions import U_EPS, correlation_matrix, impose_r
 from leftshift.scenario.keypaths import Loc, format_path, parse_path
 from leftshift.scenario.loading import scenario_from_dict
 from leftshift.scenario.model import NUMBERS_ONLY, Scenario
+from leftshift.scenario.numbers_only import PartValidator
 from leftshift.scenario.vary import Dimension, child, dimension, resolves
 
 SAMPLERS = ("lhs", "sobol", "random")
@@ -202,23 +203,40 @@ class Template:
             u = rows[:, col]
             if unit:
                 central = np.isnan(u)
-                out[:, j] = np.where(central, dist.central(), quantile(dist, np.where(central, 0.5, u)))
+                out[:, j] = np.where(central, dist.central(), _quantiles(dist, np.where(central, 0.5, u)))
             else:
                 out[:, j] = u
         return out
 
     def scenarios(self, values: np.ndarray) -> list[Scenario]:
         """One validated Scenario per row of values. Rows differ in numbers only, so names and references are
-        checked on the first row alone (a path may still add a key: `capacity.typo.places`)."""
+        checked on the first row alone (a path may still add a key: `capacity.typo.places`), and later rows
+        validate again only the parts of the first row's scenario that hold a varied number
+        (`scenario.numbers_only`)."""
         data = copy.deepcopy(self.base)
-        out = []
+        out: list[Scenario] = []
+        fast: tuple[PartValidator, list[tuple[Any, Any]]] | None = None
+        seen: dict[bytes, Scenario] = {}  # rows met before (a Sobol design repeats many): the same scenario
         for i, row in enumerate(values):
+            if fast is not None:
+                numbers = np.asarray(row, dtype=float)
+                if (again := seen.get(numbers.tobytes())) is not None:
+                    out.append(again)
+                    continue
+                for (node, key), value in zip(fast[1], row, strict=True):
+                    node[key] = float(value)
+                out.append(fast[0].validate(data, numbers) or self._explain(data, row))
+                seen[numbers.tobytes()] = out[-1]
+                continue
             for path, value in zip(self.paths, row, strict=True):
                 set_path(data, path, float(value))
             try:
                 out.append(Scenario.model_validate(data, context={NUMBERS_ONLY: i > 0}))
             except ValidationError:
                 out.append(self._explain(data, row))
+                continue
+            if i == 0:
+                fast = _fast_points(out[0], data, self.paths)
         return out
 
     def _explain(self, data: dict[str, Any], row: np.ndarray) -> Scenario:
@@ -251,6 +269,37 @@ class Template:
                 row[col] = value
                 rows.append(row)
         self.scenarios(self.values(np.array(rows), design.unit))
+
+
+def _fast_points(
+    first: Scenario, data: dict[str, Any], paths: Sequence[str]
+) -> tuple[PartValidator, list[tuple[Any, Any]]] | None:
+    """After the first row: a validator of the parts the paths change, and where each path's number is held
+    (container, key), so that later rows set it directly. None (validate whole rows, setting every path) when
+    a path is a prefix of another (setting one would replace the container of the other)."""
+    locs = [parse_path(p) for p in paths]
+    if any(a[: len(b)] == b for i, a in enumerate(locs) for j, b in enumerate(locs) if i != j):
+        return None
+    validator = PartValidator.of(first, data, locs)
+    if validator is None:
+        return None
+    leaves = []
+    for loc in locs:
+        node: Any = data
+        for part in loc[:-1]:
+            node = child(node, part)[1]
+        last = loc[-1]
+        leaves.append((node, last if isinstance(last, int) else next(k for k in node if str(k) == last)))
+    return validator, leaves
+
+
+def _quantiles(dist: Any, u: np.ndarray) -> np.ndarray:
+    """`quantile(dist, u)`, worked out once per distinct probability when they repeat (in a Sobol design, each
+    parameter takes one of two values in most rows): a quantile is a function of its probability alone."""
+    distinct, where = np.unique(u, return_inverse=True)
+    if 2 * len(distinct) > len(u):
+        return quantile(dist, u)
+    return quantile(dist, distinct)[where.reshape(u.shape)]
 
 
 def _present(base: dict[str, Any], path: str) -> bool:

@@ -12,6 +12,7 @@ parts of an earlier run with the same fingerprint and runs only the batches that
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -285,13 +286,26 @@ def execute(
     elif execution.jobs and execution.jobs > 1 and len(todo) > 1:
         _run_processes(job, batches, todo, execution.jobs, keep)
     else:
-        for i in todo:
-            keep(i, run_batch(job, batches[i][1], batches[i][2]))
+        with _old_objects_set_aside():
+            for i in todo:
+                keep(i, run_batch(job, batches[i][1], batches[i][2]))
     if parts is None:
         table = pd.concat([held[i][0] for i in range(n_batches)], ignore_index=True)
         series = pd.concat([held[i][1] for i in range(n_batches)], ignore_index=True) if job.series else None
         return table, series
     return parts.load(n_batches, job.series)
+
+
+@contextmanager
+def _old_objects_set_aside() -> Iterator[None]:
+    """Keep the garbage collector's full scans to the objects the batches make: the modules, scenarios and
+    templates that exist before them (hundreds of thousands of objects) are frozen (`gc.freeze`) while the
+    batches run, and handed back to the collector after. A full scan of them cost about 5% of the batches' time."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _tagged(index: int, job: Job, start: int, rows: np.ndarray) -> tuple[int, Any]:

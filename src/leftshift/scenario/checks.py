@@ -233,7 +233,7 @@ def _transition_problems(s: Scenario, state: Any, band_keys: Any) -> Iterator[tu
     for i, item in enumerate(s.transition_items):
         yield from state(("transitions", i, "from"), item.from_state)
         yield from band_keys(("transitions", i, "rate"), item.rate)
-        moves = item.expand() if isinstance(item, SplitTransition) else [item]
+        moves = item.moves if isinstance(item, SplitTransition) else [item]
         for t in moves:
             loc: Loc = ("transitions", i, "split", t.to) if isinstance(item, SplitTransition) else ("transitions", i)
             yield from state(loc if isinstance(item, SplitTransition) else (*loc, "to"), t.to, allow_dead=True)

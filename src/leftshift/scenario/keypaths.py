@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 Key = str | int
 Loc = tuple[Key, ...]
@@ -47,8 +48,10 @@ def format_path(loc: Iterable[Key]) -> str:
     return out
 
 
+@lru_cache(maxsize=4096)
 def parse_path(path: str) -> Loc:
-    """'interventions[0].budget' -> ('interventions', 0, 'budget'); raises KeyPathError for anything else."""
+    """'interventions[0].budget' -> ('interventions', 0, 'budget'); raises KeyPathError for anything else.
+    Cached (a tuple, so callers cannot change it): experiments parse the same few paths at every point."""
     parts: list[Key] = []
     pos = 0
     while pos < len(path):

@@ -108,14 +108,15 @@ class SplitTransition(_Frozen):
                                       {"total": f"{sum(split.values()):g}"})  # fmt: skip
         return split
 
-    def expand(self) -> list[Transition]:
+    @cached_property
+    def moves(self) -> tuple[Transition, ...]:
+        """One transition per destination; cached: an experiment's points share the items they do not vary."""
         rate = self.rate
-        return [
-            Transition(**{"from": self.from_state, "to": to, "origin": self.origin,
-                          "rate": {b: v * share for b, v in rate.items()} if isinstance(rate, dict) else rate * share,
-                          "trend_per_year": self.trend_per_year})
+        return tuple(
+            Transition(from_state=self.from_state, to=to, origin=self.origin, trend_per_year=self.trend_per_year,
+                       rate={b: v * share for b, v in rate.items()} if isinstance(rate, dict) else rate * share)
             for to, share in self.split.items()
-        ]  # fmt: skip
+        )  # fmt: skip
 
 
 NUMBERS_ONLY = "numbers_only"  # validation context key: data that differs from a valid scenario's in numbers only
@@ -411,10 +412,9 @@ class Scenario(_Frozen):
 
     @cached_property
     def transitions(self) -> list[Transition]:
-        """Every move, with split items expanded into one transition per destination (with any `origin`).
-        Cached: the engines and checks read it thousands of times per design of an experiment (do not mutate)."""
-        return [t for item in self.transition_items for t in (item.expand() if isinstance(item, SplitTransition)
-                                                                else [item])]  # fmt: skip
+        """Every move, split items expanded (cached: engines and checks read it thousands of times; do not mutate)."""
+        return [t for item in self.transition_items for t in (item.moves if isinstance(item, SplitTransition)
+                                                                else (item,))]  # fmt: skip
 
     @property
     def all_states(self) -> list[str]:

@@ -17,13 +17,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
 from leftshift.engines import RESOLUTIONS, check_resolution
 from leftshift.engines.finite import check_trajectory
+from leftshift.engines.memo import ByObject
 from leftshift.engines.model import Layout, Resource, TimeGrid, build_layout, structure_key
 from leftshift.engines.parameters import Parameters, build_parameters, capacity_places, programme_places
 from leftshift.engines.pricing import Prices, all_spend, build_prices
@@ -68,10 +69,14 @@ class Trajectory:
 
 
 def _check_batch(scenarios: Sequence[Scenario]) -> None:
-    first = scenarios[0]
-    key = (structure_key(first), first.horizon_years, first.time_step_weeks, first.start_year)
+    first, memo = scenarios[0], ByObject()  # items that members share are read once
+    key = (structure_key(first, memo), first.horizon_years, first.time_step_weeks, first.start_year)
+    checked = {id(first)}  # a point repeated in the batch (the same object) is checked once
     for i, s in enumerate(scenarios[1:], start=1):
-        if (structure_key(s), s.horizon_years, s.time_step_weeks, s.start_year) != key:
+        if id(s) in checked:
+            continue
+        checked.add(id(s))
+        if (structure_key(s, memo), s.horizon_years, s.time_step_weeks, s.start_year) != key:
             raise LeftshiftError(
                 f"parameter set {i} has a different structure (states, bands, transitions, capacity rules, "
                 "interventions, horizon or step) from set 0; a batch may vary numbers only"
@@ -95,6 +100,25 @@ def simulate(
     if not batch:
         raise LeftshiftError("no scenarios to run")
     _check_batch(batch)
+    index = {id(s): n for n, s in reversed(list(enumerate(batch)))}
+    if len(index) < len(batch):  # a design may repeat a point (the same object): run it once, copy its results
+        distinct = [batch[n] for n in sorted(index.values())]
+        position = {id(s): n for n, s in enumerate(distinct)}
+        traj = _run(tuple(distinct), record, progress, threads, check=False)
+        if progress is not None:
+            progress(len(batch) - len(distinct))
+        return _repeated(traj, batch, np.array([position[id(s)] for s in batch]))
+    return _run(batch, record, progress, threads)
+
+
+def _run(
+    batch: tuple[Scenario, ...],
+    record: str,
+    progress: Callable[[int], None] | None,
+    threads: int | None,
+    check: bool = True,
+) -> Trajectory:
+    """`simulate` of a batch of distinct members; with `check`, refuse non-finite results."""
     first = batch[0]
     layout = build_layout(first)
     params = build_parameters(batch, layout)
@@ -102,8 +126,19 @@ def simulate(
     capacity = capacity_places(batch, layout, grid, at_step_end=True)[0]  # the end-of-step pass fills to these
     internal = steps.plan(params, layout, grid, capacity)
     traj = _integrate(batch, layout, params, build_prices(batch, layout), grid, capacity, internal, progress, threads)
-    check_trajectory(traj)  # inf or NaN (an input of 1e308, growth that overflows) is an error, not zeros
+    if check:
+        check_trajectory(traj)  # inf or NaN (an input of 1e308, growth that overflows) is an error, not zeros
     return traj
+
+
+def _repeated(traj: Trajectory, batch: tuple[Scenario, ...], member: np.ndarray) -> Trajectory:
+    """The trajectory of `batch`, whose member n is member `member[n]` of `traj`: a member's numbers never
+    depend on the batch it runs in (`_integrate`), so a repeated point's results are its first run's."""
+    arrays = {f.name: getattr(traj, f.name)[..., member] for f in fields(traj)
+              if isinstance(getattr(traj, f.name), np.ndarray)}  # fmt: skip
+    out = replace(traj, scenarios=batch, **arrays)
+    check_trajectory(out)
+    return out
 
 
 def run(
@@ -180,11 +215,13 @@ def _columns(arrays: T, cols: np.ndarray, shared: tuple[str, ...] = ()) -> T:
 def _member_chunks(plan: np.ndarray, size: int = CHUNK_MEMBERS) -> list[np.ndarray]:
     """The batch's members in slices small enough that one slice's working set stays in the CPU cache,
     each slice sharing one plan of internal steps (a column of `plan`)."""
-    _, group = np.unique(plan.T, axis=0, return_inverse=True)
+    columns = np.ascontiguousarray(plan.T)
+    groups: dict[bytes, list[int]] = {}
+    for m, column in enumerate(columns):
+        groups.setdefault(column.tobytes(), []).append(m)
     chunks = []
-    for g in np.unique(group):
-        members = np.flatnonzero(group.ravel() == g)
-        chunks += [members[i : i + size] for i in range(0, len(members), size)]
+    for members in sorted(groups.values(), key=lambda group: columns[group[0]].tolist()):  # plans in order
+        chunks += [np.array(members[i : i + size]) for i in range(0, len(members), size)]
     return chunks
 
 
