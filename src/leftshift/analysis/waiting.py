@@ -7,6 +7,7 @@ replications. Deaths while waiting are a harm of a queue that totals of admissio
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from leftshift.result import Result
@@ -19,7 +20,10 @@ any other way (a move out of the queue that is neither an admission nor a death)
 
 def waiting_outcomes(result: Result) -> pd.DataFrame:
     """`COLUMNS` for each queue of the run (none: an empty frame), mean over replications."""
-    flows = result.flows.astype({"source": object, "target": object, "kind": object})
+    flows = result.flows
+    queued = _is_queue(flows["source"]) | _is_queue(flows["target"])  # the few rows into or out of a queue
+    flows = flows.loc[queued, ["source", "target", "kind", "people"]].astype({"source": object, "target": object,
+                                                                              "kind": object})  # fmt: skip
     reps = max(len(result.replications), 1)
     into = flows[flows["target"].str.startswith("waiting:") & (flows["source"] != flows["target"])]
     out = flows[flows["source"].str.startswith("waiting:") & (flows["source"] != flows["target"])]
@@ -31,6 +35,12 @@ def waiting_outcomes(result: Result) -> pd.DataFrame:
                        "died_waiting": died.rename_axis("queue"), "left_waiting": left.rename_axis("queue")},
                       axis=1).fillna(0.0) / reps  # fmt: skip
     return table.rename_axis("queue").reset_index().reindex(columns=COLUMNS)
+
+
+def _is_queue(names: pd.Series) -> np.ndarray:
+    """Which rows name a queue, tested once per distinct name (a long run's flows table has millions of rows)."""
+    codes, uniques = pd.factorize(names)
+    return np.array([str(u).startswith("waiting:") for u in uniques], dtype=bool)[codes]
 
 
 def turned_away(result: Result) -> pd.Series:

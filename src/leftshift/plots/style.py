@@ -198,20 +198,43 @@ def base_layout(fig: go.Figure, title: str, subtitle: str = "", height: int | No
         title_spec["subtitle"] = {"text": subtitle, "font": {"size": 13, "color": "#555"}}
     top, bottom = (100 if subtitle else 80), 60
     plot_height = max((height or 450) - top - bottom, 150)
-    fig.update_layout(
-        template=template(),
-        title=title_spec,
-        font={"family": FONT, "size": 13, "color": "#222"},
-        colorway=list(palette.OKABE_ITO),
-        separators=".,",
-        hoverlabel={"namelength": -1},
+    _use_template(fig)
+    assign(fig.layout, {
+        "title": title_spec,
+        "font": {"family": FONT, "size": 13, "color": "#222"},
+        "colorway": list(palette.OKABE_ITO),
+        "separators": ".,",
+        "hoverlabel": {"namelength": -1},
         # the legend sits a fixed 75 px below the plot (below the x-axis title), whatever the figure's height
-        legend={"orientation": "h", "yanchor": "top", "y": -75 / plot_height, "xanchor": "left", "x": 0},
-        margin={"t": top, "l": 80, "r": 30, "b": bottom},
-    )
+        "legend": {"orientation": "h", "yanchor": "top", "y": -75 / plot_height, "xanchor": "left", "x": 0},
+        "margin": {"t": top, "l": 80, "r": 30, "b": bottom},
+    })  # fmt: skip
     if height:
-        fig.update_layout(height=height)
+        fig.layout.height = height
     return fig
+
+
+def _use_template(fig: go.Figure) -> None:
+    """Put `template()` on the figure as Plotly puts its default template on every new figure: without validating
+    it again (it is plotly_white's, validated once). Validating it on each figure was half of a report's time."""
+    layout = fig.layout
+    layout._validate = False
+    try:
+        layout.template = template()
+    finally:
+        layout._validate = True
+
+
+def assign(obj: Any, spec: dict[str, Any]) -> None:
+    """`obj.update(spec)` (nested dicts merged into what is there, each value validated), without Plotly's
+    batch-update machinery, which costs about 10 ms a call; the JSON comes out the same, key order too (as
+    `update` does: at each level the nested objects first, then the plain values, each in the order given)."""
+    for key, value in spec.items():
+        if isinstance(value, dict):
+            assign(obj[key], value)
+    for key, value in spec.items():
+        if not isinstance(value, dict):
+            obj[key] = value
 
 
 def empty(title: str, message: str) -> go.Figure:
