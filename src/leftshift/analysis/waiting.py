@@ -21,16 +21,21 @@ any other way (a move out of the queue that is neither an admission nor a death)
 def waiting_outcomes(result: Result) -> pd.DataFrame:
     """`COLUMNS` for each queue of the run (none: an empty frame), mean over replications."""
     flows = result.flows
-    queued = _is_queue(flows["source"]) | _is_queue(flows["target"])  # the few rows into or out of a queue
-    flows = flows.loc[queued, ["source", "target", "kind", "people"]].astype({"source": object, "target": object,
-                                                                              "kind": object})  # fmt: skip
+    queued = _is_queue(flows["source"]) | _is_queue(flows["target"])  # the rows into or out of a queue
+    flows = flows.loc[queued, ["source", "target", "kind", "people"]]
+    source, target, kind = (flows[c].to_numpy(dtype=object) for c in ("source", "target", "kind"))
     reps = max(len(result.replications), 1)
-    into = flows[flows["target"].str.startswith("waiting:") & (flows["source"] != flows["target"])]
-    out = flows[flows["source"].str.startswith("waiting:") & (flows["source"] != flows["target"])]
-    joined = into[into["kind"] != "deconditioning"].groupby("target")["people"].sum().rename_axis("queue")
-    admitted = out[out["kind"] == "queue_admit"].groupby("source")["people"].sum()
-    died = out[out["target"] == DEAD].groupby("source")["people"].sum()
-    left = out[(out["kind"] != "queue_admit") & (out["target"] != DEAD)].groupby("source")["people"].sum()
+    moved = source != target
+    into, out = moved & _is_queue(flows["target"]), moved & _is_queue(flows["source"])
+    people = flows["people"]
+
+    def total(rows: np.ndarray, by: np.ndarray) -> pd.Series:
+        return people[rows].groupby(by[rows]).sum()
+
+    joined = total(into & (kind != "deconditioning"), target).rename_axis("queue")
+    admitted = total(out & (kind == "queue_admit"), source)
+    died = total(out & (target == DEAD), source)
+    left = total(out & (kind != "queue_admit") & (target != DEAD), source)
     table = pd.concat({"joined": joined, "admitted": admitted.rename_axis("queue"),
                        "died_waiting": died.rename_axis("queue"), "left_waiting": left.rename_axis("queue")},
                       axis=1).fillna(0.0) / reps  # fmt: skip

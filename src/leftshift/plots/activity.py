@@ -11,10 +11,12 @@ from plotly.subplots import make_subplots
 
 from leftshift.plots import frames, palette
 from leftshift.plots.style import (
+    bar,
     base_layout,
     empty,
     esc,
     scale_for,
+    scatter,
     state_label,
     with_unit,
     year_axis,
@@ -97,7 +99,7 @@ def _participants(fig: go.Figure, result: Result, ts: pd.DataFrame, band: str | 
     for name, part in table.groupby("programme", sort=False):
         colour = palette.programme(names.index(str(name)))
         label = f"Taking part in {esc(name)} (also counted in their state)"
-        fig.add_trace(go.Scatter(
+        fig.add_trace(scatter(
             x=frames.dates(result.scenario.start_year, part["time"]), y=part["people"].to_numpy(dtype=float),
             name=label, legendgroup=f"programme:{esc(name)}", mode="lines", visible=shown,
             line={"color": colour, "width": 2.5, "dash": "dot"},
@@ -134,7 +136,7 @@ def people_by_state(results: Results, per_year: int = 12) -> go.Figure:
                 if category in HIDDEN_STATES:
                     hidden.add(len(fig.data))
                 shown = ("legendonly" if category in HIDDEN_STATES else True) if not options else False
-                fig.add_trace(go.Scatter(
+                fig.add_trace(scatter(
                     x=x, y=y, name=label, legendgroup=esc(category), stackgroup=f"{i}:{esc(band)}", mode="lines",
                     line={"width": 0.5, "color": colour}, fillcolor=palette.with_alpha(colour, 0.85),
                     visible=shown, hovertemplate=f"{label}: %{{y:,.0f}} people<extra></extra>",
@@ -176,7 +178,7 @@ def demand_over_time(results: Results) -> go.Figure:
         for k, (measure, _, unit) in enumerate(DEMAND):
             part = demand[demand["measure"] == measure]
             fig.add_trace(
-                go.Scatter(
+                scatter(
                     x=part["year"].to_numpy(), y=part["value"].to_numpy(dtype=float), name=name, mode="lines+markers",
                     legendgroup=f"scenario{i}", showlegend=k == 0, marker={"size": 4},
                     line={"color": palette.scenario(i), "width": 2.5 if i else 2, "dash": "solid" if i else "dot"},
@@ -339,19 +341,19 @@ def intervention_reach(result: Result, per_year: int = 12) -> go.Figure:
         x = frames.dates(result.scenario.start_year, mine["time"])
         for column, what, dash in (("funded_places", "places funded", "dot"), ("places", "places running", "dash"),
                                    ("participants", "people taking part", "solid")):  # fmt: skip
-            fig.add_trace(go.Scatter(
+            fig.add_trace(scatter(
                 x=x, y=mine[column].to_numpy(dtype=float), name=f"{label}: {what}", mode="lines",
                 line={"color": colour, "dash": dash}, legendgroup=label,
                 hovertemplate=f"{label}: %{{y:,.0f}} {what}<extra></extra>",
             ), row=1, col=1)  # fmt: skip
         year_rows = yearly[yearly["programme"] == name]
-        fig.add_trace(go.Bar(
+        fig.add_trace(bar(
             x=year_rows["year"].to_numpy(), y=year_rows["turned_away"].to_numpy(dtype=float),
             name=f"{label}: turned away",
             marker={"color": colour, "pattern": {"shape": "/"}}, legendgroup=label,
             hovertemplate=f"{label}<br>%{{x}}: %{{y:,.0f}} referrals turned away<extra></extra>",
         ), row=2, col=1)  # fmt: skip
-        fig.add_trace(go.Bar(
+        fig.add_trace(bar(
             x=year_rows["year"].to_numpy(), y=year_rows["spend_gbp"].to_numpy(dtype=float) / money.divisor,
             name=f"{label}: spend", marker={"color": colour}, legendgroup=label,
             hovertemplate=f"{label}<br>%{{x}}: {money.hover()} spent<extra></extra>",
@@ -396,7 +398,7 @@ def queues(results: Results, per_year: int = 12) -> go.Figure:
             for col, column, what in ((1, "occupied", "people in the service"), (2, "waiting", "people waiting")):
                 _band_line(fig, r, mine, column, name, colour, what, k + 1, col, first=k == 0 and col == 1)
             cap = frames.replication_mean(mine, ["time"], ["capacity"])
-            fig.add_trace(go.Scatter(
+            fig.add_trace(scatter(
                 x=frames.dates(r.scenario.start_year, cap["time"]), y=cap["capacity"].to_numpy(dtype=float),
                 name=f"{name}: places", mode="lines", line={"color": colour, "dash": "dot", "width": 1.5},
                 legendgroup=f"places{i}", showlegend=k == 0,
@@ -418,15 +420,15 @@ def _band_line(
         per_rep = frame.groupby(["time", REPLICATION])[column].sum().unstack(fill_value=0.0)
         low, high = per_rep.quantile(0.05, axis=1), per_rep.quantile(0.95, axis=1)
         x = x_of(per_rep.index)
-        fig.add_trace(go.Scatter(x=x, y=low.to_numpy(), mode="lines", line={"width": 0}, showlegend=False,
+        fig.add_trace(scatter(x=x, y=low.to_numpy(), mode="lines", line={"width": 0}, showlegend=False,
                                  legendgroup=f"band-{name}",
                                  hoverinfo="skip"), row=row, col=col)  # fmt: skip
-        fig.add_trace(go.Scatter(x=x, y=high.to_numpy(), mode="lines", line={"width": 0}, fill="tonexty",
+        fig.add_trace(scatter(x=x, y=high.to_numpy(), mode="lines", line={"width": 0}, fill="tonexty",
                                  fillcolor=palette.with_alpha(colour, 0.2), showlegend=first, hoverinfo="skip",
                                  name=f"{name}: 90% of replications", legendgroup=f"band-{name}"),
                       row=row, col=col)  # fmt: skip
     mean = frames.replication_mean(frame, ["time"], [column])
-    fig.add_trace(go.Scatter(
+    fig.add_trace(scatter(
         x=x_of(mean["time"]), y=mean[column].to_numpy(dtype=float), name=name, mode="lines",
         line={"color": colour}, legendgroup=f"scenario-{name}", showlegend=first,
         hovertemplate=f"{name}<br>%{{x|%b %Y}}: %{{y:,.0f}} {what}<extra></extra>",
@@ -455,7 +457,7 @@ def wait_distribution(result: Result, bins: int = 40) -> go.Figure:
         label = f"{state_label(str(res), emergency)}: median {median:,.0f} days, 95th percentile {p95:,.0f} days"
         colour = palette.state(str(res), emergency)
         service = state_label(str(res), emergency)
-        fig.add_trace(go.Scatter(
+        fig.add_trace(scatter(
             x=edges[:-1], y=share, customdata=edges[1:], mode="lines", line={"shape": "hv", "color": colour},
             name=label, hovertemplate=f"{service}<br>%{{x:,.1f}} to %{{customdata:,.1f}} days: %{{y:.1f}}% of people"
             "<extra></extra>",

@@ -15,7 +15,7 @@ from leftshift.analysis.breakdown import INTERACTIONS, Breakdown, service_group
 from leftshift.analysis.measures import SERVICE_GROUPS
 from leftshift.plots import frames, palette
 from leftshift.plots.activity import DEMAND, DEMAND_HEIGHT, DEMAND_SPACING
-from leftshift.plots.style import base_layout, empty, esc, money_text, money_ticks, scale_for, year_axis
+from leftshift.plots.style import bar, base_layout, empty, esc, money_text, money_ticks, scale_for, scatter, year_axis
 from leftshift.result import REPLICATION, Result
 
 SAVES, COSTS, TOTAL, FREED = palette.BLUE, palette.ORANGE, "#444444", palette.SKY_BLUE
@@ -63,7 +63,7 @@ def waterfall(breakdown: Breakdown, replicated: bool = False) -> go.Figure:
         if name == "Total" and abs(freed) >= 0.5:  # the avoided-cost total: cash-releasing part only, freed below
             values = np.array([c - freed if label == order[len(breakdown.services)] else c
                                for label, _, c, _ in members])  # fmt: skip
-        fig.add_trace(go.Bar(
+        fig.add_trace(bar(
             y=[m[0] for m in members], x=values / scale.divisor, base=[m[1] / scale.divisor for m in members],
             orientation="h", name=name if name != "Total" or not abs(freed) >= 0.5 else "Total (cash-releasing part)",
             marker={"color": colours[name]}, text=money_text([c for _, _, c, _ in members]), textposition="auto",
@@ -71,7 +71,7 @@ def waterfall(breakdown: Breakdown, replicated: bool = False) -> go.Figure:
         ))  # fmt: skip
     if abs(freed) >= 0.5:
         cash = breakdown.figures["avoided_downstream_cost_gbp_discounted"] - freed
-        fig.add_trace(go.Bar(
+        fig.add_trace(bar(
             y=[order[len(breakdown.services)]], x=[freed / scale.divisor], base=[cash / scale.divisor],
             orientation="h", name="Capacity freed (fixed cost of care no longer used: not cash)",
             marker={"color": FREED, "pattern": {"shape": "/"}}, customdata=money_text([freed]),
@@ -109,12 +109,12 @@ def programme_shares(breakdown: Breakdown) -> go.Figure:
     for column, name, colour, sign in (("avoided_gbp_discounted", "Avoided cost it brings", SAVES, 1),
                                        ("extra_spend_gbp_discounted", "Extra spend on it", COSTS, -1)):  # fmt: skip
         money = rows[column].to_numpy(dtype=float)
-        fig.add_trace(go.Bar(
+        fig.add_trace(bar(
             y=labels, x=sign * money / scale.divisor, orientation="h", name=name, marker={"color": colour},
             customdata=money_text(money), hovertemplate=f"%{{y}}<br>{name}: %{{customdata}}<extra></extra>",
         ))  # fmt: skip
     net = rows["net_savings_gbp_discounted"].to_numpy(dtype=float)
-    fig.add_trace(go.Scatter(
+    fig.add_trace(scatter(
         y=labels, x=net / scale.divisor, mode="markers+text", name="Net savings", text=money_text(net),
         textposition="top center", marker={"symbol": "diamond", "size": 13, "color": TOTAL},
         customdata=money_text(net), hovertemplate="%{y}<br>Net savings: %{customdata}<extra></extra>",
@@ -161,11 +161,11 @@ def avoided_by_year(baseline: Result, scenario: Result) -> go.Figure:
             index = names.index(programme) if programme in names else 0
             marker = {"color": palette.programme(index)}
         values = by[key].to_numpy(dtype=float)
-        fig.add_trace(go.Bar(
+        fig.add_trace(bar(
             x=by.index.to_numpy(), y=values / scale.divisor, name=label, marker=marker, customdata=money_text(values),
             hovertemplate=f"{label}<br>%{{x}}: %{{customdata}}<extra></extra>",
         ))  # fmt: skip
-    fig.add_trace(go.Scatter(
+    fig.add_trace(scatter(
         x=net.index.to_numpy(), y=net.to_numpy() / scale.divisor, name="Net savings of the year", mode="lines+markers",
         line={"color": palette.BLACK, "width": 2.5}, customdata=money_text(net.to_numpy()),
         hovertemplate="Net savings<br>%{x}: %{customdata}<extra></extra>",
@@ -221,14 +221,14 @@ def demand_change(results: Sequence[Result]) -> go.Figure:
             x = mine.index.to_numpy()
             if mine.shape[1] > 1:
                 low, high = mine.quantile(0.05, axis=1).to_numpy(), mine.quantile(0.95, axis=1).to_numpy()
-                fig.add_trace(go.Scatter(x=x, y=low, mode="lines", line={"width": 0}, showlegend=False,
+                fig.add_trace(scatter(x=x, y=low, mode="lines", line={"width": 0}, showlegend=False,
                                          legendgroup=f"band{i}", hoverinfo="skip"), **where)  # fmt: skip
-                fig.add_trace(go.Scatter(
+                fig.add_trace(scatter(
                     x=x, y=high, mode="lines", line={"width": 0}, fill="tonexty", legendgroup=f"band{i}",
                     fillcolor=palette.with_alpha(colour, 0.22), name=f"{name}: 90% of replications",
                     showlegend=k == 0, hoverinfo="skip",
                 ), **where)  # fmt: skip
-            fig.add_trace(go.Scatter(
+            fig.add_trace(scatter(
                 x=x, y=mine.mean(axis=1).to_numpy(), mode="lines+markers", name=name, legendgroup=f"s{i}",
                 showlegend=k == 0, line={"color": colour, "width": 2.5}, marker={"size": 4},
                 hovertemplate=f"{name}<br>%{{x}}: %{{y:+,.0f}} {unit} against the baseline<extra></extra>",

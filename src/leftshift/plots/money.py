@@ -15,12 +15,14 @@ from leftshift.plots.activity import Results, _as_list, _dropdown
 from leftshift.plots.style import (
     PAYER_LABELS,
     Scale,
+    bar,
     base_layout,
     esc,
     money_text,
     money_ticks,
     payer_label,
     scale_for,
+    scatter,
     service_label,
     year_axis,
 )
@@ -65,7 +67,7 @@ def _stacked_by(results: Results, key: str, discounted: bool, title: str, style:
             if not np.any(values):
                 continue
             label, marker, _ = style(r, name)
-            fig.add_trace(go.Bar(
+            fig.add_trace(bar(
                 x=part["year"].to_numpy(), y=values / scale.divisor, name=label, marker=marker,
                 legendgroup=esc(name), visible=not options,
                 hovertemplate=f"{label}<br>%{{x}}: {scale.hover()}<extra></extra>",
@@ -162,7 +164,7 @@ def cumulative_net_savings(comparison: Comparison, draws: pd.DataFrame | None = 
         if payer != "all" and not np.any(np.abs(values) > 0.5):
             continue
         label = PAYER_LABELS.get(payer, esc(payer)) if payer != "all" else "Whole system (all payers)"
-        fig.add_trace(go.Scatter(
+        fig.add_trace(scatter(
             x=part["year"].to_numpy(), y=values / scale.divisor, name=label, mode="lines+markers",
             line={"color": palette.payer(payer), "width": 3.5 if payer == "all" else 2}, marker={"size": 5},
             customdata=money_text(values),
@@ -174,7 +176,7 @@ def cumulative_net_savings(comparison: Comparison, draws: pd.DataFrame | None = 
     whole = frame[frame["payer"] == "all"].set_index("year")["net_savings_gbp_discounted"]
     if np.isfinite(payback) and int(payback) in whole.index:
         y = float(whole.loc[int(payback)]) / scale.divisor
-        fig.add_trace(go.Scatter(
+        fig.add_trace(scatter(
             x=[int(payback)], y=[y], name=f"Pays back in {payback:.0f}", mode="markers",
             marker={"symbol": "star", "size": 18, "color": palette.BLACK, "line": {"color": "white", "width": 1}},
             hovertemplate=f"Pays back in {payback:.0f}: cumulative net savings reach zero and stay there"
@@ -202,22 +204,22 @@ def cumulative_net_savings(comparison: Comparison, draws: pd.DataFrame | None = 
     return fig
 
 
-def _draws_band(draws: pd.DataFrame, scale: Scale) -> list[go.Scatter] | None:
+def _draws_band(draws: pd.DataFrame, scale: Scale) -> list[dict] | None:
     """The whole system's 5-95% band across draws of the uncertain inputs."""
     if draws.empty:
         return None
     part = draws.sort_values("year")
     x = part["year"].to_numpy()
     return [
-        go.Scatter(x=x, y=part["p5"].to_numpy(dtype=float) / scale.divisor, mode="lines", line={"width": 0},
+        scatter(x=x, y=part["p5"].to_numpy(dtype=float) / scale.divisor, mode="lines", line={"width": 0},
                    showlegend=False, hoverinfo="skip", legendgroup="band"),
-        go.Scatter(x=x, y=part["p95"].to_numpy(dtype=float) / scale.divisor, mode="lines", line={"width": 0},
+        scatter(x=x, y=part["p95"].to_numpy(dtype=float) / scale.divisor, mode="lines", line={"width": 0},
                    fill="tonexty", legendgroup="band", fillcolor=palette.with_alpha(palette.BLACK, 0.15),
                    hoverinfo="skip", name="Whole system: 90% of draws of the uncertain inputs"),
     ]  # fmt: skip
 
 
-def _replication_band(per_rep: pd.DataFrame, scale: Scale) -> list[go.Scatter] | None:
+def _replication_band(per_rep: pd.DataFrame, scale: Scale) -> list[dict] | None:
     """The whole system's 5-95% band across replications (None for one run)."""
     whole = per_rep[per_rep["payer"] == "all"]
     if whole["replication"].nunique() < 2:
@@ -226,9 +228,9 @@ def _replication_band(per_rep: pd.DataFrame, scale: Scale) -> list[go.Scatter] |
     low, high = wide.quantile(0.05, axis=1) / scale.divisor, wide.quantile(0.95, axis=1) / scale.divisor
     x = wide.index.to_numpy()
     return [
-        go.Scatter(x=x, y=low.to_numpy(), mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip",
+        scatter(x=x, y=low.to_numpy(), mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip",
                    legendgroup="band"),
-        go.Scatter(x=x, y=high.to_numpy(), mode="lines", line={"width": 0}, fill="tonexty", legendgroup="band",
+        scatter(x=x, y=high.to_numpy(), mode="lines", line={"width": 0}, fill="tonexty", legendgroup="band",
                    fillcolor=palette.with_alpha(palette.BLACK, 0.15), hoverinfo="skip",
                    name="Whole system: 90% of replications"),
     ]  # fmt: skip

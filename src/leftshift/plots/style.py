@@ -237,6 +237,17 @@ def assign(obj: Any, spec: dict[str, Any]) -> None:
             obj[key] = value
 
 
+def scatter(**props: Any) -> dict[str, Any]:
+    """A scatter trace for `Figure.add_trace`, which validates it: a `go.Scatter` would be validated when made and
+    again when added (a third of the time of a chart of many lines). The figure's JSON is the same."""
+    return {"type": "scatter", **props}
+
+
+def bar(**props: Any) -> dict[str, Any]:
+    """A bar trace for `Figure.add_trace` (as `scatter`)."""
+    return {"type": "bar", **props}
+
+
 def empty(title: str, message: str) -> go.Figure:
     """A figure with no data and a sentence saying why (e.g. a scenario with no programmes)."""
     fig = go.Figure()
