@@ -18,6 +18,8 @@ from leftshift.plots.style import (
     scale_for,
     scatter,
     state_label,
+    update,
+    update_axes,
     with_unit,
     year_axis,
 )
@@ -52,7 +54,8 @@ def _dropdown(
             visible[j] = "legendonly" if j in hidden else True
         layout = {"title.subtitle.text": subtitle_of[i]} if subtitle_of else {}
         buttons.append({"label": label, "method": "update", "args": [{"visible": visible}, layout]})
-    fig.update_layout(
+    update(
+        fig.layout,
         updatemenus=[{"type": "dropdown", "buttons": buttons, "x": 1, "xanchor": "right", "y": 1.02,
                       "yanchor": "bottom", "showactive": True, "bgcolor": "white"}]
     )  # fmt: skip
@@ -147,8 +150,8 @@ def people_by_state(results: Results, per_year: int = 12) -> go.Figure:
     subtitles = [f"{label}. Living independently is hidden: click it in the legend to show it" for label, _ in options]
     _dropdown(fig, options, subtitles, frozenset(hidden))
     base_layout(fig, "Where people are: number of people in each state", subtitles[0] if subtitles else "", 520)
-    fig.update_layout(hovermode="x unified")
-    fig.update_yaxes(title_text="People", tickformat=",.0f", rangemode="tozero")
+    update(fig.layout, hovermode="x unified")
+    update_axes(fig, "y", title_text="People", tickformat=",.0f", rangemode="tozero")
     return fig
 
 
@@ -188,13 +191,16 @@ def demand_over_time(results: Results) -> go.Figure:
             )  # fmt: skip
     years = [y for r in rs for y in r.flows["year"].unique()]
     for k, (_, _, unit) in enumerate(DEMAND):
-        fig.update_yaxes(title_text=unit.capitalize(), tickformat=",.0f", rangemode="tozero", row=k + 1,
+        update_axes(fig, "y", title_text=unit.capitalize(), tickformat=",.0f", rangemode="tozero", row=k + 1,
                          col=1)  # fmt: skip
-        fig.update_xaxes(**{**year_axis(years), "title_text": "Year" if k == len(DEMAND) - 1 else ""}, row=k + 1, col=1)
+        update_axes(
+            fig, "x", **{**year_axis(years), "title_text": "Year" if k == len(DEMAND) - 1 else ""}, row=k + 1, col=1
+        )
     subtitle = "Baseline dotted grey" if len(rs) > 1 else _horizon(rs[0])
     base_layout(fig, "Demand for hospital and care, year by year", subtitle, DEMAND_HEIGHT)
-    fig.update_layout(margin={"t": 130})
-    fig.update_annotations(font_size=14)
+    update(fig.layout, margin={"t": 130})
+    for note in fig.layout.annotations:
+        update(note, font_size=14)
     return fig
 
 
@@ -358,14 +364,14 @@ def intervention_reach(result: Result, per_year: int = 12) -> go.Figure:
             name=f"{label}: spend", marker={"color": colour}, legendgroup=label,
             hovertemplate=f"{label}<br>%{{x}}: {money.hover()} spent<extra></extra>",
         ), row=3, col=1)  # fmt: skip
-    fig.update_yaxes(title_text="People", tickformat=",.0f", rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(title_text="People a year", tickformat=",.0f", rangemode="tozero", row=2, col=1)
-    fig.update_yaxes(title_text=f"{money.unit} a year", tickprefix=money.prefix, ticksuffix=money.suffix,
+    update_axes(fig, "y", title_text="People", tickformat=",.0f", rangemode="tozero", row=1, col=1)
+    update_axes(fig, "y", title_text="People a year", tickformat=",.0f", rangemode="tozero", row=2, col=1)
+    update_axes(fig, "y", title_text=f"{money.unit} a year", tickprefix=money.prefix, ticksuffix=money.suffix,
                      tickformat=",", rangemode="tozero", row=3, col=1)  # fmt: skip
     for row in (2, 3):
-        fig.update_xaxes(**year_axis(yearly["year"]), row=row, col=1)
+        update_axes(fig, "x", **year_axis(yearly["year"]), row=row, col=1)
     base_layout(fig, title, f"{esc(result.scenario.price_base) or 'Scenario'} prices, not discounted", 1050)
-    fig.update_layout(barmode="group", hovermode="closest")
+    update(fig.layout, barmode="group", hovermode="closest")
     return fig
 
 
@@ -404,7 +410,7 @@ def queues(results: Results, per_year: int = 12) -> go.Figure:
                 legendgroup=f"places{i}", showlegend=k == 0,
                 hovertemplate=f"{name}<br>%{{x|%b %Y}}: %{{y:,.0f}} places<extra></extra>",
             ), row=k + 1, col=1)  # fmt: skip
-    fig.update_yaxes(title_text="People", tickformat=",.0f", rangemode="tozero")
+    update_axes(fig, "y", title_text="People", tickformat=",.0f", rangemode="tozero")
     base_layout(fig, "Capacity and queues: people in each service, places, and people waiting", "", 320 * len(resources)
                 + 140)  # fmt: skip
     return fig
@@ -466,6 +472,6 @@ def wait_distribution(result: Result, bins: int = 40) -> go.Figure:
             fig.add_vline(x=float(value), line={"color": colour, "dash": dash, "width": 1})
     base_layout(fig, title, f"{esc(result.scenario.name)}: share of people by days waited (dashed: median; "
                 "dotted: 95th percentile)", 450)  # fmt: skip
-    fig.update_xaxes(title_text=with_unit("Wait", "days"), tickformat=",")
-    fig.update_yaxes(title_text=with_unit("Share of people", "%"), rangemode="tozero")
+    update_axes(fig, "x", title_text=with_unit("Wait", "days"), tickformat=",")
+    update_axes(fig, "y", title_text=with_unit("Share of people", "%"), rangemode="tozero")
     return fig

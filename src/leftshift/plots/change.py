@@ -15,7 +15,19 @@ from leftshift.analysis.breakdown import INTERACTIONS, Breakdown, service_group
 from leftshift.analysis.measures import SERVICE_GROUPS
 from leftshift.plots import frames, palette
 from leftshift.plots.activity import DEMAND, DEMAND_HEIGHT, DEMAND_SPACING
-from leftshift.plots.style import bar, base_layout, empty, esc, money_text, money_ticks, scale_for, scatter, year_axis
+from leftshift.plots.style import (
+    bar,
+    base_layout,
+    empty,
+    esc,
+    money_text,
+    money_ticks,
+    scale_for,
+    scatter,
+    update,
+    update_axes,
+    year_axis,
+)
 from leftshift.result import REPLICATION, Result
 
 SAVES, COSTS, TOTAL, FREED = palette.BLUE, palette.ORANGE, "#444444", palette.SKY_BLUE
@@ -82,13 +94,13 @@ def waterfall(breakdown: Breakdown, replicated: bool = False) -> go.Figure:
     base_layout(fig, title, f"Discounted, over the horizon{mean}. Read from the top: each service's avoided cost, "
                 "their total, the extra spend on each programme, the net savings.",
                 max(360, 34 * len(bars) + 220))  # fmt: skip
-    fig.update_yaxes(categoryorder="array", categoryarray=order[::-1], automargin=True, title_text="")
+    update_axes(fig, "y", categoryorder="array", categoryarray=order[::-1], automargin=True, title_text="")
     scaled = np.asarray(ends, dtype=float) / scale.divisor
     low, high = min(float(scaled.min()), 0.0), max(float(scaled.max()), 0.0)
     room = 0.14 * (high - low or 1.0)  # for the amounts written beside short bars
-    fig.update_xaxes(title_text=f"Change against the baseline ({scale.unit})", range=[low - room, high + room],
+    update_axes(fig, "x", title_text=f"Change against the baseline ({scale.unit})", range=[low - room, high + room],
                      **money_ticks(scaled, scale))  # fmt: skip
-    fig.update_layout(barmode="overlay", hovermode="closest", uniformtext={"minsize": 10, "mode": "hide"})
+    update(fig.layout, barmode="overlay", hovermode="closest", uniformtext={"minsize": 10, "mode": "hide"})
     return fig
 
 
@@ -124,9 +136,9 @@ def programme_shares(breakdown: Breakdown) -> go.Figure:
                 "programme; programmes interact, so what is left over is shown as its own row.",
                 max(340, 90 * len(rows) + 200))  # fmt: skip
     ends = np.concatenate([values.to_numpy(dtype=float).ravel(), -rows["extra_spend_gbp_discounted"].to_numpy()])
-    fig.update_xaxes(title_text=f"Over the horizon ({scale.unit})", **money_ticks(ends / scale.divisor, scale))
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_layout(barmode="relative", hovermode="closest")
+    update_axes(fig, "x", title_text=f"Over the horizon ({scale.unit})", **money_ticks(ends / scale.divisor, scale))
+    update_axes(fig, "y", autorange="reversed", automargin=True)
+    update(fig.layout, barmode="relative", hovermode="closest")
     return fig
 
 
@@ -172,9 +184,9 @@ def avoided_by_year(baseline: Result, scenario: Result) -> go.Figure:
     ))  # fmt: skip
     base_layout(fig, title, "Above zero: the scenario costs less than the baseline that year. Discounted.", 520)
     ticks = np.concatenate([by.clip(lower=0).sum(axis=1), by.clip(upper=0).sum(axis=1), net]) / scale.divisor
-    fig.update_yaxes(title_text=f"Change a year ({scale.unit})", **money_ticks(ticks, scale))
-    fig.update_xaxes(**year_axis(by.index))
-    fig.update_layout(barmode="relative", hovermode="x unified")
+    update_axes(fig, "y", title_text=f"Change a year ({scale.unit})", **money_ticks(ticks, scale))
+    update_axes(fig, "x", **year_axis(by.index))
+    update(fig.layout, barmode="relative", hovermode="x unified")
     return fig
 
 
@@ -237,16 +249,19 @@ def demand_change(results: Sequence[Result]) -> go.Figure:
         where = {"row": k + 1, "col": 1}
         fig.add_hline(y=0, line={"color": "#222", "width": 1}, **where)
         small = tops.get(k, 0.0) < 10  # a change of a few people a year: decimals, not +0 on every tick
-        fig.update_yaxes(title_text=f"Change ({unit})", tickformat="+,.2~f" if small else "+,.0f", **where)
-        fig.update_xaxes(**{**year_axis(years or [0]), "title_text": "Year" if k == len(DEMAND) - 1 else ""}, **where)
+        update_axes(fig, "y", title_text=f"Change ({unit})", tickformat="+,.2~f" if small else "+,.0f", **where)
+        update_axes(
+            fig, "x", **{**year_axis(years or [0]), "title_text": "Year" if k == len(DEMAND) - 1 else ""}, **where
+        )
     base_layout(
         fig,
         "Change in demand against the baseline, year by year",
         "Below zero: less demand than the baseline (emergency admissions avoided, bed days saved...).",
         DEMAND_HEIGHT,
     )
-    fig.update_layout(margin={"t": 130})
-    fig.update_annotations(font_size=14)
+    update(fig.layout, margin={"t": 130})
+    for note in fig.layout.annotations:
+        update(note, font_size=14)
     return fig
 
 

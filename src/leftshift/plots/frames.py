@@ -96,8 +96,9 @@ def annual_demand(result: Result) -> pd.DataFrame:
     n = replications(ts)
     counts = metrics.by_year(result, RATES).groupby("year")[list(RATES)].sum().reindex(years, fill_value=0.0)
     pieces = {name: counts[name].to_numpy(dtype=float) / n / covered for name in RATES}
+    masks = metrics.row_sets(result, "timeseries")
     for name in metrics.YEARLY_STOCKS:
-        stock = metrics.mean_stock_by_year(result, name).groupby("year")["value"].sum()
+        stock = metrics.mean_stock_by_year(result, name, masks).groupby("year")["value"].sum()
         pieces[name] = stock.reindex(years, fill_value=0.0).to_numpy(dtype=float) / n
     order = ["emergency_admissions", "care_home_admissions", "acute_bed_days", *metrics.YEARLY_STOCKS]
     return pd.concat([pd.DataFrame({"year": years, "measure": name, "value": pieces[name]}) for name in order],
@@ -117,8 +118,9 @@ def annual_demand_by_replication(result: Result) -> pd.DataFrame:
         values = counts[name].to_numpy(dtype=float) / covered.reindex(grid.get_level_values("year")).to_numpy()
         parts.append(pd.DataFrame({REPLICATION: grid.get_level_values(0), "year": grid.get_level_values(1),
                                    "measure": name, "value": values}))  # fmt: skip
+    masks = metrics.row_sets(result, "timeseries")
     for name in metrics.YEARLY_STOCKS:
-        stock = metrics.mean_stock_by_year(result, name).set_index([REPLICATION, "year"])["value"]
+        stock = metrics.mean_stock_by_year(result, name, masks).set_index([REPLICATION, "year"])["value"]
         values = stock.reindex(grid, fill_value=0.0).to_numpy()
         parts.append(pd.DataFrame({REPLICATION: grid.get_level_values(0), "year": grid.get_level_values(1),
                                    "measure": name, "value": values}))  # fmt: skip

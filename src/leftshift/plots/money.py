@@ -24,6 +24,8 @@ from leftshift.plots.style import (
     scale_for,
     scatter,
     service_label,
+    update,
+    update_axes,
     year_axis,
 )
 from leftshift.result import Result
@@ -77,13 +79,13 @@ def _stacked_by(results: Results, key: str, discounted: bool, title: str, style:
     _dropdown(fig, options, subtitles)
     base_layout(fig, title, subtitles[0] if subtitles else "", 520)
     _money_axis(fig, scale, "Cost a year")
-    fig.update_layout(barmode="relative", hovermode="x unified")
-    fig.update_xaxes(**year_axis([y for t in tables for y in t["year"]]))
+    update(fig.layout, barmode="relative", hovermode="x unified")
+    update_axes(fig, "x", **year_axis([y for t in tables for y in t["year"]]))
     return fig
 
 
 def _money_axis(fig: go.Figure, scale: Scale, what: str) -> None:
-    fig.update_yaxes(title_text=f"{what} ({scale.unit})", tickprefix=scale.prefix, ticksuffix=scale.suffix,
+    update_axes(fig, "y", title_text=f"{what} ({scale.unit})", tickprefix=scale.prefix, ticksuffix=scale.suffix,
                      tickformat=",")  # fmt: skip
 
 
@@ -198,9 +200,9 @@ def cumulative_net_savings(comparison: Comparison, draws: pd.DataFrame | None = 
                 f"{name}. Net savings = avoided cost of care and hospital - extra programme spend, discounted.",
                 480)  # fmt: skip
     shown = [v for trace in fig.data for v in (trace.y if trace.y is not None else ())]
-    fig.update_yaxes(title_text=f"Net savings so far ({scale.unit})", **money_ticks(shown, scale))
-    fig.update_xaxes(**year_axis(frame["year"]))
-    fig.update_layout(hovermode="x unified")
+    update_axes(fig, "y", title_text=f"Net savings so far ({scale.unit})", **money_ticks(shown, scale))
+    update_axes(fig, "x", **year_axis(frame["year"]))
+    update(fig.layout, hovermode="x unified")
     return fig
 
 
