@@ -91,11 +91,9 @@ HIDDEN_STATES = frozenset({"community"})
 
 def _participants(fig: go.Figure, result: Result, ts: pd.DataFrame, band: str | None, shown: bool) -> None:
     """People taking part in each programme, as dotted lines over the stacked services (they are counted in
-    the state they are in too: taking part is not a place)."""
+    the state they are in too: taking part is not a place). `ts`: the timeseries rows of the programmes."""
     names = [iv.name for iv in result.scenario.interventions]
-    mine = (
-        ts[ts["programme"].isin(names)] if band is None else ts[ts["programme"].isin(names) & (ts["age_band"] == band)]
-    )
+    mine = ts if band is None else ts[ts["age_band"] == band]
     if mine.empty:
         return
     table = frames.replication_mean(mine, ["programme", "time"], ["people"])
@@ -108,6 +106,20 @@ def _participants(fig: go.Figure, result: Result, ts: pd.DataFrame, band: str | 
             line={"color": colour, "width": 2.5, "dash": "dot"},
             hovertemplate=f"{label}: %{{y:,.0f}} people<extra></extra>",
         ))  # fmt: skip
+
+
+_NOBODY = pd.DataFrame(index=pd.Index([], dtype=float, name="time"))
+
+
+def _people_by_band(table: pd.DataFrame) -> dict[str | None, pd.DataFrame]:
+    """People by time (rows) and category (columns), 0 where none: of all ages (None) and of each age band in the
+    table. `table` has one row per time, age band and category, so a band's table is the table reshaped (what a
+    pivot table summing each band's rows gives), and all ages are summed as a pivot table sums them."""
+    people = table.groupby(["time", "category"])["people"].sum().unstack("category", fill_value=0.0)
+    wides: dict[str | None, pd.DataFrame] = {None: people}
+    for band, part in table.groupby("age_band", sort=False, observed=True):
+        wides[str(band)] = part.set_index(["time", "category"])["people"].unstack("category", fill_value=0.0)
+    return wides
 
 
 def people_by_state(results: Results, per_year: int = 12) -> go.Figure:
@@ -126,9 +138,10 @@ def people_by_state(results: Results, per_year: int = 12) -> go.Figure:
         ts = ts[(ts["state"] != DEAD) & ts["time"].isin(frames.sample_times(ts["time"], per_year))]
         ts = ts.assign(category=frames.stock_categories(r, ts, programmes=False))
         table = frames.replication_mean(ts, ["time", "age_band", "category"], ["people"])
+        wides = _people_by_band(table)
+        taking_part = ts[ts["programme"].isin([iv.name for iv in r.scenario.interventions])]
         for band in [None, *r.scenario.age_bands]:
-            part = table if band is None else table[table["age_band"] == band]
-            wide = part.pivot_table(index="time", columns="category", values="people", aggfunc="sum", fill_value=0.0)
+            wide = wides.get(band, _NOBODY)
             x = frames.dates(r.scenario.start_year, wide.index)
             start = len(fig.data)
             for category in sorted(wide.columns, key=_category_rank):
@@ -144,7 +157,7 @@ def people_by_state(results: Results, per_year: int = 12) -> go.Figure:
                     line={"width": 0.5, "color": colour}, fillcolor=palette.with_alpha(colour, 0.85),
                     visible=shown, hovertemplate=f"{label}: %{{y:,.0f}} people<extra></extra>",
                 ))  # fmt: skip
-            _participants(fig, r, ts, band, not options)
+            _participants(fig, r, taking_part, band, not options)
             scope = "all ages" if band is None else f"aged {esc(band)}"
             options.append((f"{esc(r.scenario.name)}: {scope}" if len(rs) > 1 else scope, range(start, len(fig.data))))
     subtitles = [f"{label}. Living independently is hidden: click it in the legend to show it" for label, _ in options]

@@ -20,6 +20,7 @@ from leftshift.plots.style import (
     base_layout,
     empty,
     esc,
+    line_across,
     money_text,
     money_ticks,
     scale_for,
@@ -89,7 +90,7 @@ def waterfall(breakdown: Breakdown, replicated: bool = False) -> go.Figure:
             marker={"color": FREED, "pattern": {"shape": "/"}}, customdata=money_text([freed]),
             hovertemplate="Capacity freed: %{customdata} (not cash)<extra></extra>",
         ))  # fmt: skip
-    fig.add_vline(x=0, line={"color": "#222", "width": 1})
+    fig.layout.shapes = [line_across({"color": "#222", "width": 1}, x=0)]
     mean = "; mean over replications" if replicated else ""
     base_layout(fig, title, f"Discounted, over the horizon{mean}. Read from the top: each service's avoided cost, "
                 "their total, the extra spend on each programme, the net savings.",
@@ -131,7 +132,7 @@ def programme_shares(breakdown: Breakdown) -> go.Figure:
         textposition="top center", marker={"symbol": "diamond", "size": 13, "color": TOTAL},
         customdata=money_text(net), hovertemplate="%{y}<br>Net savings: %{customdata}<extra></extra>",
     ))  # fmt: skip
-    fig.add_vline(x=0, line={"color": "#222", "width": 1})
+    fig.layout.shapes = [line_across({"color": "#222", "width": 1}, x=0)]
     base_layout(fig, title, "Discounted. Avoided cost: the scenario's minus the same scenario's without the "
                 "programme; programmes interact, so what is left over is shown as its own row.",
                 max(340, 90 * len(rows) + 200))  # fmt: skip
@@ -245,9 +246,10 @@ def demand_change(results: Sequence[Result]) -> go.Figure:
                 showlegend=k == 0, line={"color": colour, "width": 2.5}, marker={"size": 4},
                 hovertemplate=f"{name}<br>%{{x}}: %{{y:+,.0f}} {unit} against the baseline<extra></extra>",
             ), **where)  # fmt: skip
+    fig.layout.shapes = [line_across({"color": "#222", "width": 1}, y=0, axes=str(k + 1) if k else "")
+                         for k in range(len(DEMAND))]  # fmt: skip
     for k, (_, _, unit) in enumerate(DEMAND):
         where = {"row": k + 1, "col": 1}
-        fig.add_hline(y=0, line={"color": "#222", "width": 1}, **where)
         small = tops.get(k, 0.0) < 10  # a change of a few people a year: decimals, not +0 on every tick
         update_axes(fig, "y", title_text=f"Change ({unit})", tickformat="+,.2~f" if small else "+,.0f", **where)
         update_axes(

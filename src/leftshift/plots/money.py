@@ -18,6 +18,7 @@ from leftshift.plots.style import (
     bar,
     base_layout,
     esc,
+    line_across,
     money_text,
     money_ticks,
     payer_label,
@@ -172,7 +173,7 @@ def cumulative_net_savings(comparison: Comparison, draws: pd.DataFrame | None = 
             customdata=money_text(values),
             hovertemplate=f"{label}<br>by the end of %{{x}}: %{{customdata}}<extra></extra>",
         ))  # fmt: skip
-    fig.add_hline(y=0, line={"color": "#444", "width": 1})
+    fig.layout.shapes = [line_across({"color": "#444", "width": 1}, y=0)]
     payback = _payback(comparison)
     spend = float(comparison.headline["intervention_spend_gbp_discounted"].mean())
     whole = frame[frame["payer"] == "all"].set_index("year")["net_savings_gbp_discounted"]

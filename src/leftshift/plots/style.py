@@ -255,6 +255,17 @@ def update_axes(fig: go.Figure, letter: str, row: int | None = None, col: int | 
         assign(axis, props)
 
 
+def line_across(line: dict[str, Any], x: float | None = None, y: float | None = None, axes: str = "") -> dict[str, Any]:
+    """The shape `fig.add_hline(y=y, line=line)` adds (`add_vline` with `x`): a line across the plot of the axes
+    x`axes` and y`axes` ('2': the second subplot's), to set with the others at once (`fig.layout.shapes`): each
+    `add_hline` call costs about 5 ms. The JSON is the same."""
+    if y is not None:
+        return {"type": "line", "x0": 0, "x1": 1, "xref": f"x{axes} domain", "y0": y, "y1": y, "yref": f"y{axes}",
+                "line": line}  # fmt: skip
+    return {"type": "line", "x0": x, "x1": x, "xref": f"x{axes}", "y0": 0, "y1": 1, "yref": f"y{axes} domain",
+            "line": line}  # fmt: skip
+
+
 def scatter(**props: Any) -> dict[str, Any]:
     """A scatter trace for `Figure.add_trace`, which validates it: a `go.Scatter` would be validated when made and
     again when added (a third of the time of a chart of many lines). The figure's JSON is the same."""
