@@ -7,7 +7,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from leftshift.plots import frames, palette
 from leftshift.plots.style import (
@@ -18,6 +17,7 @@ from leftshift.plots.style import (
     scale_for,
     scatter,
     state_label,
+    subplots,
     update,
     update_axes,
     with_unit,
@@ -186,7 +186,7 @@ DEMAND_SPACING, DEMAND_HEIGHT = 0.06, 1300
 def demand_over_time(results: Results) -> go.Figure:
     """Demand for hospital and care each year, one line per scenario (baseline first, in grey)."""
     rs = _as_list(results)
-    fig = make_subplots(rows=len(DEMAND), cols=1, subplot_titles=[title for _, title, _ in DEMAND],
+    fig = subplots(rows=len(DEMAND), cols=1, subplot_titles=[title for _, title, _ in DEMAND],
                         vertical_spacing=DEMAND_SPACING)  # fmt: skip
     for i, r in enumerate(rs):
         demand = frames.annual_demand(r)
@@ -343,7 +343,7 @@ def intervention_reach(result: Result, per_year: int = 12) -> go.Figure:
     title = f"Programmes: places, people reached and spend ({esc(result.scenario.name)})"
     if progs.empty:
         return empty(title, "This scenario has no prevention or VCF programmes.")
-    fig = make_subplots(
+    fig = subplots(
         rows=3, cols=1, vertical_spacing=0.13,
         subplot_titles=["Places and people taking part", "Referrals turned away (no place) a year", "Spend a year"],
     )  # fmt: skip
@@ -405,7 +405,7 @@ def queues(results: Results, per_year: int = 12) -> go.Figure:
     for res in resources:
         label = state_label(res, emergency)
         titles += [f"{label}: people and places", f"{label}: people waiting"]
-    fig = make_subplots(rows=len(resources), cols=2, subplot_titles=titles, vertical_spacing=0.3 / len(resources),
+    fig = subplots(rows=len(resources), cols=2, subplot_titles=titles, vertical_spacing=0.3 / len(resources),
                         horizontal_spacing=0.1)  # fmt: skip
     for i, r in enumerate(rs):
         q = r.queues[r.queues["time"].isin(frames.sample_times(r.queues["time"], per_year))]

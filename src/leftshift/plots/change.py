@@ -9,7 +9,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from leftshift.analysis.breakdown import INTERACTIONS, Breakdown, service_group
 from leftshift.analysis.measures import SERVICE_GROUPS
@@ -25,6 +24,7 @@ from leftshift.plots.style import (
     money_ticks,
     scale_for,
     scatter,
+    subplots,
     update,
     update_axes,
     year_axis,
@@ -216,7 +216,7 @@ def demand_change(results: Sequence[Result]) -> go.Figure:
     if len(results) < 2:
         return empty("Change in demand against the baseline", "Nothing to compare with.")
     base = _demand_by_replication(results[0])
-    fig = make_subplots(rows=len(DEMAND), cols=1, subplot_titles=[title for _, title, _ in DEMAND],
+    fig = subplots(rows=len(DEMAND), cols=1, subplot_titles=[title for _, title, _ in DEMAND],
                         vertical_spacing=DEMAND_SPACING)  # fmt: skip
     years: list[int] = []
     tops: dict[int, float] = {}

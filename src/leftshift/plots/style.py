@@ -8,6 +8,7 @@ figure: a scenario called `<b>x</b>` is shown as typed, never interpreted.
 
 from __future__ import annotations
 
+import copy
 import functools
 import html
 from dataclasses import dataclass
@@ -191,6 +192,33 @@ def template() -> go.layout.Template:
     return go.layout.Template(layout=white.layout, data={"bar": white.data.bar, "scatter": white.data.scatter})
 
 
+def subplots(rows: int, cols: int, **options: Any) -> go.Figure:
+    """`plotly.subplots.make_subplots(rows=rows, cols=cols, **options)`, copied from one made once for the same
+    arguments (Plotly lays out a grid through its batch update: 15 ms a figure, a tenth of a report). The copy's
+    layout is set unvalidated, as `base_layout` sets the look, with the grid Plotly keeps for `row=`/`col=`; the
+    JSON is the same byte for byte."""
+    grid, layout = _grid(rows, cols, tuple((key, _frozen(value)) for key, value in options.items()))
+    fig = go.Figure()
+    fig._grid_ref, fig._grid_str = grid
+    _set_trusted(fig.layout, copy.deepcopy(layout))
+    return fig
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+@functools.lru_cache(maxsize=32)
+def _grid(rows: int, cols: int, options: tuple[tuple[str, Any], ...]) -> tuple[tuple[Any, Any], dict[str, Any]]:
+    """The grid and the layout (without the template) of `make_subplots`, made once per arguments."""
+    from plotly.subplots import make_subplots
+
+    made = make_subplots(rows=rows, cols=cols, **{k: list(v) if isinstance(v, tuple) else v for k, v in options})
+    layout = made.layout.to_plotly_json()
+    layout.pop("template", None)
+    return (made._grid_ref, made._grid_str), layout
+
+
 def base_layout(fig: go.Figure, title: str, subtitle: str = "", height: int | None = None) -> go.Figure:
     """Apply the look every chart shares: title, palette, fonts, thousands separators, legend below."""
     title_spec: dict[str, Any] = {"pad": {"l": 8}}
@@ -221,7 +249,9 @@ def _set_trusted(layout: Any, look: dict[str, Any]) -> None:
     keys come in the order `update_layout` would give them (nested objects first), so the JSON is the same byte
     for byte. A layout that already has one of them (but the template) gets them merged and validated."""
     if any(key != "template" and key in layout._props for key in look):
-        _set_trusted(layout, {"template": look.pop("template")})
+        look = dict(look)
+        if "template" in look:
+            _set_trusted(layout, {"template": look.pop("template")})
         assign(layout, look)
         return
     layout._validate = False
