@@ -47,7 +47,7 @@ def dates(start_year: int, times: pd.Series | np.ndarray) -> list[str]:
     """Years from the start (1 January of `start_year`) as ISO dates, which Plotly shows as a date axis."""
     start = pd.Timestamp(year=start_year, month=1, day=1)
     stamps = start + pd.to_timedelta(np.asarray(times, dtype=float) * DAYS_PER_YEAR, unit="D")
-    return [s.strftime("%Y-%m-%d") for s in stamps]
+    return [str(s) for s in stamps.strftime("%Y-%m-%d")]  # (formatted at once: 20 charts, thousands of points)
 
 
 def waiting_origin(names: pd.Series) -> pd.Series:
