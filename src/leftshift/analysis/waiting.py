@@ -21,24 +21,22 @@ any other way (a move out of the queue that is neither an admission nor a death)
 def waiting_outcomes(result: Result) -> pd.DataFrame:
     """`COLUMNS` for each queue of the run (none: an empty frame), mean over replications."""
     flows = result.flows
-    queued = _is_queue(flows["source"]) | _is_queue(flows["target"])  # the rows into or out of a queue
-    flows = flows.loc[queued, ["source", "target", "kind", "people"]]
-    source, target, kind = (flows[c].to_numpy(dtype=object) for c in ("source", "target", "kind"))
+    into, out = _is_queue(flows["target"]), _is_queue(flows["source"])
+    flows = flows.loc[into | out, ["source", "target", "kind", "people"]]  # the rows into or out of a queue
+    moved = (flows["source"] != flows["target"]).to_numpy(dtype=bool)
+    into, out = into[into | out] & moved, out[into | out] & moved
+    kind, died = flows["kind"], (flows["target"] == DEAD).to_numpy(dtype=bool)
+    admit = (kind == "queue_admit").to_numpy(dtype=bool)
     reps = max(len(result.replications), 1)
-    moved = source != target
-    into, out = moved & _is_queue(flows["target"]), moved & _is_queue(flows["source"])
-    people = flows["people"]
 
-    def total(rows: np.ndarray, by: np.ndarray) -> pd.Series:
-        return people[rows].groupby(by[rows]).sum()
+    def total(rows: np.ndarray, by: str) -> pd.Series:
+        sums = flows.loc[rows].groupby(by)["people"].sum()
+        return sums.set_axis(sums.index.astype(object)).rename_axis("queue")
 
-    joined = total(into & (kind != "deconditioning"), target).rename_axis("queue")
-    admitted = total(out & (kind == "queue_admit"), source)
-    died = total(out & (target == DEAD), source)
-    left = total(out & (kind != "queue_admit") & (target != DEAD), source)
-    table = pd.concat({"joined": joined, "admitted": admitted.rename_axis("queue"),
-                       "died_waiting": died.rename_axis("queue"), "left_waiting": left.rename_axis("queue")},
-                      axis=1).fillna(0.0) / reps  # fmt: skip
+    joined = total(into & (kind != "deconditioning").to_numpy(dtype=bool), "target")
+    table = pd.concat({"joined": joined, "admitted": total(out & admit, "source"),
+                       "died_waiting": total(out & died, "source"),
+                       "left_waiting": total(out & ~admit & ~died, "source")}, axis=1).fillna(0.0) / reps  # fmt: skip
     return table.rename_axis("queue").reset_index().reindex(columns=COLUMNS)
 
 

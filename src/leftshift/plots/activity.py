@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,8 @@ from leftshift.result import REPLICATION, Result
 from leftshift.scenario.model import DEAD
 
 Results = Result | Sequence[Result]
+FlowTotals = Callable[[Result], pd.DataFrame]
+"""Moves between stocks over the horizon by source and target (`frames.flow_totals`)."""
 
 
 def _as_list(results: Results) -> list[Result]:
@@ -261,12 +263,13 @@ def _sankey_trace(totals: pd.DataFrame, emergency: str, visible: bool = True) ->
     )  # fmt: skip
 
 
-def sankey(result: Result) -> go.Figure:
+def sankey(result: Result, flow_totals: FlowTotals = frames.flow_totals) -> go.Figure:
     """Moves between states over the whole horizon: where people moved from (left) and to (right).
 
     A menu hides the trips from home to hospital and back, which otherwise dwarf every move into care.
+    `flow_totals`: how to add up moves (`frames.flow_totals_once()` to share them with other charts).
     """
-    totals = frames.flow_totals(result)
+    totals = flow_totals(result)
     totals = totals[totals["people"] > 0]
     if totals.empty:
         return empty("Moves between services", "No moves between states in this run.")
@@ -287,13 +290,16 @@ def sankey(result: Result) -> go.Figure:
     return fig
 
 
-def sankey_difference(baseline: Result, scenario: Result, min_share: float = 0.002) -> go.Figure:
+def sankey_difference(
+    baseline: Result, scenario: Result, min_share: float = 0.002, flow_totals: FlowTotals = frames.flow_totals
+) -> go.Figure:
     """The change in moves against the baseline; band width is the size of the change, orange more, blue fewer.
 
-    Changes smaller than `min_share` of the largest are left out so the chart stays readable.
+    Changes smaller than `min_share` of the largest are left out so the chart stays readable. `flow_totals`: as
+    for `sankey`.
     """
-    base = frames.flow_totals(baseline).set_index(["source", "target"])["people"]
-    scen = frames.flow_totals(scenario).set_index(["source", "target"])["people"]
+    base = flow_totals(baseline).set_index(["source", "target"])["people"]
+    scen = flow_totals(scenario).set_index(["source", "target"])["people"]
     both = pd.concat({"baseline": base, "scenario": scen}, axis=1).fillna(0.0)
     both["difference"] = both["scenario"] - both["baseline"]
     largest = float(both["difference"].abs().max()) if len(both) else 0.0

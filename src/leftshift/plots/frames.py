@@ -6,7 +6,7 @@ keeps a 20-year report small without changing what it shows. These helpers work 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -76,8 +76,22 @@ def stock_categories(result: Result, timeseries: pd.DataFrame, programmes: bool 
 def flow_totals(result: Result) -> pd.DataFrame:
     """People moved between stocks over the whole horizon: source, target, people (mean over replications)."""
     flows = result.flows
-    moves = flows[flows["kind"].isin(MOVE_KINDS) & (flows["source"] != flows["target"])]
+    moving = flows["kind"].isin(MOVE_KINDS) & (flows["source"] != flows["target"])
+    moves = flows.loc[moving, [REPLICATION, "source", "target", "people"]]  # (not every column of a long table)
     return replication_mean(moves, ["source", "target"], ["people"])
+
+
+def flow_totals_once() -> Callable[[Result], pd.DataFrame]:
+    """`flow_totals`, computing each Result's once (a comparison report draws a scenario's moves three times: its
+    Sankey, the change against the baseline, the table). Callers must not change the tables it returns."""
+    found: dict[int, tuple[Result, pd.DataFrame]] = {}  # (the Result kept: its id stays its own)
+
+    def totals(result: Result) -> pd.DataFrame:
+        if id(result) not in found:
+            found[id(result)] = (result, flow_totals(result))
+        return found[id(result)][1]
+
+    return totals
 
 
 RATES = ("emergency_admissions", "care_home_admissions", "acute_bed_days")
