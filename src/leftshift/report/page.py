@@ -38,6 +38,14 @@ def asset(name: str) -> str:
     return resources.files("leftshift.report").joinpath(name).read_text(encoding="utf-8")
 
 
+@cache
+def plotly_js() -> str:
+    """plotly.js, as Plotly ships it (read from its package once: 4.8 MB)."""
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
 def per_year(horizon_years: float) -> int:
     """Points a year for series in time: at most MAX_POINTS over the horizon, at most monthly."""
     return max(1, min(12, int(MAX_POINTS / max(horizon_years, 1e-9))))
@@ -90,8 +98,6 @@ class Page:
                     if table else "") + "</section>")  # fmt: skip
 
     def render(self) -> str:
-        from plotly.offline import get_plotlyjs
-
         from leftshift.analysis.summary import version
 
         nav = "".join(f'<li><a href="#{h(k)}">{h(t)}</a></li>' for k, t in self.contents)
@@ -108,6 +114,6 @@ class Page:
             + f'\n<nav aria-label="Contents"><ol>{nav}</ol></nav>\n' + "\n".join(self.parts[first:]) +
             f'\n<footer>Made by leftshift {h(version())} on {h(made)}. Charts are interactive: hover for values, '
             "click a legend entry to hide it, double-click to show it alone.</footer>\n</main>\n"
-            f"<script>{get_plotlyjs()}</script>\n<script>const CONFIG = {json.dumps(CONFIG)};{draw}</script>\n"
+            f"<script>{plotly_js()}</script>\n<script>const CONFIG = {json.dumps(CONFIG)};{draw}</script>\n"
             "</body>\n</html>\n"
         )  # fmt: skip
