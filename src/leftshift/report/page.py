@@ -79,15 +79,13 @@ class Page:
         under it), its subtitle kept. The chart is an image to a screen reader, labelled by its heading and
         described by `description` (what it shows, in words and numbers; the note when not given). `table`:
         the chart's numbers as an HTML table built by this package, shown folded under the chart."""
-        import plotly.io as pio
-
-        from leftshift.plots.style import has_data
+        from leftshift.plots.style import figure_json, has_data
 
         if not has_data(figure):
             return
         figure.layout.title.text = None
         height = figure.layout.height or 480
-        spec = pio.to_json(figure, validate=False)  # escapes <, > and / so the JSON cannot end the script element
+        spec = figure_json(figure)  # (plotly.io.to_json) escapes <, > and / so the JSON cannot end the script element
         self.contents.append((key, heading))
         self.add(f'<section class="chart" id="{h(key)}" data-chart="{h(key)}"><h2>{h(heading)}</h2>'
                  f'<p class="note">{h(note)}</p><div class="figure" id="chart-{h(key)}" role="img" '

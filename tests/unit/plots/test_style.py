@@ -3,6 +3,8 @@ gives, byte for byte: the report pages and their snapshots depend on it."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -104,3 +106,15 @@ def test_lines_across_give_the_shapes_of_add_hline_and_add_vline():
     single.layout.shapes = [style.line_across(LINE, x=0)]
     plotly_single.add_vline(x=0, line=LINE)
     assert _json(single) == _json(plotly_single)
+
+
+def test_figure_json_is_the_text_of_plotly_to_json_and_leaves_the_figure_as_it_was():
+    fig = style.subplots(rows=2, cols=1, subplot_titles=["a", "b"])
+    fig.add_trace(style.scatter(x=np.arange(3), y=np.array([1.5, np.nan, 2.0]), customdata=np.ones((3, 2)),
+                                name="<b>x</b>"), row=2, col=1)  # fmt: skip
+    fig.add_trace(style.bar(x=("a", "b"), y=[1, 2], marker={"color": ["#000", "#111"]}))
+    style.base_layout(fig, "T", "s", 400)
+    before = fig.to_dict()
+    assert style.figure_json(fig) == pio.to_json(fig, validate=False)
+    assert style.figure_json(fig) == pio.to_json(fig, validate=False)  # (the arrays are still arrays)
+    assert json.dumps(fig.to_dict(), default=str) == json.dumps(before, default=str)
