@@ -193,21 +193,23 @@ def compute(result: Result) -> pd.DataFrame:
 
 def by_year(result: Result, names: Sequence[str]) -> pd.DataFrame:
     """Metrics summed within each calendar year: replication, year, then one column per metric."""
-    parts = []
+    parts, masks = [], {}
     for name in names:
         definition = DEFINITIONS[name]
         frame = getattr(result, definition.table)
-        mask = row_sets(result, definition.table)[definition.rows]
+        if definition.table not in masks:  # (each table's row sets once, not once per metric)
+            masks[definition.table] = row_sets(result, definition.table)
+        mask = masks[definition.table][definition.rows]
         sums = frame[mask].groupby([REPLICATION, "year"])[definition.column].sum() * definition.factor
         parts.append(sums.rename(name))
     return pd.concat(parts, axis=1).fillna(0.0).reset_index()
 
 
-def mean_stock_by_year(result: Result, name: str) -> pd.DataFrame:
+def mean_stock_by_year(result: Result, name: str, masks: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """People in the stocks of a `YEARLY_STOCKS` measure, averaged over each year's reported times (after
-    the start): replication, year, value."""
+    the start): replication, year, value. `masks`: the timeseries' `row_sets`, if the caller has them."""
     ts = result.timeseries
-    mask = row_sets(result, "timeseries")[YEARLY_STOCKS[name]] & (ts["time"] > 0).to_numpy()
+    mask = (masks or row_sets(result, "timeseries"))[YEARLY_STOCKS[name]] & (ts["time"] > 0).to_numpy()
     at_time = ts[mask].groupby([REPLICATION, "year", "time"])["people"].sum()
     return at_time.groupby([REPLICATION, "year"]).mean().rename("value").reset_index()
 

@@ -7,6 +7,7 @@ replications. Deaths while waiting are a harm of a queue that totals of admissio
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from leftshift.result import Result
@@ -19,18 +20,30 @@ any other way (a move out of the queue that is neither an admission nor a death)
 
 def waiting_outcomes(result: Result) -> pd.DataFrame:
     """`COLUMNS` for each queue of the run (none: an empty frame), mean over replications."""
-    flows = result.flows.astype({"source": object, "target": object, "kind": object})
+    flows = result.flows
+    into, out = _is_queue(flows["target"]), _is_queue(flows["source"])
+    flows = flows.loc[into | out, ["source", "target", "kind", "people"]]  # the rows into or out of a queue
+    moved = (flows["source"] != flows["target"]).to_numpy(dtype=bool)
+    into, out = into[into | out] & moved, out[into | out] & moved
+    kind, died = flows["kind"], (flows["target"] == DEAD).to_numpy(dtype=bool)
+    admit = (kind == "queue_admit").to_numpy(dtype=bool)
     reps = max(len(result.replications), 1)
-    into = flows[flows["target"].str.startswith("waiting:") & (flows["source"] != flows["target"])]
-    out = flows[flows["source"].str.startswith("waiting:") & (flows["source"] != flows["target"])]
-    joined = into[into["kind"] != "deconditioning"].groupby("target")["people"].sum().rename_axis("queue")
-    admitted = out[out["kind"] == "queue_admit"].groupby("source")["people"].sum()
-    died = out[out["target"] == DEAD].groupby("source")["people"].sum()
-    left = out[(out["kind"] != "queue_admit") & (out["target"] != DEAD)].groupby("source")["people"].sum()
-    table = pd.concat({"joined": joined, "admitted": admitted.rename_axis("queue"),
-                       "died_waiting": died.rename_axis("queue"), "left_waiting": left.rename_axis("queue")},
-                      axis=1).fillna(0.0) / reps  # fmt: skip
+
+    def total(rows: np.ndarray, by: str) -> pd.Series:
+        sums = flows.loc[rows].groupby(by)["people"].sum()
+        return sums.set_axis(sums.index.astype(object)).rename_axis("queue")
+
+    joined = total(into & (kind != "deconditioning").to_numpy(dtype=bool), "target")
+    table = pd.concat({"joined": joined, "admitted": total(out & admit, "source"),
+                       "died_waiting": total(out & died, "source"),
+                       "left_waiting": total(out & ~admit & ~died, "source")}, axis=1).fillna(0.0) / reps  # fmt: skip
     return table.rename_axis("queue").reset_index().reindex(columns=COLUMNS)
+
+
+def _is_queue(names: pd.Series) -> np.ndarray:
+    """Which rows name a queue, tested once per distinct name (a long run's flows table has millions of rows)."""
+    codes, uniques = pd.factorize(names)
+    return np.array([str(u).startswith("waiting:") for u in uniques], dtype=bool)[codes]
 
 
 def turned_away(result: Result) -> pd.Series:

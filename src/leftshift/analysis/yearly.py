@@ -55,10 +55,47 @@ def _at_year_end(frame: pd.DataFrame) -> np.ndarray:
     return frame["time"].to_numpy() == last
 
 
-def _sums(rows: pd.DataFrame, column: str, keys: list[str], index: pd.MultiIndex, factor: float) -> np.ndarray:
-    """Sum of `column` by `keys`, on every combination of `index` (0 where no row falls)."""
-    totals = rows.groupby(keys)[column].sum()
-    return totals.reindex(index, fill_value=0.0).to_numpy(dtype=float) * factor
+def _positions(values: pd.Series, labels: np.ndarray) -> np.ndarray:
+    """Position of each value in `labels` (-1 where it is not one of them), computed once per distinct value."""
+    codes, uniques = pd.factorize(values)
+    where = pd.Index(labels).get_indexer(pd.Index(uniques))
+    return where[codes] if len(codes) else np.zeros(0, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """Each row's cell of the yearly grid, by replication and year (`whole`) and by replication, age band and year
+    (`banded`; -1: a row outside the grid), computed once per table instead of once per metric."""
+
+    whole: np.ndarray
+    banded: np.ndarray | None
+
+    @staticmethod
+    def of(frame: pd.DataFrame, replications: np.ndarray, bands: list[str], years: np.ndarray, banded: bool) -> _Cells:
+        rep, year = _positions(frame[REPLICATION], replications), _positions(frame["year"], years)
+        inside = (rep >= 0) & (year >= 0)
+        whole = np.where(inside, rep * len(years) + year, -1)
+        if not banded:
+            return _Cells(whole, None)
+        band = _positions(frame["age_band"], np.asarray(bands, dtype=object))
+        cell = (rep * len(bands) + band) * len(years) + year
+        return _Cells(whole, np.where(inside & (band >= 0), cell, -1))
+
+
+def _sums(values: np.ndarray, cells: np.ndarray, mask: np.ndarray, size: int, factor: float) -> np.ndarray:
+    """Sum of `values` over the rows in `mask` by grid cell (0 where no row falls): pandas' compensated group
+    sum over the same rows in the same order as a groupby on the key columns, so every bit is the same."""
+    chosen = mask & (cells >= 0)
+    totals = pd.Series(values[chosen]).groupby(cells[chosen]).sum()
+    out = np.zeros(size, dtype=float)
+    out[totals.index.to_numpy()] = totals.to_numpy(dtype=float)
+    return out * factor
+
+
+def _grid(replications: np.ndarray, labels: list[str], years: np.ndarray) -> list[pd.Index]:
+    """Replication, age band and year of every cell of a grid, in the order of yearly.csv's rows."""
+    grid = pd.MultiIndex.from_product([replications, labels, years], names=[REPLICATION, "age_band", "year"])
+    return [grid.get_level_values(i) for i in range(3)]
 
 
 def yearly(result: Result) -> pd.DataFrame:
@@ -67,23 +104,23 @@ def yearly(result: Result) -> pd.DataFrame:
     years = np.sort(result.timeseries["year"].unique()).astype(np.int64)
     replications = result.replications.to_numpy()
     bands = list(result.scenario.age_bands)
+    cells = {table: _Cells.of(getattr(result, table), replications, bands, years, table in BANDED_TABLES)
+             for table in masks}  # fmt: skip
+    whole, banded = (_grid(replications, labels, years) for labels in ([ALL_BANDS], bands))
     parts = []
     for name, definition in DEFINITIONS.items():
         frame = getattr(result, definition.table)
         mask = masks[definition.table][definition.rows]
         if definition.at_end:
             mask = mask & _at_year_end(frame)
-        rows = frame.loc[mask]
-        groups = [([ALL_BANDS], [REPLICATION, "year"])]
+        values = frame[definition.column].to_numpy()
+        groups = [(whole, cells[definition.table].whole)]
         if by_band(name):
-            groups.append((bands, [REPLICATION, "age_band", "year"]))
-        for labels, keys in groups:
-            grid = pd.MultiIndex.from_product([replications, labels, years], names=[REPLICATION, "age_band", "year"])
-            index = grid.droplevel("age_band") if len(keys) == 2 else grid
-            values = _sums(rows, definition.column, keys, index, definition.factor)
-            parts.append(pd.DataFrame({REPLICATION: grid.get_level_values(0), "year": grid.get_level_values(2),
-                                       "metric": name, "age_band": grid.get_level_values(1), "value": values,
-                                       "unit": METRICS[name].unit}))  # fmt: skip
+            groups.append((banded, cells[definition.table].banded))
+        for (rep, band, year), cell in groups:
+            sums = _sums(values, cell, mask, len(rep), definition.factor)
+            parts.append(pd.DataFrame({REPLICATION: rep, "year": year, "metric": name, "age_band": band,
+                                       "value": sums, "unit": METRICS[name].unit}))  # fmt: skip
     table = pd.concat(parts, ignore_index=True)
     table = table.sort_values(REPLICATION, kind="stable", ignore_index=True)
     return table.astype({REPLICATION: "int64", "year": "int64", "metric": object, "age_band": object, "unit": object})

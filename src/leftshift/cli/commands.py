@@ -135,6 +135,7 @@ def run(
       leftshift run scenarios/leeds-baseline.yaml --engine des --replications 20
     """
     from leftshift.analysis import summary
+    from leftshift.analysis.yearly import yearly
     from leftshift.cli.experiments import print_samples, write_samples
     from leftshift.cli.shared import check_dask, check_plausible, check_samples, check_scenarios, load, report_failed
     from leftshift.cli.shared import try_report as attempt
@@ -158,8 +159,10 @@ def run(
         check_plausible("result", result, strict, quiet)
         facts = summary.build(result, waits.outcomes if waits else None)
         notes = [waits.write.close()] if waits else []
-        notes += write_result(work, result, facts, written=("waits",) if waits else (), resolution=resolution)
-        attempt(lambda: _run_workbook(work, result, facts), failures, WORKBOOK)
+        by_year = yearly(result)  # yearly.csv and the workbook's activity sheet
+        notes += write_result(work, result, facts, written=("waits",) if waits else (), resolution=resolution,
+                              yearly=by_year)  # fmt: skip
+        attempt(lambda: _run_workbook(work, result, facts, by_year), failures, WORKBOOK)
         draws = write_samples(work, target, [loaded], jobs=jobs, quiet=quiet, report=not no_report,
                               failures=failures, **sampling)  # fmt: skip
         shown = waits.charted(result) if waits and not no_report else result
@@ -178,10 +181,10 @@ def _run_report(work: Path, result: Any, facts: dict[str, Any]) -> None:
     write_run_report(work, result, facts)
 
 
-def _run_workbook(work: Path, result: Any, facts: dict[str, Any]) -> None:
+def _run_workbook(work: Path, result: Any, facts: dict[str, Any], by_year: Any) -> None:
     from leftshift.report.workbook import write_run_workbook
 
-    write_run_workbook(work, result, facts)
+    write_run_workbook(work, result, facts, by_year)
 
 
 @cli.command()
@@ -218,6 +221,7 @@ def compare(
     from leftshift.analysis.breakdown import with_breakdown
     from leftshift.analysis.economics import compare as compare_results
     from leftshift.analysis.economics import comparison_rows
+    from leftshift.analysis.yearly import yearly
     from leftshift.cli.experiments import print_samples, write_samples
     from leftshift.cli.shared import check_dask, check_plausible, check_samples, check_scenarios, load, report_failed
     from leftshift.cli.shared import try_report as attempt
@@ -256,16 +260,18 @@ def compare(
         for comparison in comparisons:
             check_plausible("comparison", comparison, strict, quiet)
         summaries = [summary.build(r) for r in results]
+        yearlies = [yearly(r) for r in results]  # yearly.csv and the workbook's activity sheet
         with claim.writing() as work:
             notes = []
-            for result, facts, name in zip(results, summaries, slugs, strict=True):
-                written_as = write_result(new_folder(work / name), result, facts, resolution=resolution)
+            for result, facts, name, by_year in zip(results, summaries, slugs, yearlies, strict=True):
+                written_as = write_result(new_folder(work / name), result, facts, resolution=resolution,
+                                          yearly=by_year)  # fmt: skip
                 notes += [f"{name}/{note}" for note in written_as]
             explained = zip(comparisons, breakdowns, strict=True)
             rows = pd.concat([with_breakdown(comparison_rows(c), b) for c, b in explained], ignore_index=True)
             write_table(work / "comparison.csv", rows)
             write_table(work / "breakdown.csv", pd.concat([breakdown_table(b) for b in breakdowns], ignore_index=True))
-            attempt(lambda: _comparison_workbook(work, results, comparisons, summaries), failures, WORKBOOK)
+            attempt(lambda: _comparison_workbook(work, results, comparisons, summaries, yearlies), failures, WORKBOOK)
             draws = write_samples(work, target, others, base, jobs=jobs, quiet=quiet, report=not no_report,
                                   failures=failures, **sampling)  # fmt: skip
             written = not no_report and attempt(
@@ -285,10 +291,10 @@ def _comparison_report(work: Path, results: Any, comparisons: Any, summaries: An
     write_comparison_report(work, results, comparisons, summaries, breakdowns)
 
 
-def _comparison_workbook(work: Path, results: Any, comparisons: Any, summaries: Any) -> None:
+def _comparison_workbook(work: Path, results: Any, comparisons: Any, summaries: Any, yearlies: Any) -> None:
     from leftshift.report.workbook import write_comparison_workbook
 
-    write_comparison_workbook(work, results, comparisons, summaries)
+    write_comparison_workbook(work, results, comparisons, summaries, yearlies)
 
 
 @cli.command()

@@ -54,12 +54,14 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 
 
 def write_result(
-    directory: Path, result: Result, summary: dict[str, Any], written: tuple[str, ...] = (), resolution: str = "step"
-) -> list[str]:
+    directory: Path, result: Result, summary: dict[str, Any], written: tuple[str, ...] = (), resolution: str = "step",
+    yearly: pd.DataFrame | None = None,
+) -> list[str]:  # fmt: skip
     """Every table (but those already `written`, e.g. by a TableAppender) reported by `resolution` (step, month or
     year: `leftshift.analysis.periods`) with a `date` column, yearly.csv, summary.json and the resolved scenario,
-    into an existing directory. yearly.csv comes from the Result as given. Returns a note for each table written
-    as Parquet because it is longer than an Excel sheet."""
+    into an existing directory. yearly.csv comes from the Result as given (`yearly`: its `analysis.yearly` table,
+    when the caller has it already). Returns a note for each table written as Parquet because it is longer than
+    an Excel sheet."""
     from leftshift.analysis.periods import at_resolution, with_dates
 
     notes = []
@@ -67,7 +69,7 @@ def write_result(
         if stem not in written:
             note = write_tidy(directory, stem, with_dates(table, resolution, result.scenario))
             notes += [note] if note else []
-    write_yearly(directory, result)
+    write_yearly(directory, result, yearly)
     write_json(directory / "summary.json", summary)
     write_resolved(directory, result.scenario)
     return notes
@@ -78,11 +80,12 @@ def write_resolved(directory: Path, scenario: Scenario) -> None:
     (directory / RESOLVED).write_text(resolved_yaml(scenario), encoding="utf-8")
 
 
-def write_yearly(directory: Path, result: Result) -> None:
-    """yearly.csv (`leftshift.analysis.yearly`): without `replication` for a stock-flow run, as its other tables."""
+def write_yearly(directory: Path, result: Result, table: pd.DataFrame | None = None) -> None:
+    """yearly.csv (`leftshift.analysis.yearly`, unless given): without `replication` for a stock-flow run, as its
+    other tables."""
     from leftshift.analysis.yearly import yearly
 
-    table = yearly(result)
+    table = yearly(result) if table is None else table
     if not result.replicated:
         table = table.drop(columns=REPLICATION)
     write_table(directory / YEARLY, table)

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from leftshift.plots import frames, palette
 from leftshift.plots.style import (
+    bar,
     base_layout,
     empty,
     esc,
     scale_for,
+    scatter,
     state_label,
+    subplots,
+    update,
+    update_axes,
     with_unit,
     year_axis,
 )
@@ -23,6 +27,8 @@ from leftshift.result import REPLICATION, Result
 from leftshift.scenario.model import DEAD
 
 Results = Result | Sequence[Result]
+FlowTotals = Callable[[Result], pd.DataFrame]
+"""Moves between stocks over the horizon by source and target (`frames.flow_totals`)."""
 
 
 def _as_list(results: Results) -> list[Result]:
@@ -50,7 +56,8 @@ def _dropdown(
             visible[j] = "legendonly" if j in hidden else True
         layout = {"title.subtitle.text": subtitle_of[i]} if subtitle_of else {}
         buttons.append({"label": label, "method": "update", "args": [{"visible": visible}, layout]})
-    fig.update_layout(
+    update(
+        fig.layout,
         updatemenus=[{"type": "dropdown", "buttons": buttons, "x": 1, "xanchor": "right", "y": 1.02,
                       "yanchor": "bottom", "showactive": True, "bgcolor": "white"}]
     )  # fmt: skip
@@ -86,23 +93,35 @@ HIDDEN_STATES = frozenset({"community"})
 
 def _participants(fig: go.Figure, result: Result, ts: pd.DataFrame, band: str | None, shown: bool) -> None:
     """People taking part in each programme, as dotted lines over the stacked services (they are counted in
-    the state they are in too: taking part is not a place)."""
+    the state they are in too: taking part is not a place). `ts`: the timeseries rows of the programmes."""
     names = [iv.name for iv in result.scenario.interventions]
-    mine = (
-        ts[ts["programme"].isin(names)] if band is None else ts[ts["programme"].isin(names) & (ts["age_band"] == band)]
-    )
+    mine = ts if band is None else ts[ts["age_band"] == band]
     if mine.empty:
         return
     table = frames.replication_mean(mine, ["programme", "time"], ["people"])
     for name, part in table.groupby("programme", sort=False):
         colour = palette.programme(names.index(str(name)))
         label = f"Taking part in {esc(name)} (also counted in their state)"
-        fig.add_trace(go.Scatter(
+        fig.add_trace(scatter(
             x=frames.dates(result.scenario.start_year, part["time"]), y=part["people"].to_numpy(dtype=float),
             name=label, legendgroup=f"programme:{esc(name)}", mode="lines", visible=shown,
             line={"color": colour, "width": 2.5, "dash": "dot"},
             hovertemplate=f"{label}: %{{y:,.0f}} people<extra></extra>",
         ))  # fmt: skip
+
+
+_NOBODY = pd.DataFrame(index=pd.Index([], dtype=float, name="time"))
+
+
+def _people_by_band(table: pd.DataFrame) -> dict[str | None, pd.DataFrame]:
+    """People by time (rows) and category (columns), 0 where none: of all ages (None) and of each age band in the
+    table. `table` has one row per time, age band and category, so a band's table is the table reshaped (what a
+    pivot table summing each band's rows gives), and all ages are summed as a pivot table sums them."""
+    people = table.groupby(["time", "category"])["people"].sum().unstack("category", fill_value=0.0)
+    wides: dict[str | None, pd.DataFrame] = {None: people}
+    for band, part in table.groupby("age_band", sort=False, observed=True):
+        wides[str(band)] = part.set_index(["time", "category"])["people"].unstack("category", fill_value=0.0)
+    return wides
 
 
 def people_by_state(results: Results, per_year: int = 12) -> go.Figure:
@@ -121,9 +140,10 @@ def people_by_state(results: Results, per_year: int = 12) -> go.Figure:
         ts = ts[(ts["state"] != DEAD) & ts["time"].isin(frames.sample_times(ts["time"], per_year))]
         ts = ts.assign(category=frames.stock_categories(r, ts, programmes=False))
         table = frames.replication_mean(ts, ["time", "age_band", "category"], ["people"])
+        wides = _people_by_band(table)
+        taking_part = ts[ts["programme"].isin([iv.name for iv in r.scenario.interventions])]
         for band in [None, *r.scenario.age_bands]:
-            part = table if band is None else table[table["age_band"] == band]
-            wide = part.pivot_table(index="time", columns="category", values="people", aggfunc="sum", fill_value=0.0)
+            wide = wides.get(band, _NOBODY)
             x = frames.dates(r.scenario.start_year, wide.index)
             start = len(fig.data)
             for category in sorted(wide.columns, key=_category_rank):
@@ -134,19 +154,19 @@ def people_by_state(results: Results, per_year: int = 12) -> go.Figure:
                 if category in HIDDEN_STATES:
                     hidden.add(len(fig.data))
                 shown = ("legendonly" if category in HIDDEN_STATES else True) if not options else False
-                fig.add_trace(go.Scatter(
+                fig.add_trace(scatter(
                     x=x, y=y, name=label, legendgroup=esc(category), stackgroup=f"{i}:{esc(band)}", mode="lines",
                     line={"width": 0.5, "color": colour}, fillcolor=palette.with_alpha(colour, 0.85),
                     visible=shown, hovertemplate=f"{label}: %{{y:,.0f}} people<extra></extra>",
                 ))  # fmt: skip
-            _participants(fig, r, ts, band, not options)
+            _participants(fig, r, taking_part, band, not options)
             scope = "all ages" if band is None else f"aged {esc(band)}"
             options.append((f"{esc(r.scenario.name)}: {scope}" if len(rs) > 1 else scope, range(start, len(fig.data))))
     subtitles = [f"{label}. Living independently is hidden: click it in the legend to show it" for label, _ in options]
     _dropdown(fig, options, subtitles, frozenset(hidden))
     base_layout(fig, "Where people are: number of people in each state", subtitles[0] if subtitles else "", 520)
-    fig.update_layout(hovermode="x unified")
-    fig.update_yaxes(title_text="People", tickformat=",.0f", rangemode="tozero")
+    update(fig.layout, hovermode="x unified")
+    update_axes(fig, "y", title_text="People", tickformat=",.0f", rangemode="tozero")
     return fig
 
 
@@ -168,7 +188,7 @@ DEMAND_SPACING, DEMAND_HEIGHT = 0.06, 1300
 def demand_over_time(results: Results) -> go.Figure:
     """Demand for hospital and care each year, one line per scenario (baseline first, in grey)."""
     rs = _as_list(results)
-    fig = make_subplots(rows=len(DEMAND), cols=1, subplot_titles=[title for _, title, _ in DEMAND],
+    fig = subplots(rows=len(DEMAND), cols=1, subplot_titles=[title for _, title, _ in DEMAND],
                         vertical_spacing=DEMAND_SPACING)  # fmt: skip
     for i, r in enumerate(rs):
         demand = frames.annual_demand(r)
@@ -176,7 +196,7 @@ def demand_over_time(results: Results) -> go.Figure:
         for k, (measure, _, unit) in enumerate(DEMAND):
             part = demand[demand["measure"] == measure]
             fig.add_trace(
-                go.Scatter(
+                scatter(
                     x=part["year"].to_numpy(), y=part["value"].to_numpy(dtype=float), name=name, mode="lines+markers",
                     legendgroup=f"scenario{i}", showlegend=k == 0, marker={"size": 4},
                     line={"color": palette.scenario(i), "width": 2.5 if i else 2, "dash": "solid" if i else "dot"},
@@ -186,13 +206,16 @@ def demand_over_time(results: Results) -> go.Figure:
             )  # fmt: skip
     years = [y for r in rs for y in r.flows["year"].unique()]
     for k, (_, _, unit) in enumerate(DEMAND):
-        fig.update_yaxes(title_text=unit.capitalize(), tickformat=",.0f", rangemode="tozero", row=k + 1,
+        update_axes(fig, "y", title_text=unit.capitalize(), tickformat=",.0f", rangemode="tozero", row=k + 1,
                          col=1)  # fmt: skip
-        fig.update_xaxes(**{**year_axis(years), "title_text": "Year" if k == len(DEMAND) - 1 else ""}, row=k + 1, col=1)
+        update_axes(
+            fig, "x", **{**year_axis(years), "title_text": "Year" if k == len(DEMAND) - 1 else ""}, row=k + 1, col=1
+        )
     subtitle = "Baseline dotted grey" if len(rs) > 1 else _horizon(rs[0])
     base_layout(fig, "Demand for hospital and care, year by year", subtitle, DEMAND_HEIGHT)
-    fig.update_layout(margin={"t": 130})
-    fig.update_annotations(font_size=14)
+    update(fig.layout, margin={"t": 130})
+    for note in fig.layout.annotations:
+        update(note, font_size=14)
     return fig
 
 
@@ -240,12 +263,13 @@ def _sankey_trace(totals: pd.DataFrame, emergency: str, visible: bool = True) ->
     )  # fmt: skip
 
 
-def sankey(result: Result) -> go.Figure:
+def sankey(result: Result, flow_totals: FlowTotals = frames.flow_totals) -> go.Figure:
     """Moves between states over the whole horizon: where people moved from (left) and to (right).
 
     A menu hides the trips from home to hospital and back, which otherwise dwarf every move into care.
+    `flow_totals`: how to add up moves (`frames.flow_totals_once()` to share them with other charts).
     """
-    totals = frames.flow_totals(result)
+    totals = flow_totals(result)
     totals = totals[totals["people"] > 0]
     if totals.empty:
         return empty("Moves between services", "No moves between states in this run.")
@@ -266,13 +290,16 @@ def sankey(result: Result) -> go.Figure:
     return fig
 
 
-def sankey_difference(baseline: Result, scenario: Result, min_share: float = 0.002) -> go.Figure:
+def sankey_difference(
+    baseline: Result, scenario: Result, min_share: float = 0.002, flow_totals: FlowTotals = frames.flow_totals
+) -> go.Figure:
     """The change in moves against the baseline; band width is the size of the change, orange more, blue fewer.
 
-    Changes smaller than `min_share` of the largest are left out so the chart stays readable.
+    Changes smaller than `min_share` of the largest are left out so the chart stays readable. `flow_totals`: as
+    for `sankey`.
     """
-    base = frames.flow_totals(baseline).set_index(["source", "target"])["people"]
-    scen = frames.flow_totals(scenario).set_index(["source", "target"])["people"]
+    base = flow_totals(baseline).set_index(["source", "target"])["people"]
+    scen = flow_totals(scenario).set_index(["source", "target"])["people"]
     both = pd.concat({"baseline": base, "scenario": scen}, axis=1).fillna(0.0)
     both["difference"] = both["scenario"] - both["baseline"]
     largest = float(both["difference"].abs().max()) if len(both) else 0.0
@@ -322,7 +349,7 @@ def intervention_reach(result: Result, per_year: int = 12) -> go.Figure:
     title = f"Programmes: places, people reached and spend ({esc(result.scenario.name)})"
     if progs.empty:
         return empty(title, "This scenario has no prevention or VCF programmes.")
-    fig = make_subplots(
+    fig = subplots(
         rows=3, cols=1, vertical_spacing=0.13,
         subplot_titles=["Places and people taking part", "Referrals turned away (no place) a year", "Spend a year"],
     )  # fmt: skip
@@ -339,31 +366,31 @@ def intervention_reach(result: Result, per_year: int = 12) -> go.Figure:
         x = frames.dates(result.scenario.start_year, mine["time"])
         for column, what, dash in (("funded_places", "places funded", "dot"), ("places", "places running", "dash"),
                                    ("participants", "people taking part", "solid")):  # fmt: skip
-            fig.add_trace(go.Scatter(
+            fig.add_trace(scatter(
                 x=x, y=mine[column].to_numpy(dtype=float), name=f"{label}: {what}", mode="lines",
                 line={"color": colour, "dash": dash}, legendgroup=label,
                 hovertemplate=f"{label}: %{{y:,.0f}} {what}<extra></extra>",
             ), row=1, col=1)  # fmt: skip
         year_rows = yearly[yearly["programme"] == name]
-        fig.add_trace(go.Bar(
+        fig.add_trace(bar(
             x=year_rows["year"].to_numpy(), y=year_rows["turned_away"].to_numpy(dtype=float),
             name=f"{label}: turned away",
             marker={"color": colour, "pattern": {"shape": "/"}}, legendgroup=label,
             hovertemplate=f"{label}<br>%{{x}}: %{{y:,.0f}} referrals turned away<extra></extra>",
         ), row=2, col=1)  # fmt: skip
-        fig.add_trace(go.Bar(
+        fig.add_trace(bar(
             x=year_rows["year"].to_numpy(), y=year_rows["spend_gbp"].to_numpy(dtype=float) / money.divisor,
             name=f"{label}: spend", marker={"color": colour}, legendgroup=label,
             hovertemplate=f"{label}<br>%{{x}}: {money.hover()} spent<extra></extra>",
         ), row=3, col=1)  # fmt: skip
-    fig.update_yaxes(title_text="People", tickformat=",.0f", rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(title_text="People a year", tickformat=",.0f", rangemode="tozero", row=2, col=1)
-    fig.update_yaxes(title_text=f"{money.unit} a year", tickprefix=money.prefix, ticksuffix=money.suffix,
+    update_axes(fig, "y", title_text="People", tickformat=",.0f", rangemode="tozero", row=1, col=1)
+    update_axes(fig, "y", title_text="People a year", tickformat=",.0f", rangemode="tozero", row=2, col=1)
+    update_axes(fig, "y", title_text=f"{money.unit} a year", tickprefix=money.prefix, ticksuffix=money.suffix,
                      tickformat=",", rangemode="tozero", row=3, col=1)  # fmt: skip
     for row in (2, 3):
-        fig.update_xaxes(**year_axis(yearly["year"]), row=row, col=1)
+        update_axes(fig, "x", **year_axis(yearly["year"]), row=row, col=1)
     base_layout(fig, title, f"{esc(result.scenario.price_base) or 'Scenario'} prices, not discounted", 1050)
-    fig.update_layout(barmode="group", hovermode="closest")
+    update(fig.layout, barmode="group", hovermode="closest")
     return fig
 
 
@@ -384,7 +411,7 @@ def queues(results: Results, per_year: int = 12) -> go.Figure:
     for res in resources:
         label = state_label(res, emergency)
         titles += [f"{label}: people and places", f"{label}: people waiting"]
-    fig = make_subplots(rows=len(resources), cols=2, subplot_titles=titles, vertical_spacing=0.3 / len(resources),
+    fig = subplots(rows=len(resources), cols=2, subplot_titles=titles, vertical_spacing=0.3 / len(resources),
                         horizontal_spacing=0.1)  # fmt: skip
     for i, r in enumerate(rs):
         q = r.queues[r.queues["time"].isin(frames.sample_times(r.queues["time"], per_year))]
@@ -396,13 +423,13 @@ def queues(results: Results, per_year: int = 12) -> go.Figure:
             for col, column, what in ((1, "occupied", "people in the service"), (2, "waiting", "people waiting")):
                 _band_line(fig, r, mine, column, name, colour, what, k + 1, col, first=k == 0 and col == 1)
             cap = frames.replication_mean(mine, ["time"], ["capacity"])
-            fig.add_trace(go.Scatter(
+            fig.add_trace(scatter(
                 x=frames.dates(r.scenario.start_year, cap["time"]), y=cap["capacity"].to_numpy(dtype=float),
                 name=f"{name}: places", mode="lines", line={"color": colour, "dash": "dot", "width": 1.5},
                 legendgroup=f"places{i}", showlegend=k == 0,
                 hovertemplate=f"{name}<br>%{{x|%b %Y}}: %{{y:,.0f}} places<extra></extra>",
             ), row=k + 1, col=1)  # fmt: skip
-    fig.update_yaxes(title_text="People", tickformat=",.0f", rangemode="tozero")
+    update_axes(fig, "y", title_text="People", tickformat=",.0f", rangemode="tozero")
     base_layout(fig, "Capacity and queues: people in each service, places, and people waiting", "", 320 * len(resources)
                 + 140)  # fmt: skip
     return fig
@@ -418,15 +445,15 @@ def _band_line(
         per_rep = frame.groupby(["time", REPLICATION])[column].sum().unstack(fill_value=0.0)
         low, high = per_rep.quantile(0.05, axis=1), per_rep.quantile(0.95, axis=1)
         x = x_of(per_rep.index)
-        fig.add_trace(go.Scatter(x=x, y=low.to_numpy(), mode="lines", line={"width": 0}, showlegend=False,
+        fig.add_trace(scatter(x=x, y=low.to_numpy(), mode="lines", line={"width": 0}, showlegend=False,
                                  legendgroup=f"band-{name}",
                                  hoverinfo="skip"), row=row, col=col)  # fmt: skip
-        fig.add_trace(go.Scatter(x=x, y=high.to_numpy(), mode="lines", line={"width": 0}, fill="tonexty",
+        fig.add_trace(scatter(x=x, y=high.to_numpy(), mode="lines", line={"width": 0}, fill="tonexty",
                                  fillcolor=palette.with_alpha(colour, 0.2), showlegend=first, hoverinfo="skip",
                                  name=f"{name}: 90% of replications", legendgroup=f"band-{name}"),
                       row=row, col=col)  # fmt: skip
     mean = frames.replication_mean(frame, ["time"], [column])
-    fig.add_trace(go.Scatter(
+    fig.add_trace(scatter(
         x=x_of(mean["time"]), y=mean[column].to_numpy(dtype=float), name=name, mode="lines",
         line={"color": colour}, legendgroup=f"scenario-{name}", showlegend=first,
         hovertemplate=f"{name}<br>%{{x|%b %Y}}: %{{y:,.0f}} {what}<extra></extra>",
@@ -455,7 +482,7 @@ def wait_distribution(result: Result, bins: int = 40) -> go.Figure:
         label = f"{state_label(str(res), emergency)}: median {median:,.0f} days, 95th percentile {p95:,.0f} days"
         colour = palette.state(str(res), emergency)
         service = state_label(str(res), emergency)
-        fig.add_trace(go.Scatter(
+        fig.add_trace(scatter(
             x=edges[:-1], y=share, customdata=edges[1:], mode="lines", line={"shape": "hv", "color": colour},
             name=label, hovertemplate=f"{service}<br>%{{x:,.1f}} to %{{customdata:,.1f}} days: %{{y:.1f}}% of people"
             "<extra></extra>",
@@ -464,6 +491,6 @@ def wait_distribution(result: Result, bins: int = 40) -> go.Figure:
             fig.add_vline(x=float(value), line={"color": colour, "dash": dash, "width": 1})
     base_layout(fig, title, f"{esc(result.scenario.name)}: share of people by days waited (dashed: median; "
                 "dotted: 95th percentile)", 450)  # fmt: skip
-    fig.update_xaxes(title_text=with_unit("Wait", "days"), tickformat=",")
-    fig.update_yaxes(title_text=with_unit("Share of people", "%"), rangemode="tozero")
+    update_axes(fig, "x", title_text=with_unit("Wait", "days"), tickformat=",")
+    update_axes(fig, "y", title_text=with_unit("Share of people", "%"), rangemode="tozero")
     return fig

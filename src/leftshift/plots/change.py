@@ -9,13 +9,26 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from leftshift.analysis.breakdown import INTERACTIONS, Breakdown, service_group
 from leftshift.analysis.measures import SERVICE_GROUPS
 from leftshift.plots import frames, palette
 from leftshift.plots.activity import DEMAND, DEMAND_HEIGHT, DEMAND_SPACING
-from leftshift.plots.style import base_layout, empty, esc, money_text, money_ticks, scale_for, year_axis
+from leftshift.plots.style import (
+    bar,
+    base_layout,
+    empty,
+    esc,
+    line_across,
+    money_text,
+    money_ticks,
+    scale_for,
+    scatter,
+    subplots,
+    update,
+    update_axes,
+    year_axis,
+)
 from leftshift.result import REPLICATION, Result
 
 SAVES, COSTS, TOTAL, FREED = palette.BLUE, palette.ORANGE, "#444444", palette.SKY_BLUE
@@ -63,7 +76,7 @@ def waterfall(breakdown: Breakdown, replicated: bool = False) -> go.Figure:
         if name == "Total" and abs(freed) >= 0.5:  # the avoided-cost total: cash-releasing part only, freed below
             values = np.array([c - freed if label == order[len(breakdown.services)] else c
                                for label, _, c, _ in members])  # fmt: skip
-        fig.add_trace(go.Bar(
+        fig.add_trace(bar(
             y=[m[0] for m in members], x=values / scale.divisor, base=[m[1] / scale.divisor for m in members],
             orientation="h", name=name if name != "Total" or not abs(freed) >= 0.5 else "Total (cash-releasing part)",
             marker={"color": colours[name]}, text=money_text([c for _, _, c, _ in members]), textposition="auto",
@@ -71,24 +84,24 @@ def waterfall(breakdown: Breakdown, replicated: bool = False) -> go.Figure:
         ))  # fmt: skip
     if abs(freed) >= 0.5:
         cash = breakdown.figures["avoided_downstream_cost_gbp_discounted"] - freed
-        fig.add_trace(go.Bar(
+        fig.add_trace(bar(
             y=[order[len(breakdown.services)]], x=[freed / scale.divisor], base=[cash / scale.divisor],
             orientation="h", name="Capacity freed (fixed cost of care no longer used: not cash)",
             marker={"color": FREED, "pattern": {"shape": "/"}}, customdata=money_text([freed]),
             hovertemplate="Capacity freed: %{customdata} (not cash)<extra></extra>",
         ))  # fmt: skip
-    fig.add_vline(x=0, line={"color": "#222", "width": 1})
+    fig.layout.shapes = [line_across({"color": "#222", "width": 1}, x=0)]
     mean = "; mean over replications" if replicated else ""
     base_layout(fig, title, f"Discounted, over the horizon{mean}. Read from the top: each service's avoided cost, "
                 "their total, the extra spend on each programme, the net savings.",
                 max(360, 34 * len(bars) + 220))  # fmt: skip
-    fig.update_yaxes(categoryorder="array", categoryarray=order[::-1], automargin=True, title_text="")
+    update_axes(fig, "y", categoryorder="array", categoryarray=order[::-1], automargin=True, title_text="")
     scaled = np.asarray(ends, dtype=float) / scale.divisor
     low, high = min(float(scaled.min()), 0.0), max(float(scaled.max()), 0.0)
     room = 0.14 * (high - low or 1.0)  # for the amounts written beside short bars
-    fig.update_xaxes(title_text=f"Change against the baseline ({scale.unit})", range=[low - room, high + room],
+    update_axes(fig, "x", title_text=f"Change against the baseline ({scale.unit})", range=[low - room, high + room],
                      **money_ticks(scaled, scale))  # fmt: skip
-    fig.update_layout(barmode="overlay", hovermode="closest", uniformtext={"minsize": 10, "mode": "hide"})
+    update(fig.layout, barmode="overlay", hovermode="closest", uniformtext={"minsize": 10, "mode": "hide"})
     return fig
 
 
@@ -109,24 +122,24 @@ def programme_shares(breakdown: Breakdown) -> go.Figure:
     for column, name, colour, sign in (("avoided_gbp_discounted", "Avoided cost it brings", SAVES, 1),
                                        ("extra_spend_gbp_discounted", "Extra spend on it", COSTS, -1)):  # fmt: skip
         money = rows[column].to_numpy(dtype=float)
-        fig.add_trace(go.Bar(
+        fig.add_trace(bar(
             y=labels, x=sign * money / scale.divisor, orientation="h", name=name, marker={"color": colour},
             customdata=money_text(money), hovertemplate=f"%{{y}}<br>{name}: %{{customdata}}<extra></extra>",
         ))  # fmt: skip
     net = rows["net_savings_gbp_discounted"].to_numpy(dtype=float)
-    fig.add_trace(go.Scatter(
+    fig.add_trace(scatter(
         y=labels, x=net / scale.divisor, mode="markers+text", name="Net savings", text=money_text(net),
         textposition="top center", marker={"symbol": "diamond", "size": 13, "color": TOTAL},
         customdata=money_text(net), hovertemplate="%{y}<br>Net savings: %{customdata}<extra></extra>",
     ))  # fmt: skip
-    fig.add_vline(x=0, line={"color": "#222", "width": 1})
+    fig.layout.shapes = [line_across({"color": "#222", "width": 1}, x=0)]
     base_layout(fig, title, "Discounted. Avoided cost: the scenario's minus the same scenario's without the "
                 "programme; programmes interact, so what is left over is shown as its own row.",
                 max(340, 90 * len(rows) + 200))  # fmt: skip
     ends = np.concatenate([values.to_numpy(dtype=float).ravel(), -rows["extra_spend_gbp_discounted"].to_numpy()])
-    fig.update_xaxes(title_text=f"Over the horizon ({scale.unit})", **money_ticks(ends / scale.divisor, scale))
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_layout(barmode="relative", hovermode="closest")
+    update_axes(fig, "x", title_text=f"Over the horizon ({scale.unit})", **money_ticks(ends / scale.divisor, scale))
+    update_axes(fig, "y", autorange="reversed", automargin=True)
+    update(fig.layout, barmode="relative", hovermode="closest")
     return fig
 
 
@@ -161,20 +174,20 @@ def avoided_by_year(baseline: Result, scenario: Result) -> go.Figure:
             index = names.index(programme) if programme in names else 0
             marker = {"color": palette.programme(index)}
         values = by[key].to_numpy(dtype=float)
-        fig.add_trace(go.Bar(
+        fig.add_trace(bar(
             x=by.index.to_numpy(), y=values / scale.divisor, name=label, marker=marker, customdata=money_text(values),
             hovertemplate=f"{label}<br>%{{x}}: %{{customdata}}<extra></extra>",
         ))  # fmt: skip
-    fig.add_trace(go.Scatter(
+    fig.add_trace(scatter(
         x=net.index.to_numpy(), y=net.to_numpy() / scale.divisor, name="Net savings of the year", mode="lines+markers",
         line={"color": palette.BLACK, "width": 2.5}, customdata=money_text(net.to_numpy()),
         hovertemplate="Net savings<br>%{x}: %{customdata}<extra></extra>",
     ))  # fmt: skip
     base_layout(fig, title, "Above zero: the scenario costs less than the baseline that year. Discounted.", 520)
     ticks = np.concatenate([by.clip(lower=0).sum(axis=1), by.clip(upper=0).sum(axis=1), net]) / scale.divisor
-    fig.update_yaxes(title_text=f"Change a year ({scale.unit})", **money_ticks(ticks, scale))
-    fig.update_xaxes(**year_axis(by.index))
-    fig.update_layout(barmode="relative", hovermode="x unified")
+    update_axes(fig, "y", title_text=f"Change a year ({scale.unit})", **money_ticks(ticks, scale))
+    update_axes(fig, "x", **year_axis(by.index))
+    update(fig.layout, barmode="relative", hovermode="x unified")
     return fig
 
 
@@ -203,7 +216,7 @@ def demand_change(results: Sequence[Result]) -> go.Figure:
     if len(results) < 2:
         return empty("Change in demand against the baseline", "Nothing to compare with.")
     base = _demand_by_replication(results[0])
-    fig = make_subplots(rows=len(DEMAND), cols=1, subplot_titles=[title for _, title, _ in DEMAND],
+    fig = subplots(rows=len(DEMAND), cols=1, subplot_titles=[title for _, title, _ in DEMAND],
                         vertical_spacing=DEMAND_SPACING)  # fmt: skip
     years: list[int] = []
     tops: dict[int, float] = {}
@@ -221,32 +234,36 @@ def demand_change(results: Sequence[Result]) -> go.Figure:
             x = mine.index.to_numpy()
             if mine.shape[1] > 1:
                 low, high = mine.quantile(0.05, axis=1).to_numpy(), mine.quantile(0.95, axis=1).to_numpy()
-                fig.add_trace(go.Scatter(x=x, y=low, mode="lines", line={"width": 0}, showlegend=False,
+                fig.add_trace(scatter(x=x, y=low, mode="lines", line={"width": 0}, showlegend=False,
                                          legendgroup=f"band{i}", hoverinfo="skip"), **where)  # fmt: skip
-                fig.add_trace(go.Scatter(
+                fig.add_trace(scatter(
                     x=x, y=high, mode="lines", line={"width": 0}, fill="tonexty", legendgroup=f"band{i}",
                     fillcolor=palette.with_alpha(colour, 0.22), name=f"{name}: 90% of replications",
                     showlegend=k == 0, hoverinfo="skip",
                 ), **where)  # fmt: skip
-            fig.add_trace(go.Scatter(
+            fig.add_trace(scatter(
                 x=x, y=mine.mean(axis=1).to_numpy(), mode="lines+markers", name=name, legendgroup=f"s{i}",
                 showlegend=k == 0, line={"color": colour, "width": 2.5}, marker={"size": 4},
                 hovertemplate=f"{name}<br>%{{x}}: %{{y:+,.0f}} {unit} against the baseline<extra></extra>",
             ), **where)  # fmt: skip
+    fig.layout.shapes = [line_across({"color": "#222", "width": 1}, y=0, axes=str(k + 1) if k else "")
+                         for k in range(len(DEMAND))]  # fmt: skip
     for k, (_, _, unit) in enumerate(DEMAND):
         where = {"row": k + 1, "col": 1}
-        fig.add_hline(y=0, line={"color": "#222", "width": 1}, **where)
         small = tops.get(k, 0.0) < 10  # a change of a few people a year: decimals, not +0 on every tick
-        fig.update_yaxes(title_text=f"Change ({unit})", tickformat="+,.2~f" if small else "+,.0f", **where)
-        fig.update_xaxes(**{**year_axis(years or [0]), "title_text": "Year" if k == len(DEMAND) - 1 else ""}, **where)
+        update_axes(fig, "y", title_text=f"Change ({unit})", tickformat="+,.2~f" if small else "+,.0f", **where)
+        update_axes(
+            fig, "x", **{**year_axis(years or [0]), "title_text": "Year" if k == len(DEMAND) - 1 else ""}, **where
+        )
     base_layout(
         fig,
         "Change in demand against the baseline, year by year",
         "Below zero: less demand than the baseline (emergency admissions avoided, bed days saved...).",
         DEMAND_HEIGHT,
     )
-    fig.update_layout(margin={"t": 130})
-    fig.update_annotations(font_size=14)
+    update(fig.layout, margin={"t": 130})
+    for note in fig.layout.annotations:
+        update(note, font_size=14)
     return fig
 
 

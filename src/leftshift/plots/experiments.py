@@ -24,6 +24,7 @@ from leftshift.analysis.measures import MEASURES
 from leftshift.plots import frames, palette
 from leftshift.plots.style import (
     Scale,
+    bar,
     base_layout,
     empty,
     esc,
@@ -32,6 +33,7 @@ from leftshift.plots.style import (
     money_ticks,
     parameter_unit,
     scale_for,
+    scatter,
     with_unit,
     year_axis,
 )
@@ -85,14 +87,14 @@ def fan_chart(
             q = {c: part[c].to_numpy(dtype=float) / scale.divisor for c in QUANTILES}
             group = f"fan{j}"
             for low, high, alpha, band in (("q05", "q95", 0.18, "5-95%"), ("q25", "q75", 0.38, "25-75%")):
-                fig.add_trace(go.Scatter(x=x, y=q[low], mode="lines", line={"width": 0}, showlegend=False,
+                fig.add_trace(scatter(x=x, y=q[low], mode="lines", line={"width": 0}, showlegend=False,
                                          legendgroup=group, hoverinfo="skip"), row=row, col=1)  # fmt: skip
-                fig.add_trace(go.Scatter(
+                fig.add_trace(scatter(
                     x=x, y=q[high], mode="lines", line={"width": 0}, fill="tonexty", legendgroup=group,
                     fillcolor=palette.with_alpha(colour, alpha), name=f"{who}{band} of samples",
                     showlegend=row == 1, hoverinfo="skip",
                 ), row=row, col=1)  # fmt: skip
-            fig.add_trace(go.Scatter(
+            fig.add_trace(scatter(
                 x=x, y=q["q50"], mode="lines", line={"color": colour, "width": 2.5}, name=f"{who}median",
                 legendgroup=group, showlegend=row == 1,
                 customdata=np.column_stack([_texts(q[c] * scale.divisor, unit, scale) for c in ("q50", "q05", "q95")]),
@@ -147,7 +149,7 @@ def distribution(
     for mask, name, colour in ((above, f"above {shown}", palette.BLUE), (~above, f"{shown} or below", palette.ORANGE)):
         if mask.any():
             low, high = edges[:-1][mask], edges[1:][mask]
-            fig.add_trace(go.Bar(
+            fig.add_trace(bar(
                 x=centres[mask] / scale.divisor, y=100 * counts[mask] / len(values), width=widths[mask] / scale.divisor,
                 name=f"Samples {name}", marker={"color": colour},
                 customdata=np.column_stack([_texts(low, unit, scale), _texts(high, unit, scale)]),
@@ -186,7 +188,7 @@ def _outcome_axis(fig: go.Figure, scaled: np.ndarray, scale: Scale, label: str, 
 def _threshold_line(fig: go.Figure, at: float, name: str) -> None:
     """A dashed vertical reference line with its own legend entry (a line without a name explains nothing),
     drawn from bottom to top on a hidden second y axis."""
-    fig.add_trace(go.Scatter(x=[at, at], y=[0, 1], yaxis="y2", mode="lines", name=name, hoverinfo="skip",
+    fig.add_trace(scatter(x=[at, at], y=[0, 1], yaxis="y2", mode="lines", name=name, hoverinfo="skip",
                              line={"color": "#222", "dash": "dash", "width": 1.5}))  # fmt: skip
     fig.update_layout(yaxis2={"overlaying": "y", "range": [0, 1], "visible": False, "fixedrange": True})
 
@@ -207,15 +209,15 @@ def ecdf(
     scale = scale_for(values, unit)
     share = 100 * np.arange(1, len(values) + 1) / len(values)
     below = float(np.mean(values <= threshold))
-    fig = go.Figure(go.Scatter(
+    fig = go.Figure([scatter(
         x=values / scale.divisor, y=share, mode="lines", line={"shape": "hv", "color": palette.BLUE, "width": 2.5},
         name="Share of samples at or below the value", customdata=_texts(values, unit, scale),
         hovertemplate="%{y:.0f}% of samples at or below %{customdata}<extra></extra>",
-    ))  # fmt: skip
+    )])  # fmt: skip
     _threshold_line(fig, threshold / scale.divisor, f"{what[0].upper()}{what[1:]}")
     for q in (5, 50, 95):
         value = float(np.percentile(values, q))
-        fig.add_trace(go.Scatter(
+        fig.add_trace(scatter(
             x=[value / scale.divisor], y=[q], mode="markers", marker={"size": 9, "color": palette.BLACK},
             name=f"{q}th percentile: {_value_text(value, unit, scale)}",
             hovertemplate=f"{q}% of samples at or below {_value_text(value, unit, scale)}<extra></extra>",
@@ -242,11 +244,11 @@ def payback_distribution(samples: pd.DataFrame, horizon_end: int | None = None) 
     paid = years[np.isfinite(years)].astype(int)
     never = float(np.mean(~np.isfinite(years)))
     counts = pd.Series(paid).value_counts().sort_index()
-    fig = go.Figure(go.Bar(
+    fig = go.Figure([bar(
         x=[str(y) for y in counts.index], y=100 * counts.to_numpy() / len(years), name="Pays back in that year",
         marker={"color": palette.BLUE}, hovertemplate="Pays back in %{x}: %{y:.1f}% of samples<extra></extra>",
-    ))  # fmt: skip
-    fig.add_trace(go.Bar(
+    )])  # fmt: skip
+    fig.add_trace(bar(
         x=["Never"], y=[100 * never], name="Never pays back within the horizon", marker={"color": palette.ORANGE},
         hovertemplate="Never pays back: %{y:.1f}% of samples<extra></extra>",
     ))  # fmt: skip
@@ -280,20 +282,20 @@ def tornado(
         given = f"{column}_value" in order.columns
         setting = [f"at {_plain(float(v))}" for v in order[f"{column}_value"]] if given else None
         custom = np.column_stack([_texts(values, unit, scale), setting or [""] * len(values)])
-        fig.add_trace(go.Bar(
+        fig.add_trace(bar(
             y=names, x=(values - base) / scale.divisor, base=base / scale.divisor, orientation="h",
             name=f"Parameter at its {what} value (5th/95th percentile)" if given else f"Parameter at its {what} value",
             marker={"color": colour}, customdata=custom, text=setting, textposition="auto", cliponaxis=False,
             hovertemplate=f"%{{y}} at its {what} value %{{customdata[1]}}<br>{label}: %{{customdata[0]}}"
             "<extra></extra>",
         ))  # fmt: skip
-    fig.add_trace(go.Scatter(
+    fig.add_trace(scatter(
         x=[base / scale.divisor] * 2, y=[0, 1], yaxis="y2", mode="lines", line={"color": "#222", "width": 1.5},
         name=f"Central estimate: {_value_text(base, unit, scale)}", hoverinfo="skip",
     ))  # fmt: skip
     fig.update_layout(yaxis2={"overlaying": "y", "range": [0, 1], "visible": False, "fixedrange": True})
     if unit in ("GBP", "ratio"):
-        fig.add_trace(go.Scatter(x=[0, 0], y=[0, 1], yaxis="y2", mode="lines", name="Break-even (£0)" if unit == "GBP"
+        fig.add_trace(scatter(x=[0, 0], y=[0, 1], yaxis="y2", mode="lines", name="Break-even (£0)" if unit == "GBP"
                                  else "Break-even (0)", line={"color": "#222", "dash": "dash", "width": 1.5},
                                  hoverinfo="skip"))  # fmt: skip
     base_layout(fig, f"What moves {label.lower()} most: one parameter at a time",
@@ -324,7 +326,7 @@ def sobol_indices(
                                                                                    palette.SKY_BLUE)):  # fmt: skip
         conf = f"{column}_conf"
         error = {"type": "data", "array": order[conf].to_numpy(dtype=float)} if conf in order.columns else None
-        fig.add_trace(go.Bar(
+        fig.add_trace(bar(
             y=names, x=order[column].to_numpy(dtype=float), orientation="h", name=f"Share of variance: {what}",
             marker={"color": colour}, error_x=error, hovertemplate=f"%{{y}}<br>{what}: %{{x:.2f}}<extra></extra>",
         ))  # fmt: skip
@@ -382,7 +384,7 @@ def sweep(
             hovertemplate=f"{named(x_name)} = %{{x:,.4~g}}<br>{named(y_name)} = %{{y:,.4~g}}<br>{label}: "
             "%{customdata}<extra></extra>",
         ))  # fmt: skip
-        fig.add_trace(go.Scatter(x=[best_row[x_name]], y=[best_row[y_name]], mode="markers", marker=star,
+        fig.add_trace(scatter(x=[best_row[x_name]], y=[best_row[y_name]], mode="markers", marker=star,
                                  name=best_name, hovertemplate=f"{best_name}<extra></extra>"))  # fmt: skip
         fig.update_xaxes(title_text=with_unit(named(x_name), parameter_unit(x_name)), tickformat=",")
         fig.update_yaxes(title_text=with_unit(named(y_name), parameter_unit(y_name)), tickformat=",")
@@ -392,13 +394,13 @@ def sweep(
         for row, name in enumerate(varied, start=1):
             part = frame.sort_values(name)
             mode = "lines+markers" if len(varied) == 1 else "markers"
-            fig.add_trace(go.Scatter(
+            fig.add_trace(scatter(
                 x=part[name].to_numpy(dtype=float), y=part[metric].to_numpy(dtype=float) / scale.divisor, mode=mode,
                 name=label, showlegend=row == 1, line={"color": palette.BLUE}, marker={"color": palette.BLUE},
                 customdata=_texts(part[metric].to_numpy(dtype=float), unit, scale),
                 hovertemplate=f"{named(name)} = %{{x:,.4~g}}<br>{label}: %{{customdata}}<extra></extra>",
             ), row=row, col=1)  # fmt: skip
-            fig.add_trace(go.Scatter(x=[best_row[name]], y=[float(best_row[metric]) / scale.divisor], mode="markers",
+            fig.add_trace(scatter(x=[best_row[name]], y=[float(best_row[metric]) / scale.divisor], mode="markers",
                                      marker=star, name=best_name, showlegend=row == 1,
                                      hovertemplate=f"{best_name}<extra></extra>"), row=row, col=1)  # fmt: skip
             fig.update_xaxes(title_text=with_unit(named(name), parameter_unit(name)), tickformat=",", row=row, col=1)

@@ -6,7 +6,7 @@ keeps a 20-year report small without changing what it shows. These helpers work 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -47,7 +47,7 @@ def dates(start_year: int, times: pd.Series | np.ndarray) -> list[str]:
     """Years from the start (1 January of `start_year`) as ISO dates, which Plotly shows as a date axis."""
     start = pd.Timestamp(year=start_year, month=1, day=1)
     stamps = start + pd.to_timedelta(np.asarray(times, dtype=float) * DAYS_PER_YEAR, unit="D")
-    return [s.strftime("%Y-%m-%d") for s in stamps]
+    return [str(s) for s in stamps.strftime("%Y-%m-%d")]  # (formatted at once: 20 charts, thousands of points)
 
 
 def waiting_origin(names: pd.Series) -> pd.Series:
@@ -76,8 +76,22 @@ def stock_categories(result: Result, timeseries: pd.DataFrame, programmes: bool 
 def flow_totals(result: Result) -> pd.DataFrame:
     """People moved between stocks over the whole horizon: source, target, people (mean over replications)."""
     flows = result.flows
-    moves = flows[flows["kind"].isin(MOVE_KINDS) & (flows["source"] != flows["target"])]
+    moving = flows["kind"].isin(MOVE_KINDS) & (flows["source"] != flows["target"])
+    moves = flows.loc[moving, [REPLICATION, "source", "target", "people"]]  # (not every column of a long table)
     return replication_mean(moves, ["source", "target"], ["people"])
+
+
+def flow_totals_once() -> Callable[[Result], pd.DataFrame]:
+    """`flow_totals`, computing each Result's once (a comparison report draws a scenario's moves three times: its
+    Sankey, the change against the baseline, the table). Callers must not change the tables it returns."""
+    found: dict[int, tuple[Result, pd.DataFrame]] = {}  # (the Result kept: its id stays its own)
+
+    def totals(result: Result) -> pd.DataFrame:
+        if id(result) not in found:
+            found[id(result)] = (result, flow_totals(result))
+        return found[id(result)][1]
+
+    return totals
 
 
 RATES = ("emergency_admissions", "care_home_admissions", "acute_bed_days")
@@ -96,8 +110,9 @@ def annual_demand(result: Result) -> pd.DataFrame:
     n = replications(ts)
     counts = metrics.by_year(result, RATES).groupby("year")[list(RATES)].sum().reindex(years, fill_value=0.0)
     pieces = {name: counts[name].to_numpy(dtype=float) / n / covered for name in RATES}
+    masks = metrics.row_sets(result, "timeseries")
     for name in metrics.YEARLY_STOCKS:
-        stock = metrics.mean_stock_by_year(result, name).groupby("year")["value"].sum()
+        stock = metrics.mean_stock_by_year(result, name, masks).groupby("year")["value"].sum()
         pieces[name] = stock.reindex(years, fill_value=0.0).to_numpy(dtype=float) / n
     order = ["emergency_admissions", "care_home_admissions", "acute_bed_days", *metrics.YEARLY_STOCKS]
     return pd.concat([pd.DataFrame({"year": years, "measure": name, "value": pieces[name]}) for name in order],
@@ -117,8 +132,9 @@ def annual_demand_by_replication(result: Result) -> pd.DataFrame:
         values = counts[name].to_numpy(dtype=float) / covered.reindex(grid.get_level_values("year")).to_numpy()
         parts.append(pd.DataFrame({REPLICATION: grid.get_level_values(0), "year": grid.get_level_values(1),
                                    "measure": name, "value": values}))  # fmt: skip
+    masks = metrics.row_sets(result, "timeseries")
     for name in metrics.YEARLY_STOCKS:
-        stock = metrics.mean_stock_by_year(result, name).set_index([REPLICATION, "year"])["value"]
+        stock = metrics.mean_stock_by_year(result, name, masks).set_index([REPLICATION, "year"])["value"]
         values = stock.reindex(grid, fill_value=0.0).to_numpy()
         parts.append(pd.DataFrame({REPLICATION: grid.get_level_values(0), "year": grid.get_level_values(1),
                                    "measure": name, "value": values}))  # fmt: skip

@@ -15,13 +15,18 @@ from leftshift.plots.activity import Results, _as_list, _dropdown
 from leftshift.plots.style import (
     PAYER_LABELS,
     Scale,
+    bar,
     base_layout,
     esc,
+    line_across,
     money_text,
     money_ticks,
     payer_label,
     scale_for,
+    scatter,
     service_label,
+    update,
+    update_axes,
     year_axis,
 )
 from leftshift.result import Result
@@ -65,7 +70,7 @@ def _stacked_by(results: Results, key: str, discounted: bool, title: str, style:
             if not np.any(values):
                 continue
             label, marker, _ = style(r, name)
-            fig.add_trace(go.Bar(
+            fig.add_trace(bar(
                 x=part["year"].to_numpy(), y=values / scale.divisor, name=label, marker=marker,
                 legendgroup=esc(name), visible=not options,
                 hovertemplate=f"{label}<br>%{{x}}: {scale.hover()}<extra></extra>",
@@ -75,13 +80,13 @@ def _stacked_by(results: Results, key: str, discounted: bool, title: str, style:
     _dropdown(fig, options, subtitles)
     base_layout(fig, title, subtitles[0] if subtitles else "", 520)
     _money_axis(fig, scale, "Cost a year")
-    fig.update_layout(barmode="relative", hovermode="x unified")
-    fig.update_xaxes(**year_axis([y for t in tables for y in t["year"]]))
+    update(fig.layout, barmode="relative", hovermode="x unified")
+    update_axes(fig, "x", **year_axis([y for t in tables for y in t["year"]]))
     return fig
 
 
 def _money_axis(fig: go.Figure, scale: Scale, what: str) -> None:
-    fig.update_yaxes(title_text=f"{what} ({scale.unit})", tickprefix=scale.prefix, ticksuffix=scale.suffix,
+    update_axes(fig, "y", title_text=f"{what} ({scale.unit})", tickprefix=scale.prefix, ticksuffix=scale.suffix,
                      tickformat=",")  # fmt: skip
 
 
@@ -162,19 +167,19 @@ def cumulative_net_savings(comparison: Comparison, draws: pd.DataFrame | None = 
         if payer != "all" and not np.any(np.abs(values) > 0.5):
             continue
         label = PAYER_LABELS.get(payer, esc(payer)) if payer != "all" else "Whole system (all payers)"
-        fig.add_trace(go.Scatter(
+        fig.add_trace(scatter(
             x=part["year"].to_numpy(), y=values / scale.divisor, name=label, mode="lines+markers",
             line={"color": palette.payer(payer), "width": 3.5 if payer == "all" else 2}, marker={"size": 5},
             customdata=money_text(values),
             hovertemplate=f"{label}<br>by the end of %{{x}}: %{{customdata}}<extra></extra>",
         ))  # fmt: skip
-    fig.add_hline(y=0, line={"color": "#444", "width": 1})
+    fig.layout.shapes = [line_across({"color": "#444", "width": 1}, y=0)]
     payback = _payback(comparison)
     spend = float(comparison.headline["intervention_spend_gbp_discounted"].mean())
     whole = frame[frame["payer"] == "all"].set_index("year")["net_savings_gbp_discounted"]
     if np.isfinite(payback) and int(payback) in whole.index:
         y = float(whole.loc[int(payback)]) / scale.divisor
-        fig.add_trace(go.Scatter(
+        fig.add_trace(scatter(
             x=[int(payback)], y=[y], name=f"Pays back in {payback:.0f}", mode="markers",
             marker={"symbol": "star", "size": 18, "color": palette.BLACK, "line": {"color": "white", "width": 1}},
             hovertemplate=f"Pays back in {payback:.0f}: cumulative net savings reach zero and stay there"
@@ -196,28 +201,28 @@ def cumulative_net_savings(comparison: Comparison, draws: pd.DataFrame | None = 
                 f"{name}. Net savings = avoided cost of care and hospital - extra programme spend, discounted.",
                 480)  # fmt: skip
     shown = [v for trace in fig.data for v in (trace.y if trace.y is not None else ())]
-    fig.update_yaxes(title_text=f"Net savings so far ({scale.unit})", **money_ticks(shown, scale))
-    fig.update_xaxes(**year_axis(frame["year"]))
-    fig.update_layout(hovermode="x unified")
+    update_axes(fig, "y", title_text=f"Net savings so far ({scale.unit})", **money_ticks(shown, scale))
+    update_axes(fig, "x", **year_axis(frame["year"]))
+    update(fig.layout, hovermode="x unified")
     return fig
 
 
-def _draws_band(draws: pd.DataFrame, scale: Scale) -> list[go.Scatter] | None:
+def _draws_band(draws: pd.DataFrame, scale: Scale) -> list[dict] | None:
     """The whole system's 5-95% band across draws of the uncertain inputs."""
     if draws.empty:
         return None
     part = draws.sort_values("year")
     x = part["year"].to_numpy()
     return [
-        go.Scatter(x=x, y=part["p5"].to_numpy(dtype=float) / scale.divisor, mode="lines", line={"width": 0},
+        scatter(x=x, y=part["p5"].to_numpy(dtype=float) / scale.divisor, mode="lines", line={"width": 0},
                    showlegend=False, hoverinfo="skip", legendgroup="band"),
-        go.Scatter(x=x, y=part["p95"].to_numpy(dtype=float) / scale.divisor, mode="lines", line={"width": 0},
+        scatter(x=x, y=part["p95"].to_numpy(dtype=float) / scale.divisor, mode="lines", line={"width": 0},
                    fill="tonexty", legendgroup="band", fillcolor=palette.with_alpha(palette.BLACK, 0.15),
                    hoverinfo="skip", name="Whole system: 90% of draws of the uncertain inputs"),
     ]  # fmt: skip
 
 
-def _replication_band(per_rep: pd.DataFrame, scale: Scale) -> list[go.Scatter] | None:
+def _replication_band(per_rep: pd.DataFrame, scale: Scale) -> list[dict] | None:
     """The whole system's 5-95% band across replications (None for one run)."""
     whole = per_rep[per_rep["payer"] == "all"]
     if whole["replication"].nunique() < 2:
@@ -226,9 +231,9 @@ def _replication_band(per_rep: pd.DataFrame, scale: Scale) -> list[go.Scatter] |
     low, high = wide.quantile(0.05, axis=1) / scale.divisor, wide.quantile(0.95, axis=1) / scale.divisor
     x = wide.index.to_numpy()
     return [
-        go.Scatter(x=x, y=low.to_numpy(), mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip",
+        scatter(x=x, y=low.to_numpy(), mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip",
                    legendgroup="band"),
-        go.Scatter(x=x, y=high.to_numpy(), mode="lines", line={"width": 0}, fill="tonexty", legendgroup="band",
+        scatter(x=x, y=high.to_numpy(), mode="lines", line={"width": 0}, fill="tonexty", legendgroup="band",
                    fillcolor=palette.with_alpha(palette.BLACK, 0.15), hoverinfo="skip",
                    name="Whole system: 90% of replications"),
     ]  # fmt: skip

@@ -4,7 +4,7 @@ happened to people while they waited."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -102,12 +102,17 @@ def waiting_table(results: Sequence[Result]) -> str:
             f"</thead><tbody>{''.join(rows)}</tbody></table></div>")  # fmt: skip
 
 
-def moves_table(result: Result, baseline: Result | None = None) -> str:
+def moves_table(
+    result: Result, baseline: Result | None = None, flow_totals: Callable[[Result], pd.DataFrame] | None = None
+) -> str:
     """The moves of a Sankey diagram as a table, largest first: every move over the horizon, or with a `baseline`
     the baseline's, the scenario's and the change (moves that did not change left out). On a phone the small
-    nodes' labels give way to their neighbours'; here every number can be read."""
-    from leftshift.plots.frames import flow_totals
+    nodes' labels give way to their neighbours'; here every number can be read. `flow_totals`: how to add up
+    moves (`plots.frames.flow_totals`, or `flow_totals_once()` to share them with the charts)."""
+    from leftshift.plots import frames
     from leftshift.plots.style import state_label
+
+    flow_totals = flow_totals or frames.flow_totals
 
     emergency = result.scenario.emergency_state
     moves = flow_totals(result).set_index(["source", "target"])["people"].rename("scenario")

@@ -38,6 +38,14 @@ def asset(name: str) -> str:
     return resources.files("leftshift.report").joinpath(name).read_text(encoding="utf-8")
 
 
+@cache
+def plotly_js() -> str:
+    """plotly.js, as Plotly ships it (read from its package once: 4.8 MB)."""
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
 def per_year(horizon_years: float) -> int:
     """Points a year for series in time: at most MAX_POINTS over the horizon, at most monthly."""
     return max(1, min(12, int(MAX_POINTS / max(horizon_years, 1e-9))))
@@ -71,15 +79,13 @@ class Page:
         under it), its subtitle kept. The chart is an image to a screen reader, labelled by its heading and
         described by `description` (what it shows, in words and numbers; the note when not given). `table`:
         the chart's numbers as an HTML table built by this package, shown folded under the chart."""
-        import plotly.io as pio
-
-        from leftshift.plots.style import has_data
+        from leftshift.plots.style import figure_json, has_data
 
         if not has_data(figure):
             return
         figure.layout.title.text = None
         height = figure.layout.height or 480
-        spec = pio.to_json(figure, validate=False)  # escapes <, > and / so the JSON cannot end the script element
+        spec = figure_json(figure)  # (plotly.io.to_json) escapes <, > and / so the JSON cannot end the script element
         self.contents.append((key, heading))
         self.add(f'<section class="chart" id="{h(key)}" data-chart="{h(key)}"><h2>{h(heading)}</h2>'
                  f'<p class="note">{h(note)}</p><div class="figure" id="chart-{h(key)}" role="img" '
@@ -90,8 +96,6 @@ class Page:
                     if table else "") + "</section>")  # fmt: skip
 
     def render(self) -> str:
-        from plotly.offline import get_plotlyjs
-
         from leftshift.analysis.summary import version
 
         nav = "".join(f'<li><a href="#{h(k)}">{h(t)}</a></li>' for k, t in self.contents)
@@ -108,6 +112,6 @@ class Page:
             + f'\n<nav aria-label="Contents"><ol>{nav}</ol></nav>\n' + "\n".join(self.parts[first:]) +
             f'\n<footer>Made by leftshift {h(version())} on {h(made)}. Charts are interactive: hover for values, '
             "click a legend entry to hide it, double-click to show it alone.</footer>\n</main>\n"
-            f"<script>{get_plotlyjs()}</script>\n<script>const CONFIG = {json.dumps(CONFIG)};{draw}</script>\n"
+            f"<script>{plotly_js()}</script>\n<script>const CONFIG = {json.dumps(CONFIG)};{draw}</script>\n"
             "</body>\n</html>\n"
         )  # fmt: skip

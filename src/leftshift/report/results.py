@@ -91,6 +91,7 @@ def run_report(result: Result, summary: dict[str, Any], related: Sequence[PurePa
 
     `related`: other reports in the run's folder (relative paths), linked at the end."""
     from leftshift import plots
+    from leftshift.plots.frames import flow_totals_once
 
     s = result.scenario
     page = Page(f"{s.name}: {s.horizon_years:g} years from {s.start_year}",
@@ -98,9 +99,10 @@ def run_report(result: Result, summary: dict[str, Any], related: Sequence[PurePa
     page.section("headline", "Totals over the horizon", _descriptions([s]) + run_headline(summary))
     page.section("assumptions", "Key assumptions", assumptions([summary]))
     _activity_charts(page, [result])
+    moves = flow_totals_once()  # (the run's moves added up once for the chart and the table)
     page.chart("sankey", "Moves between services", "Every move between states over the horizon, by where people "
-               "came from and went to. Hover over a band for the number.", plots.sankey(result),
-               table=moves_table(result))  # fmt: skip
+               "came from and went to. Hover over a band for the number.", plots.sankey(result, moves),
+               table=moves_table(result, flow_totals=moves))  # fmt: skip
     _service_charts(page, [result])
     _waiting(page, [result])
     _related(page, related)
@@ -164,6 +166,7 @@ def comparison_report(
     from leftshift import plots
     from leftshift.analysis.breakdown import breakdown as explain
     from leftshift.plots.change import demand_change
+    from leftshift.plots.frames import flow_totals_once
 
     baseline, scenarios = results[0], list(results[1:])
     horizon = baseline.scenario.horizon_years
@@ -197,13 +200,15 @@ def comparison_report(
     page.section("assumptions", "Key assumptions", assumptions(summaries))
     _waiting(page, results)
     _activity_charts(page, results, demand=False)
+    moves = flow_totals_once()  # (each run's moves added up once for its charts and tables)
     for r in scenarios:
         page.chart(f"sankey-{_key(r)}", f"Moves between services: {r.scenario.name}",
                    "Every move between states over the horizon, by where people came from and went to.",
-                   plots.sankey(r), table=moves_table(r))  # fmt: skip
+                   plots.sankey(r, moves), table=moves_table(r, flow_totals=moves))  # fmt: skip
         page.chart(f"sankey-diff-{_key(r)}", f"Change in moves: {r.scenario.name} against the baseline",
                    "Which moves the scenario makes more (orange) or less (blue) common than the baseline.",
-                   plots.sankey_difference(baseline, r), table=moves_table(r, baseline))  # fmt: skip
+                   plots.sankey_difference(baseline, r, flow_totals=moves),
+                   table=moves_table(r, baseline, moves))  # fmt: skip
     _service_charts(page, results)
     _related(page, related)
     add_appendix(page, [r.scenario for r in results])

@@ -86,11 +86,13 @@ def costs_by_payer(costs: pd.DataFrame) -> pd.DataFrame:
     return wide.reset_index()
 
 
-def activity_by_year(results: Sequence[Result]) -> pd.DataFrame:
-    """Scenario, Year, then each yearly.csv metric for the whole population ('Label (unit)'), replications averaged."""
+def activity_by_year(results: Sequence[Result], tables: Sequence[pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Scenario, Year, then each yearly.csv metric for the whole population ('Label (unit)'), replications averaged.
+
+    `tables`: each result's `analysis.yearly` table, when the caller has them already (they are computed if not)."""
     parts = []
-    for result in results:
-        table = yearly(result)
+    for i, result in enumerate(results):
+        table = yearly(result) if tables is None else tables[i]
         table = table[table["age_band"] == ALL_BANDS]
         table = table.groupby(["year", "metric"], sort=False, as_index=False)["value"].mean()
         wide = table.pivot(index="year", columns="metric", values="value")[list(dict.fromkeys(table["metric"]))]
@@ -256,9 +258,11 @@ def _save(book: Workbook, directory: str | Path) -> Path:
 
 
 def comparison_workbook(
-    results: Sequence[Result], comparisons: Sequence[Comparison], summaries: Sequence[dict[str, Any]]
-) -> Workbook:
-    """The workbook of `leftshift compare`: the baseline is results[0]."""
+    results: Sequence[Result], comparisons: Sequence[Comparison], summaries: Sequence[dict[str, Any]],
+    yearlies: Sequence[pd.DataFrame] | None = None,
+) -> Workbook:  # fmt: skip
+    """The workbook of `leftshift compare`: the baseline is results[0]; `yearlies`: each result's
+    `analysis.yearly` table, if the caller has them (computed if not)."""
     book = excel.new_workbook()
     sheet = _summary_sheet(book, f"{', '.join(c.scenario for c in comparisons)} against {comparisons[0].baseline}",
                            summaries)  # fmt: skip
@@ -274,19 +278,19 @@ def comparison_workbook(
     add_table(book, "Comparison", comparison_table(comparisons), unit_column="Unit")
     savings = savings_by_year(comparisons)
     add_table(book, "Savings by year", savings, {"Year": YEAR, **_gbp_columns(savings)})
-    _yearly_sheets(book, results, costs)
+    _yearly_sheets(book, results, costs, yearlies)
     add_table(book, "Parameters", parameters([r.scenario for r in results]), wrap=["Distribution", "Source"])
     _notes(sheet, row, [s.title for s in book.worksheets[1:]], any(c.replicated for c in comparisons))
     return book
 
 
-def run_workbook(result: Result, summary: dict[str, Any]) -> Workbook:
-    """The workbook of `leftshift run`."""
+def run_workbook(result: Result, summary: dict[str, Any], yearly_table: pd.DataFrame | None = None) -> Workbook:
+    """The workbook of `leftshift run` (`yearly_table`: the result's `analysis.yearly` table, if the caller has it)."""
     book = excel.new_workbook()
     sheet = _summary_sheet(book, f"{result.scenario.name}: results", [summary])
     row = _run_headline(sheet, 4, summary)
     row = _facts(sheet, row, [summary])
-    _yearly_sheets(book, [result], yearly_costs([result]))
+    _yearly_sheets(book, [result], yearly_costs([result]), None if yearly_table is None else [yearly_table])
     add_table(book, "Parameters", parameters([result.scenario]), wrap=["Distribution", "Source"])
     _notes(sheet, row, [s.title for s in book.worksheets[1:]], result.replicated)
     return book
@@ -296,26 +300,30 @@ def _gbp_columns(frame: pd.DataFrame) -> dict[str, str]:
     return {c: GBP for c in frame.columns if "(£)" in c}
 
 
-def _yearly_sheets(book: Workbook, results: Sequence[Result], costs: pd.DataFrame) -> None:
+def _yearly_sheets(
+    book: Workbook, results: Sequence[Result], costs: pd.DataFrame, yearlies: Sequence[pd.DataFrame] | None
+) -> None:
     add_table(book, "Costs by year", costs, {"Year": YEAR, **_gbp_columns(costs)})
     by_payer = costs_by_payer(costs)
     add_table(book, "Costs by payer", by_payer, {"Year": YEAR, **_gbp_columns(by_payer)})
-    activity = activity_by_year(results)
+    activity = activity_by_year(results, yearlies)
     formats = {_headed(m): number_format(measure(m).unit) for m in DEFINITIONS}
     add_table(book, "Activity by year", activity, {"Year": YEAR, **formats})
 
 
-def write_run_workbook(directory: str | Path, result: Result, summary: dict[str, Any]) -> Path:
+def write_run_workbook(
+    directory: str | Path, result: Result, summary: dict[str, Any], yearly_table: pd.DataFrame | None = None
+) -> Path:
     """results.xlsx for one run, written atomically into `directory`; returns its path."""
-    return _save(run_workbook(result, summary), directory)
+    return _save(run_workbook(result, summary, yearly_table), directory)
 
 
 def write_comparison_workbook(
     directory: str | Path, results: Sequence[Result], comparisons: Sequence[Comparison],
-    summaries: Sequence[dict[str, Any]],
+    summaries: Sequence[dict[str, Any]], yearlies: Sequence[pd.DataFrame] | None = None,
 ) -> Path:  # fmt: skip
     """results.xlsx for a baseline (results[0]) and scenarios, written atomically into `directory`."""
-    return _save(comparison_workbook(results, comparisons, summaries), directory)
+    return _save(comparison_workbook(results, comparisons, summaries, yearlies), directory)
 
 
 __all__ = [

@@ -122,6 +122,21 @@ def test_the_same_results_give_the_same_bytes(pair):
     assert load_workbook(io.BytesIO(first)).properties.modified == excel.FIXED_TIME
 
 
+def test_the_yearly_tables_the_command_has_already_give_the_same_bytes(pair, tmp_path):
+    """compare and run hand the workbook the yearly.csv tables they computed instead of computing them again."""
+    from leftshift.analysis.yearly import yearly
+    from leftshift.report.workbook import run_workbook
+
+    results, comparisons, summaries = pair
+    tables = [yearly(r) for r in results]
+    given = excel.deterministic_bytes(comparison_workbook(results, comparisons, summaries, tables))
+    assert given == excel.deterministic_bytes(comparison_workbook(results, comparisons, summaries))
+    alone = excel.deterministic_bytes(run_workbook(results[1], summaries[1], tables[1]))
+    assert alone == excel.deterministic_bytes(run_workbook(results[1], summaries[1]))
+    stale = tables[1].assign(value=tables[1]["value"] + 1.0)  # the tables given are the ones used
+    assert excel.deterministic_bytes(run_workbook(results[1], summaries[1], stale)) != alone
+
+
 def test_text_from_a_scenario_is_never_a_formula(tmp_path):
     result = run(small_scenario(name='=HYPERLINK("http://x")', description="=1+1\x07"))
     write_run_workbook(tmp_path, result, summary.build(result))
