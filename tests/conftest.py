@@ -41,8 +41,7 @@ LONGEST_FIRST = (f"{_DOCUMENT}[README.md]", f"{_DOCUMENT}[scenarios.md]", f"{_DO
                  "tests/browser/test_report_browser.py::test_leeds_comparison_report_is_small_and_quick",
                  f"{_DOCUMENT}[optimise.md]", f"{_DOCUMENT}[reports.md]")  # fmt: skip
 WITHOUT_KERNEL = ("tests/property/test_loader_fuzz.py", "tests/unit/engines/des/", "tests/unit/scenario/",
-                  "tests/functional/test_des_queueing.py", "tests/functional/test_des_minimal.py",
-                  "tests/unit/plots/test_plots.py", "tests/unit/experiments/test_search.py")  # fmt: skip
+                  "tests/functional/test_des_queueing.py", "tests/unit/experiments/test_search.py")  # fmt: skip
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
