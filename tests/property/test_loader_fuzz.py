@@ -4,6 +4,7 @@ out and given parameters by the stock-flow engine."""
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import shutil
@@ -51,7 +52,7 @@ def _paths(node: Any, loc: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 def _mutate(data: Any, loc: tuple[Any, ...], op: str, value: Any) -> Any:
     if not loc:
-        return value if op == "replace" else data
+        return copy.deepcopy(value) if op == "replace" else data
     parent = data
     for part in loc[:-1]:
         parent = parent[part]
@@ -62,8 +63,8 @@ def _mutate(data: Any, loc: tuple[Any, ...], op: str, value: Any) -> Any:
         parent.insert(last, parent[last])
     elif op == "stringify":
         parent[last] = str(parent[last])
-    else:
-        parent[last] = value
+    else:  # a copy: ODD_VALUES' lists and mappings are shared between examples, and a later mutation may go inside
+        parent[last] = copy.deepcopy(value)
     return data
 
 

@@ -201,3 +201,26 @@ def test_after_a_split_item_errors_and_set_use_the_files_item_index(tmp_path):
     s = load_scenario(write(tmp_path / "ok.yaml", data), ["transitions[3].rate=0.5"])
     assert s.transition_items[3].rate == 0.5
     assert [t.key for t in s.transitions][:2] == ["acute->community", "acute->dead"]
+
+
+REPO = Path(__file__).resolve().parents[3]
+YAML_FILES = sorted([*REPO.glob("scenarios/**/*.yaml"), *REPO.glob("docs/examples/*.yaml")])
+YAML_RULES = "a: 0500\nb: 1:30\nc: 0x1F\nd: 1_000\ne: -.inf\nf: yes\ng: ~\nh: [1, 2.5, {i: NO}]\n&x j: *x\n"
+
+
+@pytest.mark.parametrize("text", [YAML_RULES, *(p.read_text(encoding="utf-8") for p in YAML_FILES)],
+                         ids=["yaml-1.2-rules", *(p.name for p in YAML_FILES)])  # fmt: skip
+def test_libyaml_events_give_what_pyyaml_alone_gives(text):
+    """libyaml scans and parses (yaml_reader._FastLoader); the data, the numbers' types and the key paths' lines
+    are the same as with PyYAML's own scanner and parser."""
+    from leftshift.scenario import yaml_reader
+
+    if yaml_reader._LibyamlEvents is None:
+        pytest.skip("PyYAML has no libyaml here")
+    trees = []
+    for loader in (yaml_reader._Loader, yaml_reader._FastLoader):
+        reader = loader(text)
+        node = reader.get_single_node()
+        trees.append((repr(reader.construct_document(node)), yaml_reader.line_map(node, "f")))
+        reader.dispose()
+    assert trees[0] == trees[1]
