@@ -33,15 +33,19 @@ def scenario() -> Scenario:
 #   last to finish.
 # - The numba kernel's first compile (~40 s) is paid once per run, not once per worker: the first worker to call it
 #   compiles under a file lock and writes numba's on-disk cache; the others wait for the lock and load the cache.
-#   They meet the kernel late: every slice but the first begins with tests that never call the kernel in-process
-#   (WITHOUT_KERNEL), so no core waits for the compile. (Tests that start processes of their own, e.g. Dask's, stay
-#   out of that group: a process of their own would compile again.)
+#   They meet the kernel late: every slice but the first begins with whole files measured never to call the kernel
+#   in-process (WITHOUT_KERNEL), so no core waits long for the compile. (Tests that start processes of their own that
+#   run the kernel, e.g. Dask's, stay out of that group: such a process would compile again.)
 _DOCUMENT = "tests/docs/test_documented_commands.py::test_documented_commands_run_in_order"
 LONGEST_FIRST = (f"{_DOCUMENT}[README.md]", f"{_DOCUMENT}[scenarios.md]", f"{_DOCUMENT}[experiments.md]",
                  "tests/browser/test_report_browser.py::test_leeds_comparison_report_is_small_and_quick",
                  f"{_DOCUMENT}[optimise.md]", f"{_DOCUMENT}[reports.md]")  # fmt: skip
-WITHOUT_KERNEL = ("tests/property/test_loader_fuzz.py", "tests/unit/engines/des/", "tests/unit/scenario/",
-                  "tests/functional/test_des_queueing.py", "tests/unit/experiments/test_search.py")  # fmt: skip
+WITHOUT_KERNEL = ("tests/property/test_loader_fuzz.py", "tests/unit/engines/des/",
+                  "tests/functional/test_des_queueing.py", "tests/functional/test_des_properties.py",
+                  "tests/unit/experiments/test_search.py", "tests/unit/scenario/test_schema.py",
+                  "tests/unit/scenario/test_yaml_reader.py", "tests/unit/scenario/test_library.py",
+                  "tests/unit/scenario/test_checks.py", "tests/unit/scenario/test_loading.py",
+                  "tests/unit/scenario/test_distributions.py")  # fmt: skip
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
