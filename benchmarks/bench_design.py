@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from children import run_child  # benchmarks/children.py, beside this script
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO = REPO / "scenarios" / "leeds-left-shift.yaml"
@@ -86,12 +84,10 @@ def child(kind: str, samples: int, years: float, repeat: int) -> dict:
             "total_ms": round(best["build_ms"] + best["simulate_ms"], 4)}  # fmt: skip
 
 
-def run_child(src: Path, kind: str, samples: int, years: float, repeat: int) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(src)}
-    out = subprocess.run([sys.executable, __file__, "--child", "--design", kind, "--samples", str(samples),
-                          "--years", str(years), "--repeat", str(repeat)],
-                         capture_output=True, text=True, check=True, env=env)  # fmt: skip
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def measure(src: Path, kind: str, samples: int, years: float, repeat: int) -> dict:
+    out = run_child(__file__, src, "--child", "--design", kind, "--samples", str(samples), "--years", str(years),
+                    "--repeat", str(repeat))  # fmt: skip
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -109,9 +105,9 @@ def main() -> None:
         return
     print(f"{'design':>12} {'points':>7} {'code':>8} {'build ms':>9} {'sim ms':>8} {'total ms':>9}  per point")
     for kind in kinds:
-        rows = [("this", run_child(REPO / "src", kind, a.samples, a.years, a.repeat))]
+        rows = [("this", measure(REPO / "src", kind, a.samples, a.years, a.repeat))]
         if a.against:
-            rows.append(("against", run_child(a.against.resolve() / "src", kind, a.samples, a.years, a.repeat)))
+            rows.append(("against", measure(a.against.resolve() / "src", kind, a.samples, a.years, a.repeat)))
         for label, r in rows:
             print(f"{kind:>12} {r['points']:>7} {label:>8} {r['build_ms']:>9.3f} {r['simulate_ms']:>8.3f} "
                   f"{r['total_ms']:>9.3f}")  # fmt: skip

@@ -20,15 +20,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from children import run_child  # benchmarks/children.py, beside this script
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "leeds-baseline.yaml"
@@ -122,10 +121,9 @@ def child(years: int, repeats: int) -> None:
 
 
 def measure(years: int, repeats: int, src: Path) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": str(src)}
-    out = subprocess.run([sys.executable, __file__, "--child", "--years", str(years), "--repeats", str(repeats)],
-                         capture_output=True, text=True, check=True, env=env, cwd=tempfile.gettempdir())  # fmt: skip
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    out = run_child(__file__, src, "--child", "--years", str(years), "--repeats", str(repeats),
+                    cwd=tempfile.gettempdir())  # fmt: skip
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def against(other: Path, years: list[int], repeats: int, rounds: int) -> None:

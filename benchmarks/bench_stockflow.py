@@ -18,7 +18,6 @@ Usage: python benchmarks/bench_stockflow.py [--members 1000] [--repeats 5]
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import statistics
 import subprocess
@@ -27,6 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from children import run_child  # benchmarks/children.py, beside this script
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO = REPO / "scenarios" / "leeds-left-shift.yaml"
@@ -80,10 +80,7 @@ def batch_only(members: int) -> None:
 
 def child_batch(members: int, src: Path | None = None) -> tuple[float, str, float]:
     """Seconds, peak MB and share of members sub-stepped of one batch in a fresh process (code from `src`)."""
-    env = {**os.environ, "PYTHONPATH": str(src)} if src else None
-    child = subprocess.run([sys.executable, __file__, "--batch-only", "--members", str(members)],
-                           capture_output=True, text=True, check=True, env=env)  # fmt: skip
-    seconds, peak, sub_stepped = child.stdout.split()
+    seconds, peak, sub_stepped = run_child(__file__, src, "--batch-only", "--members", str(members)).split()
     return float(seconds), peak, float(sub_stepped)
 
 
